@@ -1,0 +1,112 @@
+"""Words visitors use for body areas, skin concerns and numbers, mapped to the facts' keys.
+
+Plain Python, no Rasa imports. Two users:
+  * ``scripts/build_spacy_pipeline.py`` turns these terms into spaCy EntityRuler
+    patterns (entities ``body_area``, ``skin_condition``, ``number``);
+  * the actions turn an extracted entity's text back into a key of
+    ``facts.CONDITIONS`` or ``facts.BODY_AREAS``.
+
+The "unlisted" terms are deliberately recognised too: when a visitor asks about
+rosacea or the stomach, the honest answer is "the clinic's information doesn't
+mention that", and for that the assistant must first notice what was asked.
+"""
+import re
+from typing import Dict, Iterable, List, Optional
+
+from actions import facts
+
+# Surface forms per canonical condition; every key is a key of facts.CONDITIONS.
+CONDITION_TERMS: Dict[str, List[str]] = {
+    "acne scars": ["acne scars", "acne scar", "acne scarring", "acne marks", "old acne scars"],
+    "scars": ["scars", "scar", "scarring", "pock marks", "pockmarks", "pitted scars", "surgical scars"],
+    "stretch marks": ["stretch marks", "stretch mark", "stretchmarks", "striae"],
+    "lines": ["lines", "fine lines", "laughter lines", "frown lines", "crows feet", "crow's feet"],
+    "wrinkles": ["wrinkles", "wrinkle", "wrinkly skin"],
+    "pigmentation": [
+        "pigmentation", "hyperpigmentation", "hyper-pigmentation", "hypopigmentation",
+        "hypo-pigmentation", "pigment", "dark spots", "uneven skin tone",
+    ],
+    "cellulite": ["cellulite"],
+    "dull skin": ["dull skin", "dull complexion", "dullness", "dull"],
+    "ageing": ["ageing", "aging", "ageing skin", "aging skin", "sagging skin"],
+    "hair growth": ["hair growth", "hair loss", "thinning hair", "balding", "hair regrowth"],
+}
+
+# Concerns visitors ask about that the documents do not mention.
+UNLISTED_CONDITIONS = [
+    "rosacea", "eczema", "psoriasis", "melasma", "large pores", "enlarged pores", "open pores",
+    "blackheads", "active acne", "spots", "moles", "warts", "keloids", "keloid scars",
+    "dark circles", "eye bags", "sun damage", "freckles", "birthmarks", "vitiligo", "burn scars",
+    "thread veins", "broken capillaries",
+]
+
+AREA_TERMS: Dict[str, List[str]] = {
+    "face": ["face", "cheeks", "cheek", "forehead", "chin", "jawline", "nose", "facial"],
+    "legs": ["legs", "leg", "thighs", "thigh", "calves", "knees"],
+    "arms": ["arms", "arm", "upper arms", "forearms"],
+    "neck": ["neck"],
+}
+UNLISTED_AREAS = [
+    "stomach", "tummy", "belly", "abdomen", "back", "lower back", "chest", "decolletage",
+    "décolletage", "hands", "hand", "feet", "scalp", "buttocks", "bum", "bottom", "hips",
+    "under eyes", "under eye", "eyelids", "lips", "breasts", "boobs",
+]
+
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple": 2, "couple": 2,
+    "single": 1, "a single": 1,
+}
+
+
+def _lookup(terms: Dict[str, List[str]], unlisted: Iterable[str], text: str) -> Optional[str]:
+    needle = text.strip().lower()
+    for key, forms in terms.items():
+        if needle in forms:
+            return key
+    return needle if needle in unlisted else None
+
+
+def condition_key(text: str) -> Optional[str]:
+    """The facts.CONDITIONS key for a visitor's words, the unlisted term itself, or None."""
+    return _lookup(CONDITION_TERMS, UNLISTED_CONDITIONS, text)
+
+
+def area_key(text: str) -> Optional[str]:
+    """The facts.BODY_AREAS value for a visitor's words, the unlisted term itself, or None."""
+    return _lookup(AREA_TERMS, UNLISTED_AREAS, text)
+
+
+def parse_number(text: str) -> Optional[int]:
+    """A whole number from '3', 'three', '3x'; None for anything else (e.g. '2.5', 'lots')."""
+    needle = text.strip().lower()
+    if needle in _WORD_NUMBERS:
+        return _WORD_NUMBERS[needle]
+    match = re.fullmatch(r"(\d{1,4})x?", needle)
+    return int(match.group(1)) if match else None
+
+
+def entity_patterns() -> List[dict]:
+    """spaCy EntityRuler patterns for every term above (case-insensitive via LOWER)."""
+    patterns = []
+    for label, terms, unlisted in (
+        ("skin_condition", CONDITION_TERMS, UNLISTED_CONDITIONS),
+        ("body_area", AREA_TERMS, UNLISTED_AREAS),
+    ):
+        forms = [form for group in terms.values() for form in group] + list(unlisted)
+        for form in forms:
+            patterns.append({"label": label, "pattern": [{"LOWER": t} for t in _tokens(form)]})
+    patterns.append({"label": "number", "pattern": [{"LIKE_NUM": True}]})
+    patterns.append({"label": "number", "pattern": [{"LOWER": {"REGEX": r"^\d{1,4}x$"}}]})
+    return patterns
+
+
+def _tokens(form: str) -> List[str]:
+    # Mirrors spaCy's English tokenizer for these simple terms: split on spaces and
+    # keep hyphens and apostrophes as their own tokens.
+    return [t for t in re.split(r"\s+|(-)|('s?)", form) if t]
+
+
+# Every canonical key must name a fact, or the answers could not use it.
+assert set(CONDITION_TERMS) == set(facts.CONDITIONS), "CONDITION_TERMS keys must match facts.CONDITIONS"
+assert set(AREA_TERMS) == set(facts.BODY_AREAS.value), "AREA_TERMS keys must match facts.BODY_AREAS"

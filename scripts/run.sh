@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server; print the URLs; stop both on Ctrl-C.
+# Called by `make run`, which has already installed and trained. Settings come from
+# the environment (defaults in the Makefile; see README "Configuration").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${RASA_PORT:?}" "${ACTIONS_PORT:?}" "${ACTIONS_HOST:?}" "${TRACKER_DB:?}" "${MODEL:?}"
+mkdir -p "$(dirname "$TRACKER_DB")"
+
+api_args=()
+if [ -n "${RASA_TOKEN:-}" ]; then
+  # The HTTP API (trackers, model, parse) is only exposed behind a token.
+  api_args=(--enable-api --auth-token "$RASA_TOKEN")
+fi
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping..."
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+SANIC_HOST="$ACTIONS_HOST" .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" --quiet &
+pids+=($!)
+.venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --endpoints endpoints.yml \
+  --credentials credentials.yml "${api_args[@]}" &
+pids+=($!)
+
+for _ in $(seq 1 180); do
+  if curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1 \
+     && curl -fsS "http://$ACTIONS_HOST:$ACTIONS_PORT/health" >/dev/null 2>&1; then
+    cat <<MSG
+
+  The assistant is up.
+    Chat (REST):    POST http://localhost:$RASA_PORT/webhooks/rest/webhook
+                    curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender": "me", "message": "how much does it cost?"}'
+    Action server:  http://$ACTIONS_HOST:$ACTIONS_PORT/health
+    Conversations:  $TRACKER_DB
+    HTTP API:       $([ ${#api_args[@]} -gt 0 ] && echo "enabled, token required" || echo "off (set RASA_TOKEN to enable it behind a token)")
+  Press Ctrl-C to stop.
+
+MSG
+    wait -n "${pids[@]}" || true
+    echo "A server exited; stopping the other." >&2
+    exit 1
+  fi
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "error: a server failed to start (see the log above)." >&2; exit 1; }
+  done
+  sleep 1
+done
+echo "error: the servers did not become ready within 180 s." >&2
+exit 1

@@ -1,0 +1,110 @@
+"""Shared fixtures: paths, the trained model, and real running servers."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = Path(os.environ.get("SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    path = ROOT / os.environ.get("MODEL", "models/clinic-faq.tar.gz")
+    if not path.exists():
+        pytest.fail(f"no trained model at {path}: run `make train` (make test does it for you)")
+    return path
+
+
+# --- A real assistant: action server + Rasa server over HTTP -------------------------
+
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+
+import requests  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Assistant:
+    """Talks to a running Rasa server through the standard REST channel."""
+
+    def __init__(self, url: str, tracker_db: Path):
+        self.url = url
+        self.tracker_db = tracker_db
+
+    def say(self, message: str, sender: str) -> list:
+        reply = requests.post(
+            f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=30
+        )
+        reply.raise_for_status()
+        return reply.json()
+
+    @staticmethod
+    def new_sender() -> str:
+        return "test-" + uuid.uuid4().hex
+
+
+def _wait_until_ready(urls, processes, logs, timeout=180):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for proc, log in zip(processes, logs):
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if all(requests.get(u, timeout=2).ok for u in urls):
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("servers not ready in time:\n" + "\n".join(log.read_text()[-2000:] for log in logs))
+
+
+@pytest.fixture(scope="session")
+def assistant(model_path, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("assistant")
+    rasa_port, actions_port = free_port(), free_port()
+    tracker_db = tmp / "conversations.db"
+    env = dict(
+        os.environ,
+        SANIC_HOST="127.0.0.1",
+        ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook",
+        TRACKER_DB=str(tracker_db),
+    )
+    logs = [tmp / "actions.log", tmp / "rasa.log"]
+    commands = [
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+        [str(BIN / "rasa"), "run", "--model", str(model_path), "--port", str(rasa_port),
+         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+    ]
+    processes = [
+        subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        for cmd, log in zip(commands, logs)
+    ]
+    try:
+        _wait_until_ready(
+            [f"http://127.0.0.1:{rasa_port}/", f"http://127.0.0.1:{actions_port}/health"], processes, logs
+        )
+        yield Assistant(f"http://127.0.0.1:{rasa_port}", tracker_db)
+    finally:
+        for proc in processes:
+            proc.terminate()
+        for proc in processes:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -1,0 +1,97 @@
+"""Actions with rasa-sdk's CollectingDispatcher and real Tracker objects."""
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
+
+from actions import actions, answers
+from conftest import ROOT
+
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def tracker_for(text, intent, entities=(), ranking=None):
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": [{"entity": e, "value": v} for e, v in entities],
+        "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}],
+    }
+    return Tracker("visitor", {}, message, [], False, None, {}, "action_listen")
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, DOMAIN)
+    return dispatcher.messages, events
+
+
+def test_every_custom_action_in_the_domain_is_served_by_the_action_server():
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    assert sorted(DOMAIN["actions"]) == sorted(executor.actions)
+
+
+@pytest.mark.parametrize("intent", sorted(answers.TOPICS))
+def test_each_faq_action_utters_its_composed_answer(intent):
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    name = "action_answer_" + intent[len("ask_"):]
+    action = executor.actions[name]
+    messages, events = run(action.__self__, tracker_for("?", intent))
+    assert events == []
+    assert messages[0]["text"] == answers.TOPICS[intent].answer()
+
+
+def test_cost_uses_the_number_entity():
+    messages, _ = run(actions.ActionAnswerCost(), tracker_for("how much for 3 treatments?", "ask_cost", [("number", "3")]))
+    assert "3 treatments at €170 each come to €510" in messages[0]["text"]
+
+
+def test_cost_takes_the_first_number_that_is_a_count():
+    tracker = tracker_for("first, what's the price of three?", "ask_cost", [("number", "first"), ("number", "three")])
+    messages, _ = run(actions.ActionAnswerCost(), tracker)
+    assert "€510" in messages[0]["text"]
+
+
+def test_cost_without_number():
+    messages, _ = run(actions.ActionAnswerCost(), tracker_for("how much?", "ask_cost"))
+    assert messages[0]["text"] == answers.cost()
+
+
+def test_conditions_use_the_skin_condition_entity():
+    tracker = tracker_for("does it help stretch marks", "ask_conditions", [("skin_condition", "stretch marks")])
+    messages, _ = run(actions.ActionAnswerConditions(), tracker)
+    assert messages[0]["text"].startswith("The clinic lists stretch marks")
+
+
+def test_body_areas_use_the_body_area_entity():
+    tracker = tracker_for("can you do my tummy", "ask_body_areas", [("body_area", "tummy")])
+    messages, _ = run(actions.ActionAnswerBodyAreas(), tracker)
+    assert "doesn’t mention the tummy" in messages[0]["text"]
+
+
+def test_unanswered_medical_question_adds_how_to_contact_the_clinic():
+    messages, _ = run(actions.ActionAnswerMedicalUnanswered(), tracker_for("i'm pregnant", "ask_medical_unanswered"))
+    assert messages[0]["text"] == answers.medical_unanswered()
+    assert messages[1]["response"] == "utter_contact_clinic"
+
+
+def test_did_you_mean_offers_the_likely_topics_as_buttons():
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "ask_cost", "confidence": 0.25},
+        {"name": "greet", "confidence": 0.2},
+        {"name": "ask_sessions", "confidence": 0.15},
+        {"name": "contact_clinic", "confidence": 0.1},
+        {"name": "ask_pain", "confidence": 0.05},
+    ]
+    messages, _ = run(actions.ActionDefaultAskAffirmation(), tracker_for("price sessions?", "nlu_fallback", ranking=ranking))
+    buttons = messages[0]["buttons"]
+    assert [b["title"] for b in buttons] == ["Cost", "Number of sessions", "Contact the clinic", "Something else"]
+    assert [b["payload"] for b in buttons] == ["/ask_cost", "/ask_sessions", "/contact_clinic", "/out_of_scope"]
+
+
+def test_did_you_mean_without_candidates_still_offers_a_way_out():
+    messages, _ = run(actions.ActionDefaultAskAffirmation(), tracker_for("zzz", "nlu_fallback", ranking=[]))
+    assert messages[0]["buttons"] == [{"title": "Something else", "payload": "/out_of_scope"}]

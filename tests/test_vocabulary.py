@@ -1,0 +1,28 @@
+from actions import facts, vocabulary
+
+
+def test_numbers_in_digits_and_words():
+    assert [vocabulary.parse_number(t) for t in ["3", "three", "Five", "2x", "a couple"]] == [3, 3, 5, 2, 2]
+    assert [vocabulary.parse_number(t) for t in ["first", "2.5", "lots", ""]] == [None, None, None, None]
+
+
+def test_condition_and_area_words_map_to_fact_keys():
+    assert vocabulary.condition_key("Acne Scarring") == "acne scars"
+    assert vocabulary.condition_key("hyperpigmentation") == "pigmentation"
+    assert vocabulary.condition_key("rosacea") == "rosacea"  # recognised, but not in the facts
+    assert vocabulary.condition_key("banana") is None
+    assert vocabulary.area_key("thighs") == "legs"
+    assert vocabulary.area_key("tummy") == "tummy"
+
+
+def test_every_canonical_key_names_a_fact():
+    assert set(vocabulary.CONDITION_TERMS) == set(facts.CONDITIONS)
+    assert set(vocabulary.AREA_TERMS) == set(facts.BODY_AREAS.value)
+
+
+def test_entity_patterns_cover_every_term():
+    patterns = vocabulary.entity_patterns()
+    labels = {p["label"] for p in patterns}
+    assert labels == {"skin_condition", "body_area", "number"}
+    texts = {" ".join(t["LOWER"] for t in p["pattern"]) for p in patterns if p["label"] != "number"}
+    assert "stretch marks" in texts and "crow 's feet" in texts and "neck" in texts
