@@ -16,12 +16,11 @@ fi
 
 pids=()
 stop() {
-  trap - INT TERM EXIT
-  echo; echo "Stopping..."
   kill "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+trap stop EXIT
+trap 'echo; echo "Stopping..."; exit 0' INT TERM
 
 SANIC_HOST="$ACTIONS_HOST" .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" --quiet &
 pids+=($!)
