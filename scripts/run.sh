@@ -36,6 +36,8 @@ for _ in $(seq 1 180); do
   The assistant is up.
     Chat (REST):    POST http://localhost:$RASA_PORT/webhooks/rest/webhook
                     curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender": "me", "message": "how much does it cost?"}'
+    Chat widget:    http://localhost:$RASA_PORT/webhooks/widget/demo   (open this in a browser)
+    Embed it with:  <script src="http://localhost:$RASA_PORT/webhooks/widget/widget.js" defer></script>
     Action server:  http://$ACTIONS_HOST:$ACTIONS_PORT/health
     Conversations:  $TRACKER_DB
     HTTP API:       $([ ${#api_args[@]} -gt 0 ] && echo "enabled, token required" || echo "off (set RASA_TOKEN to enable it behind a token)")

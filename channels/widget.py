@@ -1,0 +1,287 @@
+"""The `widget` input channel: a Sanic blueprint that serves the embeddable chat widget.
+
+Registered in credentials.yml; everything lives under /webhooks/widget/:
+
+  GET  widget.js          the script clinic staff embed with one <script> tag
+  GET  widget.css         its styles (loaded into the widget's shadow root)
+  GET  demo               a demo page that embeds the script
+  POST session            issues a new conversation: {"session": "<signed id>"}
+  POST message            {"session", "message"} -> {"messages": [...bot replies]}
+  GET  history?session=   the conversation so far, to restore after a reload
+
+Sessions are issued by the server and signed (HMAC-SHA256), so a browser cannot
+invent or guess another visitor's conversation id. The signing key comes from
+WIDGET_SECRET, or from a key file created on first use (so sessions survive a
+restart). Cross-origin requests are allowed only from the configured origins.
+"""
+import asyncio
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+SESSION_PREFIX = "widget-"
+DEFAULTS: Dict[Text, Any] = {
+    "allowed_origins": ["http://localhost", "http://localhost:*", "http://127.0.0.1", "http://127.0.0.1:*"],
+    "max_message_length": 1000,
+    "rate_limit_messages": 10,  # at most this many messages per session...
+    "rate_limit_seconds": 20,  # ...within this many seconds
+    "secret_file": "var/widget-secret",
+}
+
+
+class SessionSigner:
+    """Issues and verifies session ids of the form ``widget-<random>.<hmac>``."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _mac(self, sender_id: Text) -> Text:
+        return hmac.new(self._key, sender_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def issue(self) -> Text:
+        sender_id = SESSION_PREFIX + secrets.token_urlsafe(18)
+        return f"{sender_id}.{self._mac(sender_id)}"
+
+    def verify(self, session: Any) -> Optional[Text]:
+        """The conversation id a session token stands for, or None if it is not ours."""
+        if not isinstance(session, str) or len(session) > 200 or "." not in session:
+            return None
+        sender_id, mac = session.rsplit(".", 1)
+        if not sender_id.startswith(SESSION_PREFIX):
+            return None
+        return sender_id if hmac.compare_digest(mac, self._mac(sender_id)) else None
+
+
+def load_key(secret_file: Text) -> bytes:
+    """WIDGET_SECRET if set; otherwise a random key kept in ``secret_file``."""
+    if os.environ.get("WIDGET_SECRET"):
+        return os.environ["WIDGET_SECRET"].encode()
+    path = Path(secret_file)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+class RateLimiter:
+    """At most ``limit`` events per key within a sliding window of ``seconds``."""
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.limit, self.seconds = limit, seconds
+        self._events: Dict[Text, Deque[float]] = defaultdict(deque)
+
+    def allow(self, key: Text) -> bool:
+        now = time.monotonic()
+        events = self._events[key]
+        while events and now - events[0] > self.seconds:
+            events.popleft()
+        if len(events) >= self.limit:
+            return False
+        events.append(now)
+        return True
+
+
+def error(status: int, code: Text, message: Text) -> HTTPResponse:
+    return response.json({"error": code, "message": message}, status=status)
+
+
+class WidgetInput(InputChannel):
+    """Serves the chat widget and its message API."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "widget"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        return cls(**{**DEFAULTS, **(credentials or {})})
+
+    def __init__(
+        self,
+        allowed_origins: List[Text],
+        max_message_length: int,
+        rate_limit_messages: int,
+        rate_limit_seconds: float,
+        secret_file: Text,
+    ) -> None:
+        env_origins = os.environ.get("WIDGET_ALLOWED_ORIGINS")
+        if env_origins:
+            allowed_origins = [o.strip() for o in env_origins.split(",") if o.strip()]
+        self.allowed_origins = list(allowed_origins)
+        # "*" stands for one host label or a port number: never a dot, colon or slash, so
+        # "http://localhost:*" cannot match "http://localhost:80.evil.example".
+        self._origin_patterns = [
+            re.compile(re.escape(pattern).replace(r"\*", "[A-Za-z0-9-]+")) for pattern in self.allowed_origins
+        ]
+        self.max_message_length = int(max_message_length)
+        self.signer = SessionSigner(load_key(secret_file))
+        self.rate_limiter = RateLimiter(int(rate_limit_messages), float(rate_limit_seconds))
+        # One message at a time per conversation, so replies never interleave.
+        self._locks: Dict[Text, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    # --- origins ------------------------------------------------------------------------
+
+    def origin_allowed(self, origin: Optional[Text]) -> bool:
+        return bool(origin) and any(p.fullmatch(origin) for p in self._origin_patterns)
+
+    def cors_headers(self, request: Request) -> Dict[Text, Text]:
+        origin = request.headers.get("origin")
+        if not self.origin_allowed(origin):
+            return {}
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+            "Vary": "Origin",
+        }
+
+    def refuse_foreign_origin(self, request: Request) -> Optional[HTTPResponse]:
+        """Browsers send Origin on cross-origin calls; same-origin pages (the demo) may not."""
+        origin = request.headers.get("origin")
+        own = f"{request.scheme}://{request.host}"
+        if origin and origin != own and not self.origin_allowed(origin):
+            return error(403, "origin_not_allowed", f"This site ({origin}) may not use the chat.")
+        return None
+
+    # --- the blueprint ----------------------------------------------------------------
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        widget = Blueprint("widget_webhook", __name__)
+
+        @widget.middleware("response")
+        async def add_cors(request: Request, resp: HTTPResponse) -> None:
+            resp.headers.update(self.cors_headers(request))
+
+        @widget.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @widget.route("/widget.js", methods=["GET"])
+        async def script(request: Request) -> HTTPResponse:
+            return await self._static("widget.js", "application/javascript; charset=utf-8")
+
+        @widget.route("/widget.css", methods=["GET"])
+        async def styles(request: Request) -> HTTPResponse:
+            return await self._static("widget.css", "text/css; charset=utf-8")
+
+        @widget.route("/demo", methods=["GET"])
+        async def demo(request: Request) -> HTTPResponse:
+            return await self._static("demo.html", "text/html; charset=utf-8")
+
+        async def preflight(request: Request) -> HTTPResponse:
+            if not self.origin_allowed(request.headers.get("origin")):
+                return error(403, "origin_not_allowed", "This site may not use the chat.")
+            return response.empty(status=204)
+
+        for path in ("session", "message", "history"):
+            widget.add_route(preflight, f"/{path}", methods=["OPTIONS"], name=f"preflight_{path}")
+
+        @widget.route("/session", methods=["POST"])
+        async def new_session(request: Request) -> HTTPResponse:
+            refused = self.refuse_foreign_origin(request)
+            if refused:
+                return refused
+            return response.json({"session": self.signer.issue(), "max_message_length": self.max_message_length})
+
+        @widget.route("/message", methods=["POST"])
+        async def message(request: Request) -> HTTPResponse:
+            refused = self.refuse_foreign_origin(request)
+            if refused:
+                return refused
+            body = self._json_body(request)
+            if not isinstance(body, dict):
+                return error(400, "invalid_json", "Send a JSON object: {\"session\": ..., \"message\": ...}.")
+            sender_id = self.signer.verify(body.get("session"))
+            if sender_id is None:
+                return error(401, "invalid_session", "Unknown or expired session: start a new conversation.")
+            text = body.get("message")
+            if not isinstance(text, str) or not text.strip():
+                return error(400, "invalid_message", "The message must be non-empty text.")
+            if len(text) > self.max_message_length:
+                return error(
+                    413, "message_too_long",
+                    f"Messages can be at most {self.max_message_length} characters (this one has {len(text)}).",
+                )
+            if not self.rate_limiter.allow(sender_id):
+                return error(429, "rate_limited", "You're sending messages very quickly. Please wait a moment.")
+            collector = CollectingOutputChannel()
+            async with self._locks[sender_id]:
+                await on_new_message(UserMessage(text.strip(), collector, sender_id, input_channel=self.name()))
+            return response.json({"messages": [self._bot_message(m) for m in collector.messages]})
+
+        @widget.route("/history", methods=["GET"])
+        async def history(request: Request) -> HTTPResponse:
+            refused = self.refuse_foreign_origin(request)
+            if refused:
+                return refused
+            sender_id = self.signer.verify(request.args.get("session"))
+            if sender_id is None:
+                return error(401, "invalid_session", "Unknown or expired session: start a new conversation.")
+            store = request.app.ctx.agent.tracker_store
+            tracker = await store.retrieve(sender_id)
+            return response.json({"messages": history_of(tracker)})
+
+        return widget
+
+    @staticmethod
+    def _json_body(request: Request) -> Any:
+        try:
+            return request.json
+        except Exception:  # Sanic raises InvalidUsage for malformed JSON
+            return None
+
+    @staticmethod
+    def _bot_message(message: Dict[Text, Any]) -> Dict[Text, Any]:
+        out: Dict[Text, Any] = {"from": "bot", "text": message.get("text") or ""}
+        if message.get("buttons"):
+            out["buttons"] = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in message["buttons"]]
+        return out
+
+    @staticmethod
+    async def _static(name: Text, content_type: Text) -> HTTPResponse:
+        body = await asyncio.get_running_loop().run_in_executor(None, (STATIC / name).read_bytes)
+        return response.raw(body, content_type=content_type, headers={"Cache-Control": "no-cache"})
+
+
+def history_of(tracker: Any) -> List[Dict[Text, Any]]:
+    """Visitor and bot messages of a conversation, oldest first (buttons only on the last)."""
+    if tracker is None:
+        return []
+    messages: List[Dict[Text, Any]] = []
+    for event in tracker.events:
+        kind = getattr(event, "type_name", None)
+        if kind == "user" and event.text and not event.text.startswith("/"):
+            messages.append({"from": "visitor", "text": event.text})
+        elif kind == "user" and event.text:
+            # A clicked button: show its title rather than the raw payload.
+            title = next((b["title"] for m in reversed(messages) for b in m.get("buttons", [])
+                          if b["payload"] == event.text), None)
+            messages.append({"from": "visitor", "text": title or event.text})
+        elif kind == "bot":
+            entry: Dict[Text, Any] = {"from": "bot", "text": event.text or ""}
+            buttons = (event.data or {}).get("buttons")
+            if buttons:
+                entry["buttons"] = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in buttons]
+            messages.append(entry)
+    # Only the last message's buttons are still a choice; older ones were answered.
+    for message in messages[:-1]:
+        message.pop("buttons", None)
+    return messages

@@ -1,0 +1,203 @@
+"""The widget in a real browser: Debian's Chromium driven by Playwright, embedded with one
+script tag on a page from another origin. Screenshots go to test-artifacts/."""
+import functools
+import http.server
+import os
+import shutil
+import threading
+
+import pytest
+
+from actions import answers
+from conftest import ROOT, free_port
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+# Flags for a headless root session on a machine without outside network access.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+if not shutil.which(CHROMIUM):
+    reason = f"{CHROMIUM} not installed (apt-get install chromium); .ci/run installs it"
+    if os.environ.get("CI"):
+        raise RuntimeError(reason)
+    pytest.skip(reason, allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def host_site(assistant, tmp_path_factory):
+    """The clinic's site on another origin (its own port), with the one script tag."""
+    site = tmp_path_factory.mktemp("site")
+    page = (ROOT / "tests" / "data" / "host_page.html").read_text().replace("{{BOT}}", assistant.url)
+    (site / "index.html").write_text(page)
+    (site / "other.html").write_text(page.replace("<h1>Amara skin clinic</h1>", "<h1>Another page</h1>"))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://localhost:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("console", lambda msg: page.errors.append(msg.text) if msg.type == "error" and "favicon" not in msg.text
+            and "404" not in msg.text else None)
+    yield page
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()
+
+
+def open_chat(page, url):
+    page.goto(url + "/index.html")
+    launcher = page.get_by_role("button", name="Open chat")
+    launcher.click()
+    return page.get_by_role("dialog", name="Amara chat")
+
+
+def ask(page, text):
+    box = page.get_by_role("textbox")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_visitor_asks_clicks_reloads_and_keeps_the_history(page, host_site):
+    chat = open_chat(page, host_site)
+    log = chat.get_by_role("log")
+    expect(log).to_contain_text("What would you like to know?")
+    expect(chat.get_by_role("button", name="How much does it cost?")).to_be_visible()
+    expect(page.get_by_role("textbox")).to_be_focused()
+
+    ask(page, "does it hurt?")
+    expect(log).to_contain_text(answers.pain())
+
+    # A low-confidence question: "Did you mean…?" quick replies; a click answers.
+    ask(page, "i was wondering")
+    expect(log).to_contain_text("Did you mean")
+    chat.get_by_role("button", name="Something else").wait_for()
+    first = chat.get_by_role("group", name="Suggested replies").get_by_role("button").first
+    first_title = first.inner_text()
+    first.click()
+    expect(log.locator(".msg.visitor").last).to_have_text("You: " + first_title)
+    topic = next((t for t in answers.TOPICS.values() if t.title == first_title), None)
+    if topic:
+        expect(log.locator(".msg.bot").last).to_have_text("Assistant: " + topic.answer())
+    expect(chat.get_by_role("group", name="Suggested replies")).to_have_count(0)
+
+    page.screenshot(path=str(ARTIFACTS / "desktop-conversation.png"))
+
+    # Reload: the panel reopens with the whole conversation, restored from the server.
+    page.reload()
+    log = page.get_by_role("dialog", name="Amara chat").get_by_role("log")
+    expect(log).to_contain_text(answers.pain())
+    expect(log).to_contain_text("Did you mean")
+    expect(log.get_by_role("group", name="Suggested replies")).to_have_count(0)  # answered already
+    # Navigation across the site keeps it too.
+    page.goto(host_site + "/other.html")
+    expect(page.get_by_role("dialog", name="Amara chat").get_by_role("log")).to_contain_text(answers.pain())
+    assert page.errors == []
+
+
+def test_the_suggested_questions_are_answered(page, host_site):
+    chat = open_chat(page, host_site)
+    chat.get_by_role("button", name="How much does it cost?").click()
+    expect(chat.get_by_role("log")).to_contain_text(answers.cost())
+
+
+def test_markup_is_shown_as_text_and_never_run(page, host_site):
+    chat = open_chat(page, host_site)
+    attack = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+    ask(page, attack)
+    visitor = chat.locator(".msg.visitor").last
+    expect(visitor).to_have_text("You: " + attack)
+    expect(chat.locator(".msg.bot:not(.typing)")).to_have_count(2)  # greeting + the reply
+    assert page.evaluate("window.__pwned") is None
+    assert chat.locator("img").count() == 0 and chat.locator(".log script").count() == 0
+
+
+def test_links_in_messages_are_clickable_and_safe(page, host_site):
+    chat = open_chat(page, host_site)
+    # Bot and visitor messages share one renderer; only http(s) URLs become links.
+    ask(page, "see https://example.org/aftercare and javascript:alert(1)")
+    link = chat.locator(".msg.visitor a").last
+    expect(link).to_have_attribute("href", "https://example.org/aftercare")
+    expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
+    assert chat.locator('a[href^="javascript"]').count() == 0
+
+
+def test_keyboard_escape_closes_and_returns_focus(page, host_site):
+    chat = open_chat(page, host_site)
+    expect(chat).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(chat).to_be_hidden()
+    expect(page.get_by_role("button", name="Open chat")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog", name="Amara chat")).to_be_visible()
+    launcher = page.get_by_role("button", name="Close chat").last
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+
+
+def test_new_conversation_starts_over(page, host_site):
+    chat = open_chat(page, host_site)
+    ask(page, "how many sessions will i need")
+    expect(chat.get_by_role("log")).to_contain_text(answers.sessions())
+    chat.get_by_role("button", name="New conversation").click()
+    expect(chat.get_by_role("log")).not_to_contain_text(answers.sessions())
+    page.reload()
+    expect(page.get_by_role("dialog", name="Amara chat").get_by_role("log")).not_to_contain_text(answers.sessions())
+
+
+def test_server_unreachable_shows_a_clear_error_and_keeps_the_text(page, host_site):
+    chat = open_chat(page, host_site)
+    page.route("**/webhooks/widget/message", lambda route: route.abort())
+    ask(page, "how long is the downtime?")
+    expect(chat.get_by_role("alert")).to_contain_text("can't be reached")
+    expect(page.get_by_role("textbox")).to_have_value("how long is the downtime?")
+    page.unroute("**/webhooks/widget/message")
+    chat.get_by_role("button", name="Retry").click()
+    expect(chat.get_by_role("log")).to_contain_text(answers.downtime())
+    expect(chat.get_by_role("alert")).to_be_hidden()
+    expect(page.get_by_role("textbox")).to_have_value("")
+
+
+def test_too_long_a_message_gets_a_clear_error(page, host_site):
+    chat = open_chat(page, host_site)
+    ask(page, "x" * 1001)
+    expect(chat.get_by_role("alert")).to_contain_text("at most 1000 characters")
+    expect(page.get_by_role("textbox")).to_have_value("x" * 1001)
+
+
+def test_phone_viewport_opens_full_screen(browser, host_site):
+    context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    chat = open_chat(page, host_site)
+    ask(page, "does it hurt?")
+    expect(chat.get_by_role("log")).to_contain_text(answers.pain())
+    box = chat.bounding_box()
+    assert box["width"] >= 370 and box["height"] >= 660, box
+    page.screenshot(path=str(ARTIFACTS / "phone-375x667.png"))
+    context.close()
+
+
+def test_host_page_css_does_not_reach_the_widget(page, host_site):
+    chat = open_chat(page, host_site)
+    send = chat.get_by_role("button", name="Send")
+    expect(send).to_be_visible()  # the host page hides every <button>
+    assert "Comic Sans" not in send.evaluate("e => getComputedStyle(e).fontFamily")
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).color") == "rgb(255, 0, 0)"
