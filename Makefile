@@ -19,7 +19,7 @@ export MODEL := models/clinic-faq.tar.gz
 SPACY_PIPELINE := models/spacy/clinic_faq
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_PIPELINE)/meta.json
 
-.PHONY: help install train run shell test validate lock clean
+.PHONY: help install train run shell test validate eval report lock clean
 
 help:
 	@echo "make run      install, train if needed, start the assistant (REST on :$(RASA_PORT))"
@@ -27,20 +27,25 @@ help:
 	@echo "make shell    chat with the assistant in the terminal"
 	@echo "make install  create $(VENV) from requirements.lock (Python 3.10)"
 	@echo "make train    train the model into models/ (skipped when nothing changed)"
-	@echo "make validate rasa data validate"
+	@echo "make validate check the training data, answers and fact sources (docs/training.md)"
+	@echo "make eval     held-out accuracy, per-intent scores, confusions (CROSS=5: cross-validation)"
+	@echo "make report   what visitors asked that the assistant could not answer"
 	@echo "make lock     re-resolve requirements.in into requirements.lock"
 
 install: $(STAMP)
 
 $(STAMP): requirements.lock
-	@python=$$(scripts/find_python310.sh) || exit 1; \
-	if [ ! -x $(BIN)/python ]; then echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV) || exit 1; fi
+	@if ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
+	  python=$$(scripts/find_python310.sh) || exit 1; \
+	  echo "Creating $(VENV) with $$python"; rm -rf $(VENV); \
+	  "$$python" -m venv $(VENV) || { rm -rf $(VENV); echo "error: could not create $(VENV) with $$python"; exit 1; }; \
+	fi
 	@echo "Installing the locked dependencies into $(VENV) (first time: about 2 minutes)..."
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock 2>&1 | { grep -v '^WARNING: Location' || true; }
 	@touch $@
 
 # spaCy pipeline built locally from pip packages (no model download), see the script.
-$(SPACY_PIPELINE)/meta.json: scripts/build_spacy_pipeline.py actions/vocabulary.py actions/facts.py | $(STAMP)
+$(SPACY_PIPELINE)/meta.json: scripts/build_spacy_pipeline.py actions/vocabulary.py | $(STAMP)
 	$(BIN)/python scripts/build_spacy_pipeline.py $(SPACY_PIPELINE)
 
 train: $(MODEL)
@@ -59,7 +64,29 @@ shell: $(MODEL)
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
 
 validate: $(STAMP)
-	$(BIN)/rasa data validate --fail-on-warnings
+	@echo "== Rasa's checks (rasa data validate)"
+	@$(BIN)/rasa data validate --fail-on-warnings > results-validate.log 2>&1 \
+	  && { echo "Rasa's checks passed."; rm -f results-validate.log; } \
+	  || { grep -E "UserWarning|WARNING|ERROR|Error" results-validate.log | grep -v "Location '" ; \
+	       echo "Rasa's checks failed; full output in results-validate.log"; exit 1; }
+	@echo "== The project's checks (trainer/validate.py)"
+	@$(BIN)/python -m trainer.validate
+
+# Held-out evaluation (or CROSS=N folds of cross-validation on the training data).
+eval: $(MODEL)
+ifdef CROSS
+	$(BIN)/rasa test nlu --nlu data/nlu --config config.yml --cross-validation --folds $(CROSS) \
+	  --out results/cross-validation > results-eval.log 2>&1 || { tail -20 results-eval.log; exit 1; }
+	@$(BIN)/python -m trainer.eval results/cross-validation
+else
+	@mkdir -p results
+	$(BIN)/rasa test nlu --nlu tests/nlu_holdout.yml --model $(MODEL) --out results \
+	  > results/rasa-test-nlu.log 2>&1 || { tail -20 results/rasa-test-nlu.log; exit 1; }
+	@$(BIN)/python -m trainer.eval results
+endif
+
+report: $(STAMP)
+	@$(BIN)/python -m trainer.report $(if $(SINCE),--since $(SINCE)) $(if $(CSV),--csv $(CSV))
 
 test: $(MODEL)
 	$(BIN)/python -m pytest tests
@@ -72,4 +99,4 @@ lock:
 	  /tmp/lock-venv/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel ) > requirements.lock
 
 clean:
-	rm -rf $(VENV) models/*.tar.gz $(SPACY_PIPELINE) results .rasa .pytest_cache
+	rm -rf $(VENV) models/*.tar.gz $(SPACY_PIPELINE) results results-*.log .rasa .pytest_cache test-artifacts

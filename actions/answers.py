@@ -87,7 +87,7 @@ def cost(treatments: Optional[int] = None) -> str:
 def pain() -> str:
     return (
         f"{_sentence('the clinic says ' + f.PAIN_CLINIC.wording)} ({_sentence(f.NUMBING_MINUTES.wording)[:-1]}.) "
-        f"To be fair, {f.SOURCE_NAMES[f.GUIDE]} is more cautious: {f.PAIN_GUIDE.wording}."
+        f"{_sentence(f.SOURCE_NAMES[f.GUIDE])[:-1]} describes it differently: {f.PAIN_GUIDE.wording}."
     )
 
 
@@ -109,14 +109,15 @@ def scarring() -> str:
     return (
         f"Asked \u201cwill I have a scar?\u201d, {f.SOURCE_NAMES[f.GUIDE]} answers: \u201c{f.SCARRING.wording}\u201d "
         f"{_sentence(ON_CLINIC_PAGE + f.HEALS_SCARRING.wording)} "
-        f"{_sentence('it adds that ' + f.SIDE_EFFECTS.wording)}"
+        f"{_sentence('the clinic adds that ' + f.SIDE_EFFECTS.wording)}"
     )
 
 
 def stamp_vs_roller() -> str:
     return (
-        f"The clinic\u2019s page describes treatment with the Dermaroller: {f.ROLLER.wording}. "
-        f"{_sentence(f.SOURCE_NAMES[f.GUIDE] + ' says ' + f.STAMP.wording)} "
+        f"The clinic\u2019s page describes treatment with the Dermaroller: {f.CHANNELS.wording}. "
+        f"{_sentence(f.SOURCE_NAMES[f.GUIDE] + ' says ' + f.ROLLER.wording)} "
+        f"{_sentence('the guide adds that ' + f.STAMP.wording)} "
         f"The clinic\u2019s page doesn\u2019t mention the Derma-Stamp, so ask them which device suits you."
     )
 
@@ -125,8 +126,8 @@ def stamp_vs_roller() -> str:
 
 def what_is() -> str:
     return (
-        f"{_sentence('the clinic says ' + f.WHAT_IS.wording)} {_sentence(f.ALSO_KNOWN_AS.wording)} "
-        f"{_sentence(f.CHANNELS.wording)}"
+        f"{_sentence('the clinic says ' + f.WHAT_IS.wording)} {_sentence(f.CHANNELS.wording)} "
+        f"{_sentence(f.ALSO_KNOWN_AS.wording)} ({_sentence(f.ALSO_KNOWN_AS_GUIDE.wording)[:-1]}.)"
     )
 
 
@@ -162,14 +163,15 @@ def body_areas(area: Optional[str] = None) -> str:
     if key in f.BODY_AREAS.value:
         return f"Yes. {general}"
     if key:
-        return f"{general} Its page doesn\u2019t mention the {key} specifically, so please check with the clinic."
+        place = key if key.startswith(("around", "under", "near")) else f"the {key}"
+        return f"{general} Its page doesn\u2019t mention {place} specifically, so please check with the clinic."
     return general
 
 
 def session_duration() -> str:
     return (
-        f"{_sentence(f.SESSION_MINUTES.wording)} That includes about {f.STEP_NUMBING.value} minutes for the "
-        f"numbing cream to set and about {f.STEP_ROLLING.value} minutes with the Dermaroller."
+        f"{_sentence(f.SESSION_MINUTES.wording)} Within a session, the numbing cream sets for about "
+        f"{f.STEP_NUMBING.value} minutes and the Dermaroller step usually takes about {f.STEP_ROLLING.value} minutes."
     )
 
 
@@ -183,7 +185,7 @@ def procedure() -> str:
 def results_time() -> str:
     return (
         f"{_sentence('the clinic says ' + f.RESULTS_CLINIC.wording)} "
-        f"{_sentence(f.SOURCE_NAMES[f.GUIDE] + ' is a little more optimistic: ' + f.RESULTS_GUIDE.wording)}"
+        f"{_sentence(f.SOURCE_NAMES[f.GUIDE] + ' says ' + f.RESULTS_GUIDE.wording)}"
     )
 
 
@@ -215,15 +217,16 @@ def vs_other_treatments() -> str:
 
 def suitability() -> str:
     return (
-        f"{_sentence(f.SUITABILITY.wording)} It also says {f.CONSULTATION.wording}. "
+        f"Whether it suits you personally is for a consultation: {f.SOURCE_NAMES[f.GUIDE]} says "
+        f"{f.CONSULTATION.wording}. It adds that {f.SUITABILITY.wording}. "
         f"{_sentence('the clinic notes that ' + f.SLOWER_RECOVERY.wording)} "
-        f"Whether it suits you personally is for that consultation."
+        f"The clinic\u2019s information doesn\u2019t cover individual skin types or health conditions."
     )
 
 
 def device_hygiene() -> str:
     return (
-        f"{_sentence(f.SOURCE_NAMES[f.GUIDE] + ' says ' + f.ROLLER.wording)} {_sentence('it adds that ' + f.SINGLE_USE.wording)} "
+        f"{_sentence(f.SOURCE_NAMES[f.GUIDE] + ' says ' + f.ROLLER.wording)} {_sentence('the guide adds that ' + f.SINGLE_USE.wording)} "
         f"The clinic\u2019s page doesn\u2019t say more, so feel free to ask them."
     )
 

@@ -16,7 +16,7 @@ Where they disagree (pain, time to results, make-up), both are kept and the
 answers say whose word is whose.
 """
 from dataclasses import dataclass
-from typing import Any, Dict, Tuple
+from typing import Any, Dict
 
 CLINIC = "000_f02ec0f285fe2586.txt"
 GUIDE = "002_b15f4828c75ce2f8.txt"
@@ -115,11 +115,6 @@ SLOWER_RECOVERY = Fact(
         "week to fully recover."
     ),
 )
-REDNESS_GUIDE = Fact(
-    "quite red, fades quickly",
-    "you will be quite red after the treatment, but it should fade quickly",
-    guide("You will be quite red after the treatment, but this should fade quickly"),
-)
 
 # --- Side effects and scarring ------------------------------------------------------
 
@@ -184,7 +179,7 @@ RESULTS_GUIDE = Fact(
 
 AFTERCARE_WASH = Fact(
     48,
-    "for the first 48 hours, cleanse the treated area with tepid water and pat it dry gently without rubbing",
+    "for the first 48 hours, cleanse the treated area with tepid water and dry it gently without rubbing",
     clinic(
         "After the treatment use tepid water to cleanse the treated area for the first 48 hours "
         "following treatment and drying the area gently without rubbing."
@@ -220,13 +215,13 @@ WHAT_IS = Fact(
     ),
 )
 ALSO_KNOWN_AS = Fact(
-    ("Collagen Induction Treatment (CIT)", "Dermaroller", "skin needling"),
-    "it is also called collagen induction treatment (CIT), Dermaroller or skin needling",
+    "Collagen Induction Treatment (CIT)",
+    "the clinic also calls it Collagen Induction Treatment (CIT)",
     clinic("Collagen Induction Treatment (CIT) can be used to restore skin to a previous state for optimum skin health."),
 )
 ALSO_KNOWN_AS_GUIDE = Fact(
     ("Dermaroller", "Skin Needling"),
-    "also known as Dermaroller or skin needling",
+    "a general guide to micro-needling says it is also known as Dermaroller or skin needling",
     guide("AKA Dermaroller, Skin Needling"),
 )
 CHANNELS = Fact(
@@ -373,11 +368,6 @@ ROLLER = Fact(
         "skin to make hundreds of miniature puncture wounds."
     ),
 )
-ROLLER_POPULAR = Fact(
-    "Genuine Dermaroller",
-    "the most popular device is probably the Genuine Dermaroller",
-    guide("probably the most popular is the Genuine Dermaroller"),
-)
 STAMP = Fact(
     "Derma-Stamp",
     "the Derma-Stamp comes from the same manufacturer and works on the same principle: about ten "
@@ -386,11 +376,6 @@ STAMP = Fact(
         "About ten needles are concentrated close together on the end of a stamping device, which is "
         "used to deal with small, deep scars and pock marks."
     ),
-)
-STAMP_SAME_MAKER = Fact(
-    "same manufacturer",
-    "from the same manufacturers comes the Derma-Stamp, which works on the same principle",
-    guide("From the same manufacturers comes the Derma- Stamp, which works on the same principle."),
 )
 SINGLE_USE = Fact(
     "usually single-use",
@@ -418,14 +403,11 @@ VS_OTHER_TREATMENTS = Fact(
 )
 SUITABILITY = Fact(
     "very few contraindications",
-    "a general guide calls it a one-size-fits-all treatment: it is non-surgical and there are very "
-    "few contraindications",
-    guide("This is another one-size-fits-all treatment – it’s non-surgical"),
-)
-FEW_CONTRAINDICATIONS = Fact(
-    "very few contraindications",
-    "there are very few contraindications",
-    guide("there are very few contraindications"),
+    "it is non-surgical, and there are very few contraindications",
+    guide(
+        "it’s non-surgical, so although a full consultation with a medical practitioner is recommended "
+        "prior to treatment, there are very few contraindications."
+    ),
 )
 CONSULTATION = Fact(
     "consultation recommended",
@@ -446,6 +428,3 @@ def all_facts() -> Dict[str, Fact]:
     found.update({f"CONDITIONS[{key}]": fact for key, fact in CONDITIONS.items()})
     return found
 
-
-def range_text(bounds: Tuple[int, int]) -> str:
-    return f"{bounds[0]}–{bounds[1]}"

@@ -18,7 +18,7 @@ from actions import facts
 # Surface forms per canonical condition; every key is a key of facts.CONDITIONS.
 CONDITION_TERMS: Dict[str, List[str]] = {
     "acne scars": ["acne scars", "acne scar", "acne scarring", "acne marks", "old acne scars"],
-    "scars": ["scars", "scar", "scarring", "pock marks", "pockmarks", "pitted scars", "surgical scars"],
+    "scars": ["scars", "scar", "scarring", "pock marks", "pockmarks"],
     "stretch marks": ["stretch marks", "stretch mark", "stretchmarks", "striae"],
     "lines": ["lines", "fine lines", "laughter lines", "frown lines", "crows feet", "crow's feet"],
     "wrinkles": ["wrinkles", "wrinkle", "wrinkly skin"],
@@ -34,8 +34,8 @@ CONDITION_TERMS: Dict[str, List[str]] = {
 
 # Concerns visitors ask about that the documents do not mention.
 UNLISTED_CONDITIONS = [
-    "rosacea", "eczema", "psoriasis", "melasma", "large pores", "enlarged pores", "open pores",
-    "blackheads", "active acne", "spots", "moles", "warts", "keloids", "keloid scars",
+    "acne", "active acne", "breakouts", "pitted scars", "surgical scars", "rosacea", "eczema", "psoriasis", "melasma", "large pores", "enlarged pores", "open pores",
+    "blackheads", "spots", "moles", "warts", "keloids", "keloid scars",
     "dark circles", "eye bags", "sun damage", "freckles", "birthmarks", "vitiligo", "burn scars",
     "thread veins", "broken capillaries",
 ]
@@ -49,8 +49,15 @@ AREA_TERMS: Dict[str, List[str]] = {
 UNLISTED_AREAS = [
     "stomach", "tummy", "belly", "abdomen", "back", "lower back", "chest", "decolletage",
     "décolletage", "hands", "hand", "feet", "scalp", "buttocks", "bum", "bottom", "hips",
-    "under eyes", "under eye", "eyelids", "lips", "breasts", "boobs",
+    "under eyes", "under eye", "eyes", "eye area", "around the eyes", "eyelids", "lips", "breasts", "boobs",
 ]
+
+# A number is taken as a count of treatments only next to one of these words
+# ("3 treatments", "two sessions", "for 3"), so a price ("is it €170?") or an age
+# ("I'm 45, how much?") is never mistaken for one.
+COUNT_NOUNS = ["treatment", "treatments", "session", "sessions", "sesh", "times", "goes", "rounds", "visits"]
+COUNT_LEADS = ["for", "buy", "book", "of"]
+MAX_TREATMENTS = 20  # anything larger is not a plausible count of treatments
 
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -78,12 +85,18 @@ def area_key(text: str) -> Optional[str]:
 
 
 def parse_number(text: str) -> Optional[int]:
-    """A whole number from '3', 'three', '3x'; None for anything else (e.g. '2.5', 'lots')."""
+    """The count in '3', 'three', '3x', '3 treatments', 'for two'; None if there is no
+    plausible count (e.g. '2.5', 'lots', '0', '170')."""
     needle = text.strip().lower()
-    if needle in _WORD_NUMBERS:
-        return _WORD_NUMBERS[needle]
-    match = re.fullmatch(r"(\d{1,4})x?", needle)
-    return int(match.group(1)) if match else None
+    candidates = [needle] + needle.split()
+    for token in candidates:
+        if token in _WORD_NUMBERS:
+            return _WORD_NUMBERS[token]
+        match = re.fullmatch(r"(\d{1,4})x?", token)
+        if match:
+            count = int(match.group(1))
+            return count if 1 <= count <= MAX_TREATMENTS else None
+    return None
 
 
 def entity_patterns() -> List[dict]:
@@ -96,8 +109,9 @@ def entity_patterns() -> List[dict]:
         forms = [form for group in terms.values() for form in group] + list(unlisted)
         for form in forms:
             patterns.append({"label": label, "pattern": [{"LOWER": t} for t in _tokens(form)]})
-    patterns.append({"label": "number", "pattern": [{"LIKE_NUM": True}]})
-    patterns.append({"label": "number", "pattern": [{"LOWER": {"REGEX": r"^\d{1,4}x$"}}]})
+    patterns.append({"label": "number", "pattern": [{"LIKE_NUM": True}, {"LOWER": {"IN": COUNT_NOUNS}}]})
+    patterns.append({"label": "number", "pattern": [{"LOWER": {"IN": COUNT_LEADS}}, {"LIKE_NUM": True}]})
+    patterns.append({"label": "number", "pattern": [{"LOWER": {"REGEX": r"^\d{1,2}x$"}}]})
     return patterns
 
 

@@ -6,15 +6,21 @@ Registered in credentials.yml; everything lives under /webhooks/widget/:
   GET  widget.css         its styles (loaded into the widget's shadow root)
   GET  demo               a demo page that embeds the script
   POST session            issues a new conversation: {"session": "<signed id>"}
-  POST message            {"session", "message"} -> {"messages": [...bot replies]}
-  GET  history?session=   the conversation so far, to restore after a reload
+  POST message            {"session", "message", "payload"?} -> {"messages": [...]}
+  POST history            {"session"} -> the conversation so far, to restore after a reload
 
 Sessions are issued by the server and signed (HMAC-SHA256), so a browser cannot
 invent or guess another visitor's conversation id. The signing key comes from
 WIDGET_SECRET, or from a key file created on first use (so sessions survive a
 restart). Cross-origin requests are allowed only from the configured origins.
+
+Abuse limits: messages per session, and new sessions and messages per client IP
+(behind a reverse proxy, configure Sanic to trust its forwarded headers so the IP
+is the visitor's). Typed text never triggers an intent directly: only a button's
+payload naming one of the domain's own intents does.
 """
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -27,6 +33,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.constants import DEFAULT_INTENTS
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -40,8 +47,12 @@ DEFAULTS: Dict[Text, Any] = {
     "max_message_length": 1000,
     "rate_limit_messages": 10,  # at most this many messages per session...
     "rate_limit_seconds": 20,  # ...within this many seconds
+    "ip_sessions_per_10_minutes": 60,  # new conversations per client IP
+    "ip_messages_per_minute": 120,  # messages per client IP (all its sessions)
     "secret_file": "var/widget-secret",
 }
+MIN_KEY_BYTES = 32
+PAYLOAD = re.compile(r"/[A-Za-z0-9_]{1,64}")
 
 
 class SessionSigner:
@@ -69,15 +80,30 @@ class SessionSigner:
 
 def load_key(secret_file: Text) -> bytes:
     """WIDGET_SECRET if set; otherwise a random key kept in ``secret_file``."""
-    if os.environ.get("WIDGET_SECRET"):
-        return os.environ["WIDGET_SECRET"].encode()
-    path = Path(secret_file)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    key = os.environ.get("WIDGET_SECRET", "").encode()
+    if not key:
+        path = Path(secret_file)
+        if not path.exists():
+            # Written whole under a temporary name, then linked into place: a second
+            # process starting at the same moment reads either nothing or the full key.
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        key = path.read_text().strip().encode()
+    if len(key) < MIN_KEY_BYTES:
+        raise ValueError(
+            f"The widget's signing key must be at least {MIN_KEY_BYTES} characters "
+            f"(set WIDGET_SECRET, or delete {secret_file} to have a new one made)."
+        )
+    return key
 
 
 class RateLimiter:
@@ -86,9 +112,11 @@ class RateLimiter:
     def __init__(self, limit: int, seconds: float) -> None:
         self.limit, self.seconds = limit, seconds
         self._events: Dict[Text, Deque[float]] = defaultdict(deque)
+        self._last_sweep = time.monotonic()
 
     def allow(self, key: Text) -> bool:
         now = time.monotonic()
+        self._forget_idle(now)
         events = self._events[key]
         while events and now - events[0] > self.seconds:
             events.popleft()
@@ -96,6 +124,14 @@ class RateLimiter:
             return False
         events.append(now)
         return True
+
+    def _forget_idle(self, now: float) -> None:
+        # Once per window, forget keys with no recent events: memory stays bounded by
+        # the keys active within the last two windows.
+        if now - self._last_sweep > self.seconds:
+            self._last_sweep = now
+            for key in [k for k, e in self._events.items() if not e or now - e[-1] > self.seconds]:
+                del self._events[key]
 
 
 def error(status: int, code: Text, message: Text) -> HTTPResponse:
@@ -119,12 +155,14 @@ class WidgetInput(InputChannel):
         max_message_length: int,
         rate_limit_messages: int,
         rate_limit_seconds: float,
+        ip_sessions_per_10_minutes: int,
+        ip_messages_per_minute: int,
         secret_file: Text,
     ) -> None:
         env_origins = os.environ.get("WIDGET_ALLOWED_ORIGINS")
         if env_origins:
             allowed_origins = [o.strip() for o in env_origins.split(",") if o.strip()]
-        self.allowed_origins = list(allowed_origins)
+        self.allowed_origins = [self._normalise_origin(o) for o in allowed_origins]
         # "*" stands for one host label or a port number: never a dot, colon or slash, so
         # "http://localhost:*" cannot match "http://localhost:80.evil.example".
         self._origin_patterns = [
@@ -133,8 +171,18 @@ class WidgetInput(InputChannel):
         self.max_message_length = int(max_message_length)
         self.signer = SessionSigner(load_key(secret_file))
         self.rate_limiter = RateLimiter(int(rate_limit_messages), float(rate_limit_seconds))
+        self.ip_sessions = RateLimiter(int(ip_sessions_per_10_minutes), 600)
+        self.ip_messages = RateLimiter(int(ip_messages_per_minute), 60)
         # One message at a time per conversation, so replies never interleave.
-        self._locks: Dict[Text, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks: Dict[Text, asyncio.Lock] = {}
+        self._lock_users: Dict[Text, int] = defaultdict(int)
+
+    @staticmethod
+    def _normalise_origin(origin: Text) -> Text:
+        normalised = origin.strip().rstrip("/").lower()
+        if normalised.count("/") > 2:
+            logger.warning(f"Widget origin '{origin}' has a path; an origin is scheme://host[:port] only.")
+        return normalised
 
     # --- origins ------------------------------------------------------------------------
 
@@ -186,9 +234,9 @@ class WidgetInput(InputChannel):
         async def demo(request: Request) -> HTTPResponse:
             return await self._static("demo.html", "text/html; charset=utf-8")
 
+        # CORS preflight: allowed origins get Access-Control-Allow-Origin (added by
+        # add_cors), others don't, so their browsers refuse to send the request.
         async def preflight(request: Request) -> HTTPResponse:
-            if not self.origin_allowed(request.headers.get("origin")):
-                return error(403, "origin_not_allowed", "This site may not use the chat.")
             return response.empty(status=204)
 
         for path in ("session", "message", "history"):
@@ -199,6 +247,8 @@ class WidgetInput(InputChannel):
             refused = self.refuse_foreign_origin(request)
             if refused:
                 return refused
+            if not self.ip_sessions.allow(request.remote_addr or request.ip):
+                return error(429, "rate_limited", "Too many new conversations from this address. Please wait a few minutes.")
             return response.json({"session": self.signer.issue(), "max_message_length": self.max_message_length})
 
         @widget.route("/message", methods=["POST"])
@@ -220,26 +270,65 @@ class WidgetInput(InputChannel):
                     413, "message_too_long",
                     f"Messages can be at most {self.max_message_length} characters (this one has {len(text)}).",
                 )
-            if not self.rate_limiter.allow(sender_id):
+            if not self.rate_limiter.allow(sender_id) or not self.ip_messages.allow(request.remote_addr or request.ip):
                 return error(429, "rate_limited", "You're sending messages very quickly. Please wait a moment.")
+            payload = self._button_payload(request, body.get("payload"))
+            # A click is stored as its payload; its title is kept to show it in the history.
+            metadata = {"button_title": text.strip()} if payload else None
             collector = CollectingOutputChannel()
-            async with self._locks[sender_id]:
-                await on_new_message(UserMessage(text.strip(), collector, sender_id, input_channel=self.name()))
-            return response.json({"messages": [self._bot_message(m) for m in collector.messages]})
+            async with self._conversation_lock(sender_id):
+                await on_new_message(UserMessage(
+                    payload or self._typed(text), collector, sender_id, input_channel=self.name(), metadata=metadata
+                ))
+            return response.json({"messages": [bot_message(m.get("text"), m.get("buttons")) for m in collector.messages]})
 
-        @widget.route("/history", methods=["GET"])
+        @widget.route("/history", methods=["POST"])
         async def history(request: Request) -> HTTPResponse:
             refused = self.refuse_foreign_origin(request)
             if refused:
                 return refused
-            sender_id = self.signer.verify(request.args.get("session"))
+            body = self._json_body(request)
+            sender_id = self.signer.verify(body.get("session") if isinstance(body, dict) else None)
             if sender_id is None:
                 return error(401, "invalid_session", "Unknown or expired session: start a new conversation.")
-            store = request.app.ctx.agent.tracker_store
-            tracker = await store.retrieve(sender_id)
+            agent = getattr(request.app.ctx, "agent", None)
+            try:
+                tracker = await agent.tracker_store.retrieve(sender_id)
+            except Exception:
+                logger.exception("Could not read a widget conversation from the tracker store.")
+                return error(503, "unavailable", "The conversation can't be loaded right now. Please try again.")
             return response.json({"messages": history_of(tracker)})
 
         return widget
+
+    @contextlib.asynccontextmanager
+    async def _conversation_lock(self, sender_id: Text):
+        # Locks exist only while a conversation has a message in flight.
+        lock = self._locks.setdefault(sender_id, asyncio.Lock())
+        self._lock_users[sender_id] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._lock_users[sender_id] -= 1
+            if not self._lock_users[sender_id]:
+                del self._lock_users[sender_id], self._locks[sender_id]
+
+    @staticmethod
+    def _typed(text: Text) -> Text:
+        # Typed text always goes through NLU: a leading "/" would otherwise trigger an
+        # intent (or /restart) directly.
+        return text.strip().lstrip("/").strip() or text.strip()
+
+    @staticmethod
+    def _button_payload(request: Request, payload: Any) -> Optional[Text]:
+        """A clicked button's payload, if it names one of the domain's own intents."""
+        if not isinstance(payload, str) or not PAYLOAD.fullmatch(payload):
+            return None
+        agent = getattr(request.app.ctx, "agent", None)
+        domain = getattr(agent, "domain", None)
+        intents = set(getattr(domain, "intents", []) or []) - (set(DEFAULT_INTENTS) - {"out_of_scope"})
+        return payload if payload[1:] in intents else None
 
     @staticmethod
     def _json_body(request: Request) -> Any:
@@ -249,16 +338,16 @@ class WidgetInput(InputChannel):
             return None
 
     @staticmethod
-    def _bot_message(message: Dict[Text, Any]) -> Dict[Text, Any]:
-        out: Dict[Text, Any] = {"from": "bot", "text": message.get("text") or ""}
-        if message.get("buttons"):
-            out["buttons"] = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in message["buttons"]]
-        return out
-
-    @staticmethod
     async def _static(name: Text, content_type: Text) -> HTTPResponse:
         body = await asyncio.get_running_loop().run_in_executor(None, (STATIC / name).read_bytes)
         return response.raw(body, content_type=content_type, headers={"Cache-Control": "no-cache"})
+
+
+def bot_message(text: Optional[Text], buttons: Optional[List[Dict[Text, Any]]]) -> Dict[Text, Any]:
+    message: Dict[Text, Any] = {"from": "bot", "text": text or ""}
+    if buttons:
+        message["buttons"] = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in buttons]
+    return message
 
 
 def history_of(tracker: Any) -> List[Dict[Text, Any]]:
@@ -272,15 +361,13 @@ def history_of(tracker: Any) -> List[Dict[Text, Any]]:
             messages.append({"from": "visitor", "text": event.text})
         elif kind == "user" and event.text:
             # A clicked button: show its title rather than the raw payload.
-            title = next((b["title"] for m in reversed(messages) for b in m.get("buttons", [])
-                          if b["payload"] == event.text), None)
-            messages.append({"from": "visitor", "text": title or event.text})
+            title = (getattr(event, "metadata", None) or {}).get("button_title") or next(
+                (b["title"] for m in reversed(messages) for b in m.get("buttons", []) if b["payload"] == event.text),
+                event.text,
+            )
+            messages.append({"from": "visitor", "text": title})
         elif kind == "bot":
-            entry: Dict[Text, Any] = {"from": "bot", "text": event.text or ""}
-            buttons = (event.data or {}).get("buttons")
-            if buttons:
-                entry["buttons"] = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in buttons]
-            messages.append(entry)
+            messages.append(bot_message(event.text, (event.data or {}).get("buttons")))
     # Only the last message's buttons are still a choice; older ones were answered.
     for message in messages[:-1]:
         message.pop("buttons", None)

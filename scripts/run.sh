@@ -8,6 +8,15 @@ cd "$(dirname "$0")/.."
 : "${RASA_PORT:?}" "${ACTIONS_PORT:?}" "${ACTIONS_HOST:?}" "${TRACKER_DB:?}" "${MODEL:?}"
 mkdir -p "$(dirname "$TRACKER_DB")"
 
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in "$RASA_PORT" "$ACTIONS_PORT"; do
+  if port_busy "$port"; then
+    echo "error: port $port is already in use (another assistant still running?). Stop it, or choose" >&2
+    echo "       other ports: make run RASA_PORT=5006 ACTIONS_PORT=5056" >&2
+    exit 1
+  fi
+done
+
 api_args=()
 if [ -n "${RASA_TOKEN:-}" ]; then
   # The HTTP API (trackers, model, parse) is only exposed behind a token.
@@ -25,10 +34,18 @@ trap 'echo; echo "Stopping..."; exit 0' INT TERM
 SANIC_HOST="$ACTIONS_HOST" .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" --quiet &
 pids+=($!)
 .venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --endpoints endpoints.yml \
-  --credentials credentials.yml "${api_args[@]}" &
+  --credentials credentials.yml ${api_args[@]+"${api_args[@]}"} &
 pids+=($!)
 
+all_alive() {
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || return 1; done
+}
+
 for _ in $(seq 1 180); do
+  if ! all_alive; then
+    echo "error: a server failed to start (see the log above)." >&2
+    exit 1
+  fi
   if curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1 \
      && curl -fsS "http://$ACTIONS_HOST:$ACTIONS_PORT/health" >/dev/null 2>&1; then
     cat <<MSG
@@ -40,17 +57,14 @@ for _ in $(seq 1 180); do
     Embed it with:  <script src="http://localhost:$RASA_PORT/webhooks/widget/widget.js" defer></script>
     Action server:  http://$ACTIONS_HOST:$ACTIONS_PORT/health
     Conversations:  $TRACKER_DB
-    HTTP API:       $([ ${#api_args[@]} -gt 0 ] && echo "enabled, token required" || echo "off (set RASA_TOKEN to enable it behind a token)")
+    HTTP API:       $([ -n "${RASA_TOKEN:-}" ] && echo "enabled, token required" || echo "off (set RASA_TOKEN to enable it behind a token)")
   Press Ctrl-C to stop.
 
 MSG
-    wait -n "${pids[@]}" || true
+    while all_alive; do sleep 1; done
     echo "A server exited; stopping the other." >&2
     exit 1
   fi
-  for pid in "${pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { echo "error: a server failed to start (see the log above)." >&2; exit 1; }
-  done
   sleep 1
 done
 echo "error: the servers did not become ready within 180 s." >&2

@@ -24,6 +24,7 @@ def model_path() -> Path:
 
 # --- A real assistant: action server + Rasa server over HTTP -------------------------
 
+import contextlib  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
@@ -74,9 +75,9 @@ def _wait_until_ready(urls, processes, logs, timeout=180):
     raise RuntimeError("servers not ready in time:\n" + "\n".join(log.read_text()[-2000:] for log in logs))
 
 
-@pytest.fixture(scope="session")
-def assistant(model_path, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("assistant")
+@contextlib.contextmanager
+def start_assistant(model_path: Path, tmp: Path):
+    """A real action server and Rasa server on free ports, with their own SQLite store."""
     rasa_port, actions_port = free_port(), free_port()
     tracker_db = tmp / "conversations.db"
     env = dict(
@@ -108,3 +109,9 @@ def assistant(model_path, tmp_path_factory):
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.fixture(scope="session")
+def assistant(model_path, tmp_path_factory):
+    with start_assistant(model_path, tmp_path_factory.mktemp("assistant")) as running:
+        yield running

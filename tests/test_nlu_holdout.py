@@ -1,15 +1,10 @@
 """Intent accuracy on held-out visitor phrasings (tests/nlu_holdout.yml, never trained on)."""
-import re
-
 import evaluate_holdout
 from conftest import ROOT
+from trainer.validate import normalised
 
 # The suite fails if held-out intent accuracy drops below this.
 MIN_ACCURACY = 0.95
-
-
-def normalised(text: str) -> str:
-    return re.sub(r"[^\w\s]", "", text.lower()).strip()
 
 
 def test_holdout_is_not_in_the_training_data():

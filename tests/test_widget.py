@@ -1,10 +1,11 @@
 """The widget channel (channels/widget.py): its parts, then its HTTP API on a live server."""
 import json
+import time
 
 import pytest
 import requests
 
-from channels.widget import RateLimiter, SessionSigner, WidgetInput, history_of
+from channels.widget import RateLimiter, SessionSigner, WidgetInput, history_of, load_key
 
 ALLOWED = "http://localhost:8000"
 
@@ -29,6 +30,29 @@ def test_rate_limiter_allows_a_burst_then_refuses():
     assert limiter.allow("b")  # per session
 
 
+def test_rate_limiter_forgets_idle_keys():
+    limiter = RateLimiter(1, 0.05)
+    for n in range(1500):
+        limiter.allow(f"visitor-{n}")
+    time.sleep(0.1)
+    limiter.allow("one more")
+    assert list(limiter._events) == ["one more"]
+
+
+def test_signing_key_is_created_once_and_short_keys_are_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("WIDGET_SECRET", raising=False)
+    key_file = tmp_path / "var" / "widget-secret"
+    first = load_key(str(key_file))
+    assert len(first) >= 32 and load_key(str(key_file)) == first
+    assert oct(key_file.stat().st_mode)[-3:] == "600"
+    key_file.write_text("")
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        load_key(str(key_file))
+    monkeypatch.setenv("WIDGET_SECRET", "too-short")
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        load_key(str(key_file))
+
+
 @pytest.mark.parametrize("origin, allowed", [
     ("http://localhost:8000", True), ("http://127.0.0.1:5005", True), ("http://localhost", True),
     ("https://localhost:8000", False), ("http://localhost:80.evil.example", False),
@@ -37,6 +61,16 @@ def test_rate_limiter_allows_a_burst_then_refuses():
 def test_default_origins_are_local_only(origin, allowed, tmp_path):
     channel = WidgetInput.from_credentials({"secret_file": str(tmp_path / "key")})
     assert channel.origin_allowed(origin) is allowed
+
+
+def test_origins_are_normalised_and_the_environment_overrides_them(tmp_path, monkeypatch):
+    channel = WidgetInput.from_credentials(
+        {"allowed_origins": ["HTTPS://Clinic.Example/"], "secret_file": str(tmp_path / "key")}
+    )
+    assert channel.origin_allowed("https://clinic.example")
+    monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", "https://a.example, https://b.example")
+    channel = WidgetInput.from_credentials({"secret_file": str(tmp_path / "key")})
+    assert channel.origin_allowed("https://b.example") and not channel.origin_allowed("http://localhost:8000")
 
 
 def test_origins_can_be_configured_with_wildcard_subdomains(tmp_path):
@@ -96,9 +130,7 @@ def test_message_and_history(assistant):
     assert reply.status_code == 200
     assert reply.json() == {"messages": [{"from": "bot", "text": answers.pain()}]}
     assert reply.headers["Access-Control-Allow-Origin"] == ALLOWED
-    history = requests.get(
-        f"{assistant.url}/webhooks/widget/history", params={"session": session}, headers={"Origin": ALLOWED}, timeout=10
-    ).json()["messages"]
+    history = post(assistant, "history", {"session": session}).json()["messages"]
     assert history == [{"from": "visitor", "text": "does it hurt?"}, {"from": "bot", "text": answers.pain()}]
 
 
@@ -108,11 +140,27 @@ def test_a_visitor_cannot_read_or_write_another_conversation(assistant):
     sender, mac = theirs.rsplit(".", 1)
     for forged in (f"{sender}.{mine.rsplit('.', 1)[1]}", sender, f"{sender}.", mine.rsplit(".", 1)[0] + "x." + mac):
         assert post(assistant, "message", {"session": forged, "message": "hi"}).status_code == 401
-        reply = requests.get(f"{assistant.url}/webhooks/widget/history", params={"session": forged}, timeout=10)
+        reply = post(assistant, "history", {"session": forged})
         assert reply.status_code == 401 and reply.json()["error"] == "invalid_session"
     # The conversation I do own has none of theirs.
-    history = requests.get(f"{assistant.url}/webhooks/widget/history", params={"session": mine}, timeout=10)
-    assert history.json()["messages"] == []
+    assert post(assistant, "history", {"session": mine}).json()["messages"] == []
+
+
+def test_a_button_payload_triggers_its_intent_but_typed_commands_do_not(assistant):
+    from actions import answers
+
+    session = new_session(assistant)
+    clicked = post(assistant, "message", {"session": session, "message": "Cost", "payload": "/ask_cost"})
+    assert clicked.json()["messages"][0]["text"] == answers.cost()
+    # Typed "/ask_cost{...}" or "/restart" go through NLU as text, like any other words.
+    for typed in ('/ask_cost{"number": "9999"}', "/restart"):
+        reply = post(assistant, "message", {"session": session, "message": typed}).json()
+        assert "9999" not in str(reply) and reply["messages"]
+    history = post(assistant, "history", {"session": session}).json()["messages"]
+    assert [m["text"] for m in history if m["from"] == "visitor"] == ["Cost", 'ask_cost{"number": "9999"}', "restart"]
+    # A payload that is not one of the domain's intents is ignored: the text is used.
+    odd = post(assistant, "message", {"session": session, "message": "does it hurt", "payload": "/restart"}).json()
+    assert odd["messages"][0]["text"] == answers.pain()
 
 
 def test_other_origins_are_refused(assistant):
@@ -168,6 +216,12 @@ def test_sending_too_fast_is_rate_limited_per_session(assistant):
     assert limited["error"] == "rate_limited" and "wait" in limited["message"]
     # Another visitor is not affected.
     assert post(assistant, "message", {"session": new_session(assistant), "message": "hi"}).status_code == 200
+
+
+def test_history_with_a_bad_body_is_refused(assistant):
+    for raw in ("", "nope", "[]", '{"session": null}'):
+        reply = post(assistant, "history", raw=raw)
+        assert reply.status_code == 401 and reply.json()["error"] == "invalid_session"
 
 
 def test_static_files_are_served(assistant):

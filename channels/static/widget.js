@@ -43,6 +43,8 @@
   var maxLength = state.maxLength || 1000;
   var busy = false;
   var restored = false;
+  var focusWanted = false;
+  var generation = 0; // bumped by "New conversation": late replies of the old one are dropped
 
   function load() {
     try { return JSON.parse(window.localStorage.getItem(storageKey)) || {}; } catch (e) { return {}; }
@@ -118,7 +120,7 @@
       var group = el("div", { "class": "quick-replies", role: "group", "aria-label": "Suggested replies" });
       buttons.forEach(function (b) {
         var button = el("button", { type: "button", "class": "quick-reply", text: b.title });
-        button.addEventListener("click", function () { send(b.payload || b.title, b.title); });
+        button.addEventListener("click", function () { send(b.title, b.payload); });
         group.appendChild(button);
       });
       log.appendChild(group);
@@ -185,17 +187,24 @@
     restored = true;
     showGreeting();
     if (!state.session) return Promise.resolve();
-    return request("GET", "history?session=" + encodeURIComponent(state.session)).then(function (json) {
+    // Until the history is back, nothing can be sent (it would land above the old messages).
+    input.disabled = sendButton.disabled = true;
+    return request("POST", "history", { session: state.session }).then(function (json) {
       (json.messages || []).forEach(function (m) { addMessage(m.from, m.text, m.buttons); });
     }).catch(function (failure) {
       if (failure.status === 401) { delete state.session; save(); return; }
       restored = false;
       log.textContent = "";
       showAlert(text.offline, function () { hideAlert(); restoreHistory(); });
+    }).then(function () {
+      input.disabled = sendButton.disabled = false;
+      if (focusWanted && !panel.hidden) input.focus();
+      focusWanted = false;
     });
   }
 
-  function send(message, shown) {
+  // message: what the visitor typed or the button's title; payload: a button's payload.
+  function send(message, payload) {
     message = String(message || "").trim();
     if (!message || busy) return;
     if (message.length > maxLength) {
@@ -205,25 +214,30 @@
     hideAlert();
     clearQuickReplies();
     busy = true;
-    var fromInput = shown === undefined;
-    var pending = addMessage("visitor", shown || message);
+    var fromInput = payload === undefined;
+    var conversation = generation;
+    var pending = addMessage("visitor", message);
     if (fromInput) input.value = "";
     setTyping(true);
     var attempt = function (retried) {
       return ensureSession().then(function (session) {
-        return request("POST", "message", { session: session, message: message });
+        var body = { session: session, message: message };
+        if (!fromInput && payload) body.payload = payload;
+        return request("POST", "message", body);
       }).catch(function (failure) {
         if (failure.status === 401 && !retried) { delete state.session; save(); return attempt(true); }
         throw failure;
       });
     };
     attempt(false).then(function (json) {
+      if (conversation !== generation) return; // the visitor started a new conversation meanwhile
       (json.messages || []).forEach(function (m) { addMessage("bot", m.text, m.buttons); });
     }).catch(function (failure) {
+      if (conversation !== generation) return;
       // Nothing typed is lost: the text goes back into the box, and Retry resends it.
       pending.remove();
       if (fromInput && !input.value) input.value = message;
-      var retry = function () { hideAlert(); send(message, shown); };
+      var retry = function () { hideAlert(); send(message, payload); };
       if (failure.status === 413 || failure.status === 429 || failure.status === 400) showAlert(failure.message, retry);
       else showAlert(text.offline, retry);
     }).then(function () {
@@ -241,7 +255,7 @@
     launcher.setAttribute("aria-label", text.close);
     state.open = true; save();
     restoreHistory();
-    if (!restoring) input.focus(); // don't steal focus from the page on navigation
+    if (!restoring) { focusWanted = true; input.focus(); } // never steal focus on navigation
   }
   function close() {
     panel.hidden = true;
@@ -252,6 +266,9 @@
     launcher.focus();
   }
   function restart() {
+    generation += 1;
+    busy = false;
+    setTyping(false);
     delete state.session; save();
     log.textContent = "";
     hideAlert();

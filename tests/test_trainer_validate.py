@@ -1,0 +1,105 @@
+"""`make validate`'s project checks (trainer/validate.py) on main and on copies with mistakes."""
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SEEDS
+
+
+def run_checks(root):
+    result = subprocess.run([sys.executable, "-m", "trainer.validate", "--root", str(root)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the project's training files, to break on purpose."""
+    copy = tmp_path / "project"
+    for name in ("actions", "data", "tests"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", "*.png"))
+    for name in ("domain.yml", "trainer.yml"):
+        shutil.copy(ROOT / name, copy / name)
+    settings = (copy / "trainer.yml").read_text().replace("seeds: ../shared/seeds", f"seeds: {SEEDS}")
+    (copy / "trainer.yml").write_text(settings)
+    return copy
+
+
+def add_intent_to_domain(project, intent):
+    domain = project / "domain.yml"
+    domain.write_text(domain.read_text().replace("intents:\n", f"intents:\n  - {intent}\n", 1))
+
+
+def add_examples(path, intent, examples):
+    with path.open("a") as f:
+        f.write(f"- intent: {intent}\n  examples: |\n" + "".join(f"    - {e}\n" for e in examples))
+
+
+def test_main_passes():
+    code, output = run_checks(ROOT)
+    assert code == 0, output
+    assert "Project checks passed" in output
+
+
+def test_the_unmodified_copy_passes(project):
+    code, output = run_checks(project)
+    assert code == 0, output
+
+
+def test_an_intent_without_an_answer_fails_naming_it(project):
+    add_intent_to_domain(project, "ask_exercise")
+    add_examples(project / "data" / "nlu" / "care_and_cost.yml", "ask_exercise",
+                 [f"can i go to the gym {n} days after" for n in range(20)])
+    add_examples(project / "tests" / "nlu_holdout.yml", "ask_exercise",
+                 [f"is running ok on day {n}" for n in range(6)])
+    code, output = run_checks(project)
+    assert code == 1
+    assert "domain.yml, intent 'ask_exercise'" in output
+    assert "Nothing answers this intent. Add a rule in data/rules_faq.yml" in output
+
+
+def test_an_answer_listed_as_deliberately_unanswered_passes(project):
+    add_intent_to_domain(project, "chitchat_weather")
+    settings = project / "trainer.yml"
+    settings.write_text(settings.read_text().replace("deliberately_unanswered: []",
+                                                     "deliberately_unanswered: [chitchat_weather]"))
+    code, output = run_checks(project)
+    assert code == 0, output
+
+
+def test_an_faq_rule_without_a_fact_based_answer_fails(project):
+    add_intent_to_domain(project, "ask_exercise")
+    with (project / "data" / "rules_faq.yml").open("a") as f:
+        f.write("\n- rule: answer ask_exercise\n  steps:\n  - intent: ask_exercise\n  - action: utter_exercise\n")
+    code, output = run_checks(project)
+    assert code == 1
+    assert "data/rules_faq.yml, intent 'ask_exercise'" in output
+    assert "no response of that name" in output
+    assert "has no fact-based answer" in output
+    assert "Only 0 training examples" in output and "Only 0 held-out test phrasings" in output
+
+
+def test_a_duplicate_example_under_two_intents_fails(project):
+    add_examples(project / "data" / "nlu" / "treatment.yml", "ask_pain", ["How much does it cost?!"])
+    code, output = run_checks(project)
+    assert code == 1
+    assert "intent 'ask_pain'" in output
+    assert "also appears under intent 'ask_cost'" in output and "Keep it under one intent only" in output
+
+
+def test_a_test_phrasing_that_is_in_the_training_data_fails(project):
+    add_examples(project / "tests" / "nlu_holdout.yml", "ask_cost", ["how much does it cost"])
+    code, output = run_checks(project)
+    assert code == 1
+    assert "tests/nlu_holdout.yml, intent 'ask_cost'" in output
+    assert "is also a training example" in output
+
+
+def test_a_fact_quote_not_in_the_seeds_fails(project):
+    facts = project / "actions" / "facts.py"
+    facts.write_text(facts.read_text().replace("The cost for 1 Treatment is €170", "The cost for 1 Treatment is €150"))
+    code, output = run_checks(project)
+    assert code == 1
+    assert "PRICE_SINGLE: its quote is not word for word in 000_f02ec0f285fe2586.txt" in output
