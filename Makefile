@@ -61,7 +61,7 @@ shell: $(MODEL)
 	@mkdir -p $(dir $(TRACKER_DB))
 	@SANIC_HOST=$(ACTIONS_HOST) $(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT) --quiet & \
 	trap "kill $$! 2>/dev/null" EXIT; \
-	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml --port $(RASA_PORT)
 
 validate: $(STAMP)
 	@echo "== Rasa's checks (rasa data validate)"

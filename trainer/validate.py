@@ -100,6 +100,7 @@ def check(root: Path = ROOT) -> List[Problem]:
     held_out_file = "tests/nlu_holdout.yml"
     held_out = nlu_examples(root / held_out_file)
 
+    actions_source = (root / "actions" / "actions.py").read_text(encoding="utf-8")
     answers = load_module(root, "answers")
     facts = load_module(root, "facts")
 
@@ -125,6 +126,11 @@ def check(root: Path = ROOT) -> List[Problem]:
             problems.append(Problem("actions/answers.py", intent,
                 f"This FAQ intent has no fact-based answer. Add an entry for '{intent}' to TOPICS in "
                 f"actions/answers.py (see {GUIDE}, step 3)."))
+        if action.startswith("action_answer_") and f'intent = "{intent}"' not in actions_source:
+            problems.append(Problem("actions/actions.py", intent,
+                f"The rule answers with '{action}', but actions/actions.py has no action class for it. Add "
+                f"one, e.g. `class ActionAnswer…(AnswerFromFacts):` with `intent = \"{intent}\"` "
+                f"(see {GUIDE}, step 3)."))
 
     # 2. Enough training examples and held-out phrasings for every FAQ intent.
     counts = defaultdict(int)
