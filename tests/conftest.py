@@ -88,8 +88,8 @@ def start_assistant(model_path: Path, tmp: Path):
     )
     logs = [tmp / "actions.log", tmp / "rasa.log"]
     commands = [
-        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-        [str(BIN / "rasa"), "run", "--model", str(model_path), "--port", str(rasa_port),
+        [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+        [str(BIN / "python"), "-m", "serving", "run", "--model", str(model_path), "--port", str(rasa_port),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
     ]
     processes = [

@@ -77,8 +77,20 @@ def test_an_faq_rule_without_a_fact_based_answer_fails(project):
     assert code == 1
     assert "data/rules_faq.yml, intent 'ask_exercise'" in output
     assert "no response of that name" in output
+    assert "class ActionAnswerExercise(AnswerFromFacts):" not in output  # utter_ rule: no class needed
     assert "has no fact-based answer" in output
     assert "Only 0 training examples" in output and "Only 0 held-out test phrasings" in output
+
+
+def test_a_missing_action_class_is_named_in_full(project):
+    add_intent_to_domain(project, "ask_gift_vouchers")
+    with (project / "data" / "rules_faq.yml").open("a") as f:
+        f.write("\n- rule: answer ask_gift_vouchers\n  steps:\n  - intent: ask_gift_vouchers\n"
+                "  - action: action_answer_gift_vouchers\n")
+    code, output = run_checks(project)
+    assert code == 1
+    assert "class ActionAnswerGiftVouchers(AnswerFromFacts):" in output
+    assert 'intent = "ask_gift_vouchers"' in output
 
 
 def test_a_duplicate_example_under_two_intents_fails(project):
@@ -102,4 +114,6 @@ def test_a_fact_quote_not_in_the_seeds_fails(project):
     facts.write_text(facts.read_text().replace("The cost for 1 Treatment is €170", "The cost for 1 Treatment is €150"))
     code, output = run_checks(project)
     assert code == 1
-    assert "PRICE_SINGLE: its quote is not word for word in 000_f02ec0f285fe2586.txt" in output
+    assert "PRICE_SINGLE: its quote is not word for word in" in output and "000_f02ec0f285fe2586.txt" in output
+    # It shows what the document really says.
+    assert "the document says:    'The cost for 1 Treatment is €170 or a package of 5 for €550.'" in output

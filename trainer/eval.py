@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 SUMMARY_ROWS = 10
+MISSES_SHOWN = 25
 
 
 def summarise(results: Path) -> str:
@@ -32,7 +33,10 @@ def summarise(results: Path) -> str:
     if pairs:
         lines += ["", "Most confused (expected -> predicted):"]
         lines += [f"  {a} -> {b}: {n}" for (a, b), n in pairs.most_common(SUMMARY_ROWS)]
-        lines += ["", f"Every miss with its text: {errors_file}"]
+        lines += ["", "Misses (expected -> predicted: text):"]
+        lines += [f"  {e['intent']} -> {e['intent_prediction']['name']}: {e['text']}" for e in errors[:MISSES_SHOWN]]
+        more = f" ({len(errors) - MISSES_SHOWN} more)" if len(errors) > MISSES_SHOWN else ""
+        lines += [f"All misses{more}: {errors_file}"]
     images = [p.name for p in (results / "intent_confusion_matrix.png", results / "intent_histogram.png") if p.exists()]
     if images:
         lines.append(f"Charts: {', '.join(str(results / i) for i in images)}")

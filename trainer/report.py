@@ -121,7 +121,7 @@ def print_report(groups: List[Group], per_day: Dict[date, Counter], since: Optio
         for g in groups:
             chose = f"   (then chose: {chose_text(g)})" if g.then_chose else ""
             print(f"{g.count:>5}  {g.reason:<21} {g.first_seen!s:<11} {g.last_seen!s:<11} {g.question}{chose}")
-    print("\nShare of visitor messages answered, per day:\n")
+    print("\nShare of visitor messages answered from the documents, per day (the rest are above):\n")
     print(f"{'date':<11} {'messages':>8} {'answered':>8} {'share':>6}")
     for day, c in per_day.items():
         print(f"{day!s:<11} {c['messages']:>8} {c['answered']:>8} {c['answered'] / c['messages']:>6.0%}")

@@ -128,9 +128,10 @@ def check(root: Path = ROOT) -> List[Problem]:
                 f"actions/answers.py (see {GUIDE}, step 3)."))
         if action.startswith("action_answer_") and f'intent = "{intent}"' not in actions_source:
             problems.append(Problem("actions/actions.py", intent,
-                f"The rule answers with '{action}', but actions/actions.py has no action class for it. Add "
-                f"one, e.g. `class ActionAnswer…(AnswerFromFacts):` with `intent = \"{intent}\"` "
-                f"(see {GUIDE}, step 3)."))
+                f"The rule answers with '{action}', but actions/actions.py has no action class for it. Add:\n"
+                f"        class {class_name(intent)}(AnswerFromFacts):\n"
+                f"            intent = \"{intent}\"\n"
+                f"    (see {GUIDE}, step 3)."))
 
     # 2. Enough training examples and held-out phrasings for every FAQ intent.
     counts = defaultdict(int)
@@ -186,10 +187,25 @@ def quote_problems(all_facts: dict, seeds: Path) -> List[Problem]:
         if not seed.is_file():
             problems.append(Problem("actions/facts.py", "", f"{name}: its seed document {seed} does not exist."))
         elif fact.source.quote not in seed.read_text(encoding="utf-8"):
+            closest = closest_sentence(fact.source.quote, seed.read_text(encoding="utf-8"))
             problems.append(Problem("actions/facts.py", "",
-                f"{name}: its quote is not word for word in {fact.source.seed}. Copy the sentence exactly "
-                f"from the document (same punctuation and spaces): {fact.source.quote!r}"))
+                f"{name}: its quote is not word for word in {seed}.\n"
+                f"      the quote says:       {fact.source.quote!r}\n"
+                f"      the document says:    {closest!r}\n"
+                f"    Copy the words exactly from the document (same punctuation and spaces)."))
     return problems
+
+
+def closest_sentence(quote: str, document: str) -> str:
+    """The stretch of the document most like the quote, to show what it really says."""
+    import difflib
+
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", document) if s.strip()]
+    return max(sentences, key=lambda s: difflib.SequenceMatcher(None, s, quote).ratio(), default="")
+
+
+def class_name(intent: str) -> str:
+    return "ActionAnswer" + "".join(part.title() for part in intent[len("ask_"):].split("_"))
 
 
 def main(argv=None) -> int:

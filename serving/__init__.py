@@ -1,0 +1,1 @@
+"""How this project runs Rasa's server: `python -m serving run ...` (see __main__.py)."""
