@@ -39,11 +39,7 @@ def ms(samples):
 async def main(model: str, n: int) -> None:
     import logging
 
-    import aiohttp
     from rasa.core.agent import Agent
-    from rasa.core.channels.channel import UserMessage
-    from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
-    from rasa.shared.core.events import ActionExecuted, UserUttered
     from rasa.utils.log_utils import configure_structlog
 
     import evaluate_holdout
@@ -61,6 +57,23 @@ async def main(model: str, n: int) -> None:
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stages = {"NLU": [], "policy": [], "action server": [], "SQLite store": [], "in-memory store": [],
               "whole message": []}
+    try:
+        await _measure(agent, processor, texts, port, stages)
+    finally:
+        actions.terminate()
+    print(f"{Path(model).name}: per message, {len(texts)} messages, milliseconds\n")
+    print(f"{'stage':<18} {'median':>7} {'p95':>7}")
+    for name, samples in stages.items():
+        if samples:
+            print(f"{name:<18} {ms(samples)}")
+
+
+async def _measure(agent, processor, texts, port, stages) -> None:
+    import aiohttp
+    from rasa.core.channels.channel import UserMessage
+    from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
     with tempfile.TemporaryDirectory() as tmp:
         sql = SQLTrackerStore(agent.domain, dialect="sqlite", db=os.path.join(tmp, "t.db"))
         memory = InMemoryTrackerStore(agent.domain)
@@ -103,12 +116,6 @@ async def main(model: str, n: int) -> None:
                     await store.save(tracker)
                     await store.retrieve(tracker.sender_id)
                     stages[name].append((time.perf_counter() - started) * 1000)
-    actions.terminate()
-    print(f"{Path(model).name}: per message, {len(texts)} messages, milliseconds\n")
-    print(f"{'stage':<18} {'median':>7} {'p95':>7}")
-    for name, samples in stages.items():
-        if samples:
-            print(f"{name:<18} {ms(samples)}")
 
 
 if __name__ == "__main__":

@@ -180,11 +180,13 @@ async def many_visitors(url: str, texts: List[str], seconds: float) -> Dict:
 
     async def visitor(n: int, session: aiohttp.ClientSession) -> None:
         nonlocal errors
-        i = n
+        i, sent = n, 0
         while time.perf_counter() < deadline:
             started = time.perf_counter()
+            sender = f"v{n}-{sent // 10}"  # a visitor's conversation: 10 messages
+            sent += 1
             try:
-                async with session.post(url, json={"sender": f"v{n}-{i // 10}", "message": texts[i % len(texts)]}) as r:
+                async with session.post(url, json={"sender": sender, "message": texts[i % len(texts)]}) as r:
                     body = await r.json()
                     if r.status != 200 or not body:
                         errors += 1
