@@ -10,10 +10,6 @@ from trainer.validate import quote_problems
 ALL = facts.all_facts()
 
 
-def seed_text(name: str) -> str:
-    return (SEEDS / name).read_text(encoding="utf-8")
-
-
 def test_the_seed_documents_are_where_the_facts_say():
     for seed in (facts.CLINIC, facts.GUIDE):
         assert (SEEDS / seed).is_file(), f"seed document {seed} missing from {SEEDS}"
