@@ -93,7 +93,7 @@ def train(name: str, config: Path, quick: bool) -> Dict:
             return {**meta, "model": str(model), "reused": True}
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, RASA_CACHE_DIRECTORY=cache, ACTION_SERVER_URL="http://127.0.0.1:1/webhook",
-                   TRACKER_DB=os.path.join(cache, "unused.db"))
+                   TRACKER_STORE_URL="sqlite:///" + os.path.join(cache, "unused.db"))
         started = time.perf_counter()
         subprocess.run([str(BIN / "rasa"), "train", "--config", str(config), "--out", str(models),
                         "--fixed-model-name", name], cwd=ROOT, env=env, check=True,

@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.constants import DEFAULT_INTENTS
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from channels import guard
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,6 @@ DEFAULTS: Dict[Text, Any] = {
     "secret_file": "var/widget-secret",
 }
 MIN_KEY_BYTES = 32
-PAYLOAD = re.compile(r"/[A-Za-z0-9_]{1,64}")
 
 
 class SessionSigner:
@@ -134,10 +134,6 @@ class RateLimiter:
                 del self._events[key]
 
 
-def error(status: int, code: Text, message: Text) -> HTTPResponse:
-    return response.json({"error": code, "message": message}, status=status)
-
-
 class WidgetInput(InputChannel):
     """Serves the chat widget and its message API."""
 
@@ -206,7 +202,7 @@ class WidgetInput(InputChannel):
         origin = request.headers.get("origin")
         own = f"{request.scheme}://{request.host}"
         if origin and origin != own and not self.origin_allowed(origin):
-            return error(403, "origin_not_allowed", f"This site ({origin}) may not use the chat.")
+            return guard.error(403, "origin_not_allowed", f"This site ({origin}) may not use the chat.")
         return None
 
     # --- the blueprint ----------------------------------------------------------------
@@ -248,7 +244,7 @@ class WidgetInput(InputChannel):
             if refused:
                 return refused
             if not self.ip_sessions.allow(request.remote_addr or request.ip):
-                return error(429, "rate_limited", "Too many new conversations from this address. Please wait a few minutes.")
+                return guard.error(429, "rate_limited", "Too many new conversations from this address. Please wait a few minutes.")
             return response.json({"session": self.signer.issue(), "max_message_length": self.max_message_length})
 
         @widget.route("/message", methods=["POST"])
@@ -256,30 +252,24 @@ class WidgetInput(InputChannel):
             refused = self.refuse_foreign_origin(request)
             if refused:
                 return refused
-            body = self._json_body(request)
-            if not isinstance(body, dict):
-                return error(400, "invalid_json", "Send a JSON object: {\"session\": ..., \"message\": ...}.")
-            sender_id = self.signer.verify(body.get("session"))
-            if sender_id is None:
-                return error(401, "invalid_session", "Unknown or expired session: start a new conversation.")
-            text = body.get("message")
-            if not isinstance(text, str) or not text.strip():
-                return error(400, "invalid_message", "The message must be non-empty text.")
-            if len(text) > self.max_message_length:
-                return error(
-                    413, "message_too_long",
-                    f"Messages can be at most {self.max_message_length} characters (this one has {len(text)}).",
-                )
-            if not self.rate_limiter.allow(sender_id) or not self.ip_messages.allow(request.remote_addr or request.ip):
-                return error(429, "rate_limited", "You're sending messages very quickly. Please wait a moment.")
-            payload = self._button_payload(request, body.get("payload"))
-            # A click is stored as its payload; its title is kept to show it in the history.
-            metadata = {"button_title": text.strip()} if payload else None
-            collector = CollectingOutputChannel()
-            async with self._conversation_lock(sender_id):
-                await on_new_message(UserMessage(
-                    payload or self._typed(text), collector, sender_id, input_channel=self.name(), metadata=metadata
-                ))
+            try:
+                body = guard.json_object(request, '{"session": ..., "message": ...}')
+                sender_id = self.signer.verify(body.get("session"))
+                if sender_id is None:
+                    raise guard.Refused(401, "invalid_session", "Unknown or expired session: start a new conversation.")
+                text = guard.message_text(body.get("message"), self.max_message_length)
+                if not self.rate_limiter.allow(sender_id) or not self.ip_messages.allow(request.remote_addr or request.ip):
+                    raise guard.Refused(429, "rate_limited", "You're sending messages very quickly. Please wait a moment.")
+                payload = guard.domain_intent(request, body.get("payload"))
+                # A click is stored as its payload; its title is kept to show it in the history.
+                metadata = {"button_title": text} if payload else None
+                collector = CollectingOutputChannel()
+                async with self._conversation_lock(sender_id):
+                    await guard.handle(on_new_message, UserMessage(
+                        payload or guard.typed(text), collector, sender_id, input_channel=self.name(), metadata=metadata
+                    ))
+            except guard.Refused as refused:
+                return refused.response()
             return response.json({"messages": [bot_message(m.get("text"), m.get("buttons")) for m in collector.messages]})
 
         @widget.route("/history", methods=["POST"])
@@ -287,16 +277,19 @@ class WidgetInput(InputChannel):
             refused = self.refuse_foreign_origin(request)
             if refused:
                 return refused
-            body = self._json_body(request)
-            sender_id = self.signer.verify(body.get("session") if isinstance(body, dict) else None)
+            try:
+                body = guard.json_object(request, '{"session": ...}')
+            except guard.Refused as refused:
+                return refused.response()
+            sender_id = self.signer.verify(body.get("session"))
             if sender_id is None:
-                return error(401, "invalid_session", "Unknown or expired session: start a new conversation.")
+                return guard.error(401, "invalid_session", "Unknown or expired session: start a new conversation.")
             agent = getattr(request.app.ctx, "agent", None)
             try:
                 tracker = await agent.tracker_store.retrieve(sender_id)
-            except Exception:
-                logger.exception("Could not read a widget conversation from the tracker store.")
-                return error(503, "unavailable", "The conversation can't be loaded right now. Please try again.")
+            except Exception as failure:
+                logger.error(f"Could not read a widget conversation from the tracker store: {guard.describe(failure)}")
+                return guard.error(503, "unavailable", "The conversation can't be loaded right now. Please try again.")
             return response.json({"messages": history_of(tracker)})
 
         return widget
@@ -313,29 +306,6 @@ class WidgetInput(InputChannel):
             self._lock_users[sender_id] -= 1
             if not self._lock_users[sender_id]:
                 del self._lock_users[sender_id], self._locks[sender_id]
-
-    @staticmethod
-    def _typed(text: Text) -> Text:
-        # Typed text always goes through NLU: a leading "/" would otherwise trigger an
-        # intent (or /restart) directly.
-        return text.strip().lstrip("/").strip() or text.strip()
-
-    @staticmethod
-    def _button_payload(request: Request, payload: Any) -> Optional[Text]:
-        """A clicked button's payload, if it names one of the domain's own intents."""
-        if not isinstance(payload, str) or not PAYLOAD.fullmatch(payload):
-            return None
-        agent = getattr(request.app.ctx, "agent", None)
-        domain = getattr(agent, "domain", None)
-        intents = set(getattr(domain, "intents", []) or []) - (set(DEFAULT_INTENTS) - {"out_of_scope"})
-        return payload if payload[1:] in intents else None
-
-    @staticmethod
-    def _json_body(request: Request) -> Any:
-        try:
-            return request.json
-        except Exception:  # Sanic raises InvalidUsage for malformed JSON
-            return None
 
     @staticmethod
     async def _static(name: Text, content_type: Text) -> HTTPResponse:

@@ -5,8 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-: "${RASA_PORT:?}" "${ACTIONS_PORT:?}" "${ACTIONS_HOST:?}" "${TRACKER_DB:?}" "${MODEL:?}"
-mkdir -p "$(dirname "$TRACKER_DB")"
+: "${RASA_PORT:?}" "${ACTIONS_PORT:?}" "${ACTIONS_HOST:?}" "${TRACKER_STORE_URL:?}" "${MODEL:?}"
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for port in "$RASA_PORT" "$ACTIONS_PORT"; do
@@ -31,10 +30,12 @@ stop() {
 trap stop EXIT
 trap 'echo; echo "Stopping..."; exit 0' INT TERM
 
-# rasa_sdk directly: `rasa run actions` would import all of Rasa (and TensorFlow) first.
-SANIC_HOST="$ACTIONS_HOST" .venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
+# rasa_sdk's app (serving/actions.py), not `rasa run actions`, which would import all of
+# Rasa (and TensorFlow) first.
+.venv/bin/python -m serving actions --host "$ACTIONS_HOST" --port "$ACTIONS_PORT" &
 pids+=($!)
-# `python -m serving run` is `rasa run` plus one measured fix (serving/speedups.py).
+# `python -m serving run` is `rasa run` plus a measured fix (serving/speedups.py) and
+# clean handling of store and action-server failures (serving/reliability.py).
 .venv/bin/python -m serving run --model "$MODEL" --port "$RASA_PORT" --endpoints endpoints.yml \
   --credentials credentials.yml ${api_args[@]+"${api_args[@]}"} &
 pids+=($!)
@@ -58,7 +59,7 @@ for _ in $(seq 1 180); do
     Chat widget:    http://localhost:$RASA_PORT/webhooks/widget/demo   (open this in a browser)
     Embed it with:  <script src="http://localhost:$RASA_PORT/webhooks/widget/widget.js" defer></script>
     Action server:  http://$ACTIONS_HOST:$ACTIONS_PORT/health
-    Conversations:  $TRACKER_DB
+    Conversations:  $(sed -E 's#://([^:/@]+):[^@]*@#://\1:***@#' <<< "$TRACKER_STORE_URL")  (locks: $LOCK_STORE_TYPE)
     HTTP API:       $([ -n "${RASA_TOKEN:-}" ] && echo "enabled, token required" || echo "off (set RASA_TOKEN to enable it behind a token)")
   Press Ctrl-C to stop.
 

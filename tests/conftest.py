@@ -60,6 +60,13 @@ class Assistant:
         return "test-" + uuid.uuid4().hex
 
 
+# `make run`'s stores (the Makefile's defaults): SQLite and an in-memory lock.
+EMBEDDED_STORES = dict(
+    ACTION_TIMEOUT="5", LOCK_STORE_TYPE="in_memory",
+    REDIS_HOST="localhost", REDIS_PORT="6379", REDIS_PASSWORD="", REDIS_DB="1", REDIS_KEY_PREFIX="",
+)
+
+
 def _wait_until_ready(urls, processes, logs, timeout=180):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -84,11 +91,12 @@ def start_assistant(model_path: Path, tmp: Path):
         os.environ,
         SANIC_HOST="127.0.0.1",
         ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook",
-        TRACKER_DB=str(tracker_db),
+        **EMBEDDED_STORES,
+        TRACKER_STORE_URL=f"sqlite:///{tracker_db}",
     )
     logs = [tmp / "actions.log", tmp / "rasa.log"]
     commands = [
-        [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+        [str(BIN / "python"), "-m", "serving", "actions", "--port", str(actions_port)],
         [str(BIN / "python"), "-m", "serving", "run", "--model", str(model_path), "--port", str(rasa_port),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
     ]

@@ -9,7 +9,7 @@ Then it shows, per day, the share of visitor messages that were answered.
 
     python -m trainer.report [--db PATH_OR_URL] [--since YYYY-MM-DD] [--csv FILE]
 
-`make report` runs it on the conversations of `make run` (TRACKER_DB).
+`make report` runs it on the conversations of `make run` (TRACKER_STORE_URL).
 """
 import argparse
 import csv
@@ -58,6 +58,8 @@ class Group:
 
 
 def engine_for(db: str) -> sa.engine.Engine:
+    if db.startswith("sqlite:///"):
+        db = db[len("sqlite:///"):]
     if "://" in db:
         return sa.create_engine(db)
     if not Path(db).is_file():
@@ -146,8 +148,8 @@ def parse_day(value: str) -> date:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", default=os.environ.get("TRACKER_DB", "var/conversations.db"),
-                        help="SQLite file or SQLAlchemy URL of the tracker store (default: $TRACKER_DB)")
+    parser.add_argument("--db", default=os.environ.get("TRACKER_STORE_URL", "var/conversations.db"),
+                        help="SQLite file or SQLAlchemy URL of the tracker store (default: $TRACKER_STORE_URL)")
     parser.add_argument("--since", type=parse_day, help="only messages from this day on (YYYY-MM-DD, UTC)")
     parser.add_argument("--csv", type=Path, help="also write the unanswered questions to this CSV file")
     args = parser.parse_args(argv)

@@ -1,0 +1,113 @@
+"""What the public channels (REST and widget) do with untrusted input and with failures.
+
+Every refusal is a 4xx JSON error saying what to send instead; a failure behind the
+channel (tracker store, lock store) is a 503 JSON error asking to try again. Neither
+crashes the server, and neither logs the visitor's words.
+"""
+import logging
+import re
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.constants import DEFAULT_INTENTS
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+# C0/C1 control characters other than tab and newline, and lone UTF-16 surrogates (valid
+# in JSON, invalid in UTF-8). PostgreSQL refuses NUL in text; the rest only garble logs
+# and the transcript.
+UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+SENDER_ID = re.compile(r"[^\x00-\x1f\x7f]{1,128}")
+INTENT_PAYLOAD = re.compile(r"/[A-Za-z0-9_]{1,64}")
+UNAVAILABLE = "The assistant can't answer right now. Please try again in a moment."
+MAX_BODY_BYTES = 64 * 1024  # far above any valid request (messages are capped at ~1,000 characters)
+
+
+class Refused(Exception):
+    """A request the channel will not process, with the error the client gets."""
+
+    def __init__(self, status: int, code: Text, message: Text) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+    def response(self, headers: Optional[Dict[Text, Text]] = None) -> HTTPResponse:
+        return error(self.status, self.code, self.message, headers)
+
+
+def error(status: int, code: Text, message: Text, headers: Optional[Dict[Text, Text]] = None) -> HTTPResponse:
+    return response.json({"error": code, "message": message}, status=status, headers=headers)
+
+
+def json_object(request: Request, example: Text) -> Dict[Text, Any]:
+    """The request's JSON object body, or Refused (empty, malformed, binary or not an object)."""
+    if len(request.body or b"") > MAX_BODY_BYTES:
+        raise Refused(413, "request_too_large", f"Requests can be at most {MAX_BODY_BYTES // 1024} kB.")
+    try:
+        body = request.json
+    except Exception:  # Sanic raises InvalidUsage for malformed JSON; binary is malformed JSON
+        body = None
+    if not isinstance(body, dict):
+        raise Refused(400, "invalid_json", f"Send a JSON object: {example}.")
+    return body
+
+
+def message_text(value: Any, max_length: int) -> Text:
+    """A visitor's message, made safe to store, or Refused."""
+    if not isinstance(value, str):
+        raise Refused(400, "invalid_message", "The message must be text.")
+    if len(value) > max_length:
+        raise Refused(
+            413, "message_too_long", f"Messages can be at most {max_length} characters (this one has {len(value)})."
+        )
+    text = UNSAFE_CHARACTERS.sub(" ", value).strip()
+    if not text:
+        raise Refused(400, "invalid_message", "The message must be non-empty text.")
+    return text
+
+
+def sender_id(value: Any) -> Text:
+    if not isinstance(value, str) or not SENDER_ID.fullmatch(value) or not value.strip():
+        raise Refused(
+            400, "invalid_sender",
+            "\"sender\" must be a conversation id: 1 to 128 characters, no control characters.",
+        )
+    return value
+
+
+def domain_intent(request: Request, payload: Any) -> Optional[Text]:
+    """``payload`` if it is "/intent" naming one of the domain's own intents, else None.
+
+    Only such payloads may trigger an intent directly: no entities or slots can be
+    injected, and none of Rasa's internal intents (restart, session_start...).
+    """
+    if not isinstance(payload, str) or not INTENT_PAYLOAD.fullmatch(payload):
+        return None
+    agent = getattr(request.app.ctx, "agent", None)
+    domain = getattr(agent, "domain", None)
+    intents = set(getattr(domain, "intents", []) or []) - (set(DEFAULT_INTENTS) - {"out_of_scope"})
+    return payload if payload[1:] in intents else None
+
+
+def typed(text: Text) -> Text:
+    """Typed text goes through NLU: a leading "/" would otherwise trigger an intent."""
+    return text.lstrip("/").strip() or text
+
+
+async def handle(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
+    """Process one message; a failure behind the channel becomes Refused(503)."""
+    try:
+        await on_new_message(message)
+    except Exception as failure:
+        logger.error(f"Could not process a message on the {message.input_channel} channel: {describe(failure)}")
+        raise Refused(503, "unavailable", UNAVAILABLE) from failure
+
+
+def describe(failure: BaseException) -> Text:
+    # SQLAlchemy's message includes the SQL and its parameters (the visitor's words):
+    # log the driver's own message instead.
+    cause = getattr(failure, "orig", None) or failure
+    lines = str(cause).strip().splitlines()
+    return f"{type(failure).__name__}: {lines[0][:200] if lines else ''}"

@@ -1,0 +1,94 @@
+"""What happens when a store or the action server fails, applied by `python -m serving`.
+
+Rasa 3.6 on its own:
+
+* **Tracker store down.** ``Agent`` wraps the configured store in a
+  ``FailSafeTrackerStore``: a failed read returns no tracker (the visitor's conversation
+  silently starts over) and a failed write goes to a per-process ``InMemoryTrackerStore``.
+  With several replicas that splits conversations between processes and loses them on
+  restart, with nothing but a log line to show for it.
+* **Action server down or slow.** ``RemoteAction`` waits up to 300 s, then the processor
+  logs the error and drops the action's events: the visitor waits, then gets no answer.
+
+Here instead:
+
+* Store errors propagate. The channels (``channels/guard.py``) answer the visitor with a
+  clear 503 "please try again", nothing is stored anywhere else, and the next message
+  after the store is back continues the stored conversation.
+* A custom action gets at most ``action_endpoint.timeout`` seconds (endpoints.yml). If it
+  fails or times out, the visitor gets ``utter_technical_problem`` (domain.yml) and the
+  conversation carries on; the next question is answered as soon as the server is back.
+"""
+import asyncio
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
+from rasa.core.agent import Agent
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, Event
+from rasa.shared.exceptions import RasaException
+
+logger = logging.getLogger(__name__)
+
+APOLOGY = "utter_technical_problem"
+DEFAULT_ACTION_TIMEOUT = 5.0
+FALLBACK_APOLOGY = "Sorry, I couldn't look that up just now. Please try again in a moment."
+
+
+def action_timeout(action: RemoteAction) -> float:
+    endpoint = action.action_endpoint
+    value = (endpoint.kwargs.get("timeout") if endpoint else None) or DEFAULT_ACTION_TIMEOUT
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"action_endpoint.timeout in endpoints.yml must be a number of seconds, not {value!r}")
+    if seconds <= 0:
+        raise ValueError(f"action_endpoint.timeout in endpoints.yml must be positive, not {value!r}")
+    return seconds
+
+
+def apply() -> None:
+    def _tracker_store_without_memory_fallback(store: Optional[TrackerStore], domain: Domain) -> TrackerStore:
+        if store is None:
+            # Only without an endpoints.yml tracker store (e.g. `rasa shell` on its own).
+            from rasa.core.tracker_store import InMemoryTrackerStore
+
+            return InMemoryTrackerStore(domain)
+        store.domain = domain
+        return store
+
+    Agent._create_tracker_store = staticmethod(_tracker_store_without_memory_fallback)
+
+    run_remote_action = RemoteAction.run
+
+    async def run_with_timeout_and_apology(
+        self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Domain, *args: Any, **kwargs: Any
+    ) -> List[Event]:
+        timeout = action_timeout(self)
+        try:
+            return await asyncio.wait_for(
+                run_remote_action(self, output_channel, nlg, tracker, domain, *args, **kwargs), timeout
+            )
+        except ActionExecutionRejection:
+            raise  # a form rejecting a value: Rasa's normal flow, not a failure
+        except (asyncio.TimeoutError, RasaException) as error:
+            reason = f"no answer within {timeout:g} s" if isinstance(error, asyncio.TimeoutError) else str(error)
+            # The conversation id and the visitor's words stay out of the log (personal data).
+            logger.error(f"Custom action '{self.name()}' failed ({reason}); the visitor was asked to try again.")
+            return [await _apology(nlg, tracker, output_channel)]
+
+    RemoteAction.run = run_with_timeout_and_apology
+
+
+async def _apology(nlg: Any, tracker: Any, output_channel: Any) -> BotUttered:
+    channel_name = output_channel.name() if output_channel else ""
+    response: Optional[Dict[Text, Any]] = None
+    try:
+        response = await nlg.generate(APOLOGY, tracker, channel_name)
+    except Exception:  # an NLG server could be down too: never leave the visitor without a reply
+        logger.exception("Could not generate the apology response.")
+    if not response or not response.get("text"):
+        response = {"text": FALLBACK_APOLOGY}
+    return create_bot_utterance({**response, "utter_action": APOLOGY})
