@@ -44,9 +44,12 @@ def free_port() -> int:
 class Assistant:
     """Talks to a running Rasa server through the standard REST channel."""
 
-    def __init__(self, url: str, tracker_db: Path):
+    def __init__(self, url: str, tracker_db: Path, processes=(), log_dir: Path = None):
         self.url = url
         self.tracker_db = tracker_db
+        self.processes = list(processes)  # the action server and Rasa server
+        self.log_dir = log_dir
+        self.actions_url = None  # set by start_assistant
 
     def say(self, message: str, sender: str) -> list:
         reply = requests.post(
@@ -67,7 +70,7 @@ EMBEDDED_STORES = dict(
 )
 
 
-def _wait_until_ready(urls, processes, logs, timeout=180):
+def wait_until_ready(urls, processes, logs, timeout=180):
     deadline = time.time() + timeout
     while time.time() < deadline:
         for proc, log in zip(processes, logs):
@@ -82,41 +85,53 @@ def _wait_until_ready(urls, processes, logs, timeout=180):
     raise RuntimeError("servers not ready in time:\n" + "\n".join(log.read_text()[-2000:] for log in logs))
 
 
+def actions_server(port: int, env: dict, log: Path) -> subprocess.Popen:
+    """`python -m serving actions`, as `make run` starts it."""
+    return subprocess.Popen([str(BIN / "python"), "-m", "serving", "actions", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
+
+
+def rasa_server(model_path: Path, port: int, env: dict, log: Path) -> subprocess.Popen:
+    """`python -m serving run` with the project's endpoints.yml and credentials.yml."""
+    return subprocess.Popen(
+        [str(BIN / "python"), "-m", "serving", "run", "--model", str(model_path), "--port", str(port),
+         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+        cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
+
+
+def stop(processes) -> None:
+    for proc in processes:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in processes:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def embedded_env(actions_port: int, tracker_db: Path, **overrides) -> dict:
+    return {**os.environ, "SANIC_HOST": "127.0.0.1", "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
+            **EMBEDDED_STORES, "TRACKER_STORE_URL": f"sqlite:///{tracker_db}", **overrides}
+
+
 @contextlib.contextmanager
 def start_assistant(model_path: Path, tmp: Path):
     """A real action server and Rasa server on free ports, with their own SQLite store."""
     rasa_port, actions_port = free_port(), free_port()
     tracker_db = tmp / "conversations.db"
-    env = dict(
-        os.environ,
-        SANIC_HOST="127.0.0.1",
-        ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook",
-        **EMBEDDED_STORES,
-        TRACKER_STORE_URL=f"sqlite:///{tracker_db}",
-    )
+    env = embedded_env(actions_port, tracker_db)
     logs = [tmp / "actions.log", tmp / "rasa.log"]
-    commands = [
-        [str(BIN / "python"), "-m", "serving", "actions", "--port", str(actions_port)],
-        [str(BIN / "python"), "-m", "serving", "run", "--model", str(model_path), "--port", str(rasa_port),
-         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-    ]
-    processes = [
-        subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-        for cmd, log in zip(commands, logs)
-    ]
+    processes = [actions_server(actions_port, env, logs[0]), rasa_server(model_path, rasa_port, env, logs[1])]
     try:
-        _wait_until_ready(
+        wait_until_ready(
             [f"http://127.0.0.1:{rasa_port}/", f"http://127.0.0.1:{actions_port}/health"], processes, logs
         )
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", tracker_db)
+        running = Assistant(f"http://127.0.0.1:{rasa_port}", tracker_db, processes, tmp)
+        running.actions_url = f"http://127.0.0.1:{actions_port}"
+        yield running
     finally:
-        for proc in processes:
-            proc.terminate()
-        for proc in processes:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(processes)
 
 
 @pytest.fixture(scope="session")
