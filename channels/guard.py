@@ -109,5 +109,4 @@ def describe(failure: BaseException) -> Text:
     # SQLAlchemy's message includes the SQL and its parameters (the visitor's words):
     # log the driver's own message instead.
     cause = getattr(failure, "orig", None) or failure
-    lines = str(cause).strip().splitlines()
-    return f"{type(failure).__name__}: {lines[0][:200] if lines else ''}"
+    return f"{type(failure).__name__}: {' '.join(str(cause).split())[:300]}"

@@ -15,6 +15,10 @@ Here instead:
 * Store errors propagate. The channels (``channels/guard.py``) answer the visitor with a
   clear 503 "please try again", nothing is stored anywhere else, and the next message
   after the store is back continues the stored conversation.
+* Pooled database connections are checked before use (``pool_pre_ping``), so the first
+  visitors after a database restart are answered instead of getting a dead connection.
+* Several replicas share a Redis lock store that is safe for them: ``type: redis`` in
+  endpoints.yml gets ``serving.locks.RedisLockStore`` (see there for what it fixes).
 * A custom action gets at most ``action_endpoint.timeout`` seconds (endpoints.yml). If it
   fails or times out, the visitor gets ``utter_technical_problem`` (domain.yml) and the
   conversation carries on; the next question is answered as soon as the server is back.
@@ -25,6 +29,8 @@ from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.agent import Agent
+import rasa.core.lock_store
+import rasa.core.tracker_store
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event
@@ -60,6 +66,17 @@ def apply() -> None:
         return store
 
     Agent._create_tracker_store = staticmethod(_tracker_store_without_memory_fallback)
+
+    from serving import locks
+
+    rasa.core.lock_store.RedisLockStore = locks.RedisLockStore  # what `type: redis` creates
+
+    engine_kwargs = rasa.core.tracker_store.create_engine_kwargs
+
+    def _engine_kwargs_with_pre_ping(url: Any) -> Dict[Text, Any]:
+        return {**engine_kwargs(url), "pool_pre_ping": True}
+
+    rasa.core.tracker_store.create_engine_kwargs = _engine_kwargs_with_pre_ping
 
     run_remote_action = RemoteAction.run
 

@@ -67,18 +67,20 @@ class Postgres:
                    "--no-sync", "-E", "UTF8"], check=True)
         self.url = f"postgresql://clinic@127.0.0.1:{port}/postgres"
 
-    def _command(self, args: List[str]) -> List[str]:
-        return ["runuser", "-u", self._user, "--", *args] if self._user else args
+    def _as_user(self) -> dict:
+        # The server process itself runs as that user, so signals reach it directly.
+        return {"user": self._user, "group": self._user, "extra_groups": []} if self._user else {}
 
     def _run(self, args: List[str], check: bool) -> None:
-        subprocess.run(self._command(args), check=check, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        subprocess.run(args, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, cwd=self.dir,
+                       **self._as_user())
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            self._command([str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port),
-                           "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.dir}",
-                           "-c", "fsync=off", "-c", "max_connections=100"]),
-            stdout=self.log.open("a"), stderr=subprocess.STDOUT,
+            [str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port),
+             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.dir}",
+             "-c", "fsync=off", "-c", "max_connections=100"],
+            stdout=self.log.open("a"), stderr=subprocess.STDOUT, cwd=self.dir, **self._as_user(),
         )
         engine = sa.create_engine(self.url)
         try:
