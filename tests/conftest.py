@@ -91,11 +91,11 @@ def actions_server(port: int, env: dict, log: Path) -> subprocess.Popen:
                             cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
 
 
-def rasa_server(model_path: Path, port: int, env: dict, log: Path) -> subprocess.Popen:
+def rasa_server(model_path: Path, port: int, env: dict, log: Path, extra_args=()) -> subprocess.Popen:
     """`python -m serving run` with the project's endpoints.yml and credentials.yml."""
     return subprocess.Popen(
         [str(BIN / "python"), "-m", "serving", "run", "--model", str(model_path), "--port", str(port),
-         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", *extra_args],
         cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
 
 

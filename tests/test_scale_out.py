@@ -57,6 +57,7 @@ class Cluster:
             # Every replica must sign and verify widget sessions with the same key.
             "WIDGET_SECRET": secrets.token_hex(32),
         }
+        self.api_token = secrets.token_hex(16)
         self.replicas: List[Dict] = []
         self.actions: Optional[object] = None
         self.engine = sa.create_engine(postgres.url, pool_pre_ping=True)
@@ -71,7 +72,8 @@ class Cluster:
         for i in range(count):
             port, log = free_port(), self.tmp / f"rasa-{i}.log"
             started.append({"url": f"http://127.0.0.1:{port}", "log": log,
-                            "process": rasa_server(self.model_path, port, self.env, log)})
+                            "process": rasa_server(self.model_path, port, self.env, log,
+                                                   ["--enable-api", "--auth-token", self.api_token])})
         wait_until_ready([f"{r['url']}/" for r in started], [r["process"] for r in started],
                          [r["log"] for r in started])
         self.replicas += started
@@ -252,6 +254,20 @@ def test_a_widget_session_works_on_every_replica(cluster):
         assert reply.status_code == 200
     history = requests.post(f"{cluster.url(0)}/webhooks/widget/history", json={"session": session}, timeout=10)
     assert [m["text"] for m in history.json()["messages"]][2:4] == ["does it hurt?", answers.pain()]
+
+
+def test_the_http_api_needs_the_token_and_cors_is_closed(cluster):
+    for replica in (0, 1):
+        status = f"{cluster.url(replica)}/status"
+        assert requests.get(status, timeout=10).status_code == 401
+        assert requests.get(status, params={"token": "wrong"}, timeout=10).status_code == 401
+        assert requests.get(status, params={"token": cluster.api_token}, timeout=10).status_code == 200
+        tracker = f"{cluster.url(replica)}/conversations/alternating/tracker"
+        assert requests.get(tracker, timeout=10).status_code == 401
+        for method in ("GET", "OPTIONS"):
+            reply = requests.request(method, status, timeout=10, headers={
+                "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+            assert "Access-Control-Allow-Origin" not in reply.headers, reply.headers
 
 
 def test_hostile_inputs_on_a_replica(cluster):
