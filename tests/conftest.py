@@ -138,3 +138,19 @@ def start_assistant(model_path: Path, tmp: Path):
 def assistant(model_path, tmp_path_factory):
     with start_assistant(model_path, tmp_path_factory.mktemp("assistant")) as running:
         yield running
+
+
+# --- figures for the CI log ----------------------------------------------------------
+
+SESSION_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Prints the scale-out test's figures (visitors, messages, faults...) when it ran."""
+    figures = ROOT / "test-artifacts" / "scale-out.json"
+    if figures.exists() and figures.stat().st_mtime >= SESSION_STARTED:
+        import json
+
+        terminalreporter.section("scale-out figures (test-artifacts/scale-out.json)")
+        for name, values in json.loads(figures.read_text()).items():
+            terminalreporter.write_line(f"{name}: " + ", ".join(f"{k} {v}" for k, v in values.items()))

@@ -140,10 +140,7 @@ def _report_figures() -> None:
         return
     out = ROOT / "test-artifacts"
     out.mkdir(exist_ok=True)
-    (out / "scale-out.json").write_text(json.dumps(FIGURES, indent=2))
-    print("\n\nScale-out figures (test-artifacts/scale-out.json):")
-    for name, figures in FIGURES.items():
-        print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+    (out / "scale-out.json").write_text(json.dumps(FIGURES, indent=2))  # conftest prints it at the end
 
 
 # --- a client-side load balancer and visitors -------------------------------------------
