@@ -1,0 +1,47 @@
+"""Files a consultation request: what the assistant's action calls, once consent is given.
+
+The request is committed first. The retention purge and the notification come after
+it and can fail without losing it: their failures are logged (by kind, never with
+personal data) and the visitor's conversation goes on.
+"""
+import logging
+from functools import lru_cache
+from typing import Optional
+
+from leads import notify, retention
+from leads.conversations import ConversationStore
+from leads.details import ConsultationRequest
+from leads.settings import Settings, conversation_store_url
+from leads.store import RequestStore
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=4)
+def request_store(url: str) -> RequestStore:
+    return RequestStore(url)
+
+
+def conversation_store(url: Optional[str]) -> Optional[ConversationStore]:
+    return ConversationStore(url) if url else None
+
+
+def file_request(settings: Settings, request: ConsultationRequest) -> ConsultationRequest:
+    """Stores the request (raises if it can't); then purges expired data and notifies."""
+    saved = request_store(settings.db_url).add(request)
+    logger.info("Stored consultation request #%s", saved.id)
+    try:
+        purged = retention.purge_expired(
+            request_store(settings.db_url), conversation_store(conversation_store_url()), settings.retention_days
+        )
+        if purged.request_ids or purged.conversations:
+            logger.info("Retention: deleted %d expired request(s) and %d conversation(s)",
+                        len(purged.request_ids), purged.conversations)
+    except Exception as error:  # noqa: BLE001 - the request is stored; the purge runs again next time
+        logger.warning("Retention purge failed (%s); it runs again with the next request", type(error).__name__)
+    try:
+        notify.notify(settings, saved)
+    except Exception as error:  # noqa: BLE001 - a lost notification must not lose the request
+        logger.warning("Could not notify the clinic of request #%s via %s (%s); it is stored, see `make leads`",
+                       saved.id, settings.notify_via, type(error).__name__)
+    return saved

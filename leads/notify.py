@@ -1,0 +1,52 @@
+"""Tells the clinic a consultation request arrived: by webhook or email, or not at all.
+
+Configured in leads.yml (``notification.via``), off by default. The message holds the
+request's number and time only, never the visitor's details: webhooks often go to
+third-party chat services and email travels in the clear, so staff read the details
+with ``make leads`` on the server. Raises on failure; ``intake`` logs it and goes on.
+"""
+import smtplib
+from email.message import EmailMessage
+
+import requests
+
+from leads.details import ConsultationRequest
+from leads.settings import Settings
+
+TIMEOUT_SECONDS = 10
+
+
+def message(request: ConsultationRequest) -> str:
+    return (
+        f"New consultation request #{request.id}, received {request.received_at:%Y-%m-%d %H:%M} UTC. "
+        f"See it with `make leads` on the assistant's server."
+    )
+
+
+def notify(settings: Settings, request: ConsultationRequest) -> None:
+    if settings.notify_via == "webhook":
+        _webhook(settings, request)
+    elif settings.notify_via == "smtp":
+        _email(settings, request)
+
+
+def _webhook(settings: Settings, request: ConsultationRequest) -> None:
+    hook = settings.webhook
+    headers = {"Authorization": f"Bearer {hook.token}"} if hook.token else {}
+    body = {"text": message(request), "request_id": request.id, "received_at": request.received_at.isoformat() + "Z"}
+    requests.post(hook.url, json=body, headers=headers, timeout=TIMEOUT_SECONDS).raise_for_status()
+
+
+def _email(settings: Settings, request: ConsultationRequest) -> None:
+    smtp = settings.smtp
+    mail = EmailMessage()
+    mail["Subject"] = f"New consultation request #{request.id}"
+    mail["From"] = smtp.sender
+    mail["To"] = smtp.recipient
+    mail.set_content(message(request))
+    with smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT_SECONDS) as server:
+        if smtp.starttls:
+            server.starttls()
+        if smtp.user:
+            server.login(smtp.user, smtp.password or "")
+        server.send_message(mail)

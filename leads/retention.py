@@ -1,0 +1,29 @@
+"""Personal data is kept only for the retention period (leads.yml: retention_days)."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import List, Optional
+
+from leads.conversations import ConversationStore
+from leads.store import RequestStore, utc_now
+
+
+@dataclass(frozen=True)
+class Purged:
+    request_ids: List[int]
+    conversations: int  # conversations deleted from the tracker store
+    events: int  # their events
+
+
+def purge_expired(store: RequestStore, conversations: Optional[ConversationStore], retention_days: int,
+                  now: Optional[datetime] = None) -> Purged:
+    """Deletes requests older than the retention period, their conversations, and idle
+    conversations in which details were typed but no request was stored."""
+    cutoff = (now or utc_now()) - timedelta(days=retention_days)
+    expired = store.delete_received_before(cutoff)
+    doomed = {r.conversation_id for r in expired if r.conversation_id}
+    if conversations is not None:
+        doomed |= set(conversations.idle_form_conversations(cutoff))
+        events = conversations.delete(doomed)
+    else:
+        doomed, events = set(), 0
+    return Purged(sorted(r.id for r in expired), len(doomed), events)

@@ -1,0 +1,409 @@
+"""The leads package: checks on details, storage (SQLite, and PostgreSQL when installed),
+retention, deletion with the conversation, notification against real local servers, CLI."""
+import csv
+import glob
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from conftest import ROOT, free_port
+from leads import details, intake, notify, retention
+from leads.conversations import ConversationStore
+from leads.details import InvalidDetail
+from leads.settings import SettingsError, load
+from leads.store import RequestStore, utc_now
+from leads.store import metadata as store_metadata
+
+SAMPLES = yaml.safe_load((ROOT / "tests" / "data" / "leads.yml").read_text(encoding="utf-8"))
+
+
+def request_from(sample, conversation_id=None):
+    return details.new_request(sample["name"], sample["contact"], sample["preferred_time"], sample.get("concern"),
+                               conversation_id)
+
+
+def write_settings(path, **overrides):
+    settings = {"retention_days": 30, "notification": {"via": "off"}}
+    settings.update(overrides)
+    path.write_text(yaml.safe_dump(settings))
+    return path
+
+
+# --- Checks on the details a visitor types -------------------------------------------
+
+@pytest.mark.parametrize("typed, name", [(c["typed"], c["name"]) for c in SAMPLES["names"]["valid"]])
+def test_names_are_cleaned(typed, name):
+    assert details.clean_name(typed) == name
+
+
+@pytest.mark.parametrize("typed, problem", [(c["typed"], c["problem"]) for c in SAMPLES["names"]["invalid"]])
+def test_what_is_not_a_name_says_why(typed, problem):
+    with pytest.raises(InvalidDetail) as error:
+        details.clean_name(typed)
+    assert error.value.problem == problem
+
+
+@pytest.mark.parametrize("case", SAMPLES["contacts"]["valid"], ids=lambda c: c["typed"])
+def test_email_addresses_and_phone_numbers_are_found(case):
+    contact = details.parse_contact(case["typed"])
+    assert (contact.email, contact.phone) == (case.get("email"), case.get("phone"))
+
+
+@pytest.mark.parametrize("case", SAMPLES["contacts"]["invalid"], ids=lambda c: c["typed"])
+def test_bad_contacts_say_what_is_wrong(case):
+    with pytest.raises(InvalidDetail) as error:
+        details.parse_contact(case["typed"])
+    assert (error.value.field, error.value.problem) == ("contact", case["problem"])
+    assert case["typed"] not in str(error.value)  # error messages may be logged: no personal data
+
+
+def test_long_answers_and_skipped_concerns():
+    with pytest.raises(InvalidDetail):
+        details.clean_preferred_time("x" * (details.MAX_PREFERRED_TIME + 1))
+    with pytest.raises(InvalidDetail):
+        details.clean_concern("x" * (details.MAX_CONCERN + 1))
+    assert details.clean_concern("") is None and details.clean_concern("  acne   scars ") == "acne scars"
+
+
+# --- Storage: SQLite always, PostgreSQL when it is installed ---------------------------
+
+def postgres_program(name):
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None)
+    if not found:
+        pytest.skip(f"PostgreSQL is not installed here ({name} not found): only SQLite is tested")
+    return found
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throwaway PostgreSQL server on a free port, in a temporary folder."""
+    initdb, postgres = postgres_program("initdb"), postgres_program("postgres")
+    as_postgres = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no 'postgres' user to run PostgreSQL")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    data = Path(tempfile.mkdtemp(prefix="leads-test-pg-"))
+    if as_postgres:
+        shutil.chown(data, "postgres")
+    subprocess.run(as_postgres + [initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+                   check=True, capture_output=True, timeout=120)
+    port = free_port()
+    server = subprocess.Popen(as_postgres + [postgres, "-D", str(data), "-p", str(port), "-k", str(data),
+                                             "-h", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                sa.create_engine(url).connect().close()
+                break
+            except sa.exc.OperationalError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'var' / 'leads.db'}"  # the folder is created on first use
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    store_metadata.drop_all(sa.create_engine(url))  # the next test starts from an empty database
+
+
+def test_store_adds_lists_newest_first_and_deletes(db_url):
+    store = RequestStore(db_url)
+    first = store.add(request_from(SAMPLES["requests"][0], "conv-1"))
+    second = store.add(request_from(SAMPLES["requests"][1], "conv-2"))
+    assert first.id and second.id > first.id and second.received_at >= first.received_at
+    assert [r.id for r in store.newest_first()] == [second.id, first.id]
+    assert store.get(first.id).contact.email == SAMPLES["requests"][0]["email"]
+    assert store.get(second.id).contact.phone == SAMPLES["requests"][1]["phone"]
+    assert store.delete(first.id).name == first.name
+    assert store.delete(first.id) is None  # already gone
+    assert [r.id for r in RequestStore(db_url).newest_first()] == [second.id]  # persisted, table reused
+
+
+def test_store_refuses_bad_details_and_stores_nothing(db_url):
+    store = RequestStore(db_url)
+    good = request_from(SAMPLES["requests"][0])
+    bad = details.ConsultationRequest(name="Jo", contact=details.Contact(email="not-an-address"),
+                                      preferred_time="mornings", concern=None)
+    with pytest.raises(InvalidDetail):
+        store.add(bad)
+    with pytest.raises(InvalidDetail):
+        store.add(details.ConsultationRequest(name="", contact=good.contact, preferred_time="x", concern=None))
+    assert store.newest_first() == []
+
+
+def test_a_bad_database_url_is_a_clear_error_without_the_password():
+    with pytest.raises(SettingsError) as error:
+        RequestStore("nosuchdb://user:s3cret@host/db")
+    assert "LEADS_DB_URL" in str(error.value) and "s3cret" not in str(error.value)
+
+
+# --- Retention and deletion, with the conversations in Rasa's tracker store ------------
+
+def make_tracker_store(url, conversations):
+    """A tracker store with Rasa's `events` columns; conversations: id -> (form ran?, seconds ago)."""
+    engine = sa.create_engine(url)
+    events = sa.Table(
+        "events", sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True), sa.Column("sender_id", sa.String(255), nullable=False),
+        sa.Column("type_name", sa.String(255), nullable=False), sa.Column("timestamp", sa.Float),
+        sa.Column("intent_name", sa.String(255)), sa.Column("action_name", sa.String(255)), sa.Column("data", sa.Text),
+    )
+    events.metadata.create_all(engine)
+    now = time.time()
+    with engine.begin() as connection:
+        for sender, (form_ran, age) in conversations.items():
+            rows = [("user", None, '{"text": "typed details"}')] + ([("action", "consultation_form", "{}")] if form_ran else [])
+            for kind, action, data in rows:
+                connection.execute(events.insert().values(sender_id=sender, type_name=kind, timestamp=now - age,
+                                                          action_name=action, data=data))
+    return engine
+
+
+def senders(engine):
+    with engine.connect() as connection:
+        return sorted({row[0] for row in connection.execute(sa.text("SELECT sender_id FROM events"))})
+
+
+def test_retention_deletes_old_requests_their_conversations_and_abandoned_forms(tmp_path):
+    tracker_url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    engine = make_tracker_store(tracker_url, {
+        "with-request": (True, 60), "cancelled-form": (True, 60), "questions-only": (False, 60)})
+    store = RequestStore(f"sqlite:///{tmp_path / 'leads.db'}")
+    saved = store.add(request_from(SAMPLES["requests"][0], "with-request"))
+    conversations = ConversationStore(tracker_url)
+
+    nothing = retention.purge_expired(store, conversations, retention_days=30)
+    assert (nothing.request_ids, nothing.conversations) == ([], 0)
+    assert senders(engine) == ["cancelled-form", "questions-only", "with-request"]
+
+    # 31 days on, the request goes with its conversation, and so does the conversation in
+    # which details were typed but never sent. Conversations without the form stay.
+    purged = retention.purge_expired(store, conversations, retention_days=30, now=utc_now() + timedelta(days=31))
+    assert (purged.request_ids, purged.conversations, purged.events) == ([saved.id], 2, 4)
+    assert senders(engine) == ["questions-only"]
+    assert store.newest_first() == []
+
+
+def test_retention_keeps_what_is_younger_than_the_period(tmp_path):
+    day = 24 * 3600
+    tracker_url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    engine = make_tracker_store(tracker_url, {"young-form": (True, 10 * day), "old-form": (True, 31 * day)})
+    store = RequestStore(f"sqlite:///{tmp_path / 'leads.db'}")
+    kept = store.add(request_from(SAMPLES["requests"][0], "young-form"))
+    purged = retention.purge_expired(store, ConversationStore(tracker_url), retention_days=30)
+    assert purged.request_ids == [] and purged.conversations == 1
+    assert senders(engine) == ["young-form"] and [r.id for r in store.newest_first()] == [kept.id]
+
+
+def test_a_missing_tracker_store_is_not_created(tmp_path):
+    conversations = ConversationStore(f"sqlite:///{tmp_path / 'none.db'}")
+    assert conversations.delete(["x"]) == 0 and conversations.idle_form_conversations(utc_now()) == []
+    assert not (tmp_path / "none.db").exists()
+
+
+# --- Settings ---------------------------------------------------------------------
+
+def test_the_project_settings_load_with_notification_off():
+    settings = load(ROOT / "leads.yml", environ={})
+    assert settings.notify_via == "off" and settings.retention_days >= 1
+    assert settings.db_url == "sqlite:///var/leads.db"
+
+
+@pytest.mark.parametrize("case", SAMPLES["bad_settings"], ids=lambda c: c["expect"])
+def test_bad_settings_name_the_setting(tmp_path, case):
+    path = tmp_path / "leads.yml"
+    path.write_text(case["yaml"])
+    with pytest.raises(SettingsError) as error:
+        load(path, environ={})
+    assert case["expect"] in str(error.value)
+
+
+def test_secrets_come_from_the_environment_only(tmp_path):
+    path = write_settings(tmp_path / "leads.yml", notification={
+        "via": "smtp", "smtp": {"host": "mail.example.com", "from": "bot@example.com", "to": "desk@example.com"}})
+    settings = load(path, environ={"LEADS_SMTP_USER": "bot", "LEADS_SMTP_PASSWORD": "pw", "LEADS_DB_URL": "sqlite://"})
+    assert (settings.smtp.user, settings.smtp.password, settings.smtp.port) == ("bot", "pw", 587)
+    assert settings.db_url == "sqlite://"
+
+
+def test_a_bare_off_in_yaml_means_off(tmp_path):
+    path = tmp_path / "leads.yml"
+    path.write_text("retention_days: 7\nnotification:\n  via: off\n")
+    assert load(path, environ={}).notify_via == "off"
+
+
+# --- Notification, against real local servers ------------------------------------------
+
+class Receiver(BaseHTTPRequestHandler):
+    """A webhook receiver: records what it gets, answers with the status it is told to."""
+
+    status = 204
+    received: list = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        type(self).received.append({"headers": dict(self.headers), "body": json.loads(body)})
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args):  # keep the test output quiet
+        pass
+
+
+@pytest.fixture
+def webhook():
+    handler = type("TestReceiver", (Receiver,), {"received": [], "status": 204})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield handler, f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+
+
+def webhook_settings(tmp_path, url, token=None):
+    path = write_settings(tmp_path / "leads.yml", notification={"via": "webhook", "webhook": {"url": url}})
+    environ = {"LEADS_DB_URL": f"sqlite:///{tmp_path / 'leads.db'}"}
+    if token:
+        environ["LEADS_WEBHOOK_TOKEN"] = token
+    return load(path, environ=environ)
+
+
+def test_webhook_tells_the_clinic_without_personal_data(tmp_path, webhook, monkeypatch):
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
+    monkeypatch.delenv("TRACKER_DB", raising=False)
+    receiver, url = webhook
+    sample = SAMPLES["requests"][0]
+    saved = intake.file_request(webhook_settings(tmp_path, url, token="t0ken"), request_from(sample))
+    [call] = receiver.received
+    assert call["headers"]["Authorization"] == "Bearer t0ken"
+    assert call["body"]["request_id"] == saved.id and f"#{saved.id}" in call["body"]["text"]
+    sent = json.dumps(call["body"])
+    for value in (sample["name"], sample["email"], sample["preferred_time"], sample["concern"]):
+        assert value not in sent
+
+
+@pytest.mark.parametrize("failure", ["server error", "nobody listening"])
+def test_a_failed_notification_never_loses_the_request(tmp_path, webhook, failure, monkeypatch, caplog):
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
+    monkeypatch.delenv("TRACKER_DB", raising=False)
+    receiver, url = webhook
+    receiver.status = 500
+    if failure == "nobody listening":
+        url = f"http://127.0.0.1:{free_port()}/hook"
+    settings = webhook_settings(tmp_path, url)
+    saved = intake.file_request(settings, request_from(SAMPLES["requests"][1]))
+    assert [r.id for r in RequestStore(settings.db_url).newest_first()] == [saved.id]
+    assert f"Could not notify the clinic of request #{saved.id}" in caplog.text
+    assert SAMPLES["requests"][1]["name"] not in caplog.text
+
+
+def test_email_notification_through_a_real_smtp_server(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import asyncore
+        import smtpd
+
+    mails = []
+
+    class Inbox(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            mails.append((mailfrom, rcpttos, data.decode() if isinstance(data, bytes) else data))
+
+    server = Inbox(("127.0.0.1", 0), None)
+    port = server.socket.getsockname()[1]
+    thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1}, daemon=True)
+    thread.start()
+    try:
+        path = write_settings(tmp_path / "leads.yml", notification={"via": "smtp", "smtp": {
+            "host": "127.0.0.1", "port": port, "starttls": False, "from": "bot@example.com", "to": "desk@example.com"}})
+        settings = load(path, environ={"LEADS_DB_URL": f"sqlite:///{tmp_path / 'leads.db'}"})
+        sample = SAMPLES["requests"][0]
+        saved = request_from(sample)
+        saved = RequestStore(settings.db_url).add(saved)
+        notify.notify(settings, saved)
+    finally:
+        server.close()
+        thread.join(timeout=5)
+    [(sender, recipients, data)] = mails
+    assert (sender, recipients) == ("bot@example.com", ["desk@example.com"])
+    assert f"New consultation request #{saved.id}" in data and sample["name"] not in data
+
+
+# --- The staff's command line -----------------------------------------------------
+
+def run_cli(*args, env):
+    return subprocess.run([sys.executable, "-m", "leads", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env=env)
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("TRACKER_DB", "TRACKER_STORE_URL")}
+    env.update(LEADS_DB_URL=f"sqlite:///{tmp_path / 'leads.db'}",
+               LEADS_SETTINGS=str(write_settings(tmp_path / "leads.yml")),
+               TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'conversations.db'}")
+    return env
+
+
+def test_cli_lists_newest_first_exports_csv_and_deletes(tmp_path, cli_env):
+    engine = make_tracker_store(cli_env["TRACKER_STORE_URL"], {"conv-a": (True, 60), "conv-b": (True, 60)})
+    store = RequestStore(cli_env["LEADS_DB_URL"])
+    first = store.add(request_from(SAMPLES["requests"][0], "conv-a"))
+    second = store.add(request_from(SAMPLES["requests"][1], "conv-b"))
+
+    out = tmp_path / "requests.csv"
+    result = run_cli("--csv", str(out), env=cli_env)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert text.index(f"#{second.id} ") < text.index(f"#{first.id} ")  # newest first
+    assert SAMPLES["requests"][0]["email"] in text and SAMPLES["requests"][1]["phone"] in text
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["id"], r["name"], r["conversation_id"]) for r in rows] == [
+        (str(second.id), second.name, "conv-b"), (str(first.id), first.name, "conv-a")]
+
+    result = run_cli("--delete", str(first.id), env=cli_env)
+    assert result.returncode == 0 and f"Deleted request #{first.id} and its conversation (2 event(s))" in result.stdout
+    assert senders(engine) == ["conv-b"]
+    assert [r.id for r in store.newest_first()] == [second.id]
+
+
+def test_cli_errors_are_clear(tmp_path, cli_env):
+    unknown = run_cli("--delete", "999", env=cli_env)
+    assert unknown.returncode == 1 and "there is no consultation request #999" in unknown.stderr
+    not_an_id = run_cli("--delete", "abc", env=cli_env)
+    assert not_an_id.returncode == 2 and "'abc' is not a request id" in not_an_id.stderr
+    (tmp_path / "broken.yml").write_text("retention_days: forever\n")
+    broken = run_cli(env=dict(cli_env, LEADS_SETTINGS=str(tmp_path / "broken.yml")))
+    assert broken.returncode == 2 and "retention_days must be a whole number" in broken.stderr
+    empty = run_cli(env=cli_env)
+    assert empty.returncode == 0 and "No consultation requests (kept for 30 days)." in empty.stdout
