@@ -21,13 +21,15 @@ export REDIS_PORT ?= 6379
 export REDIS_PASSWORD ?=
 export REDIS_DB ?= 1
 export REDIS_KEY_PREFIX ?=
+# Consultation requests (leads/, make leads): SQLite here, or any SQLAlchemy URL.
+export LEADS_DB_URL ?= sqlite:///$(CURDIR)/var/leads.db
 export RASA_TELEMETRY_ENABLED ?= false
 export MODEL := models/clinic-faq.tar.gz
 
 SPACY_PIPELINE := models/spacy/clinic_faq
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_PIPELINE)/meta.json
 
-.PHONY: help install train run shell test validate eval report bench lock clean
+.PHONY: help install train run shell test validate eval report leads bench lock clean
 
 help:
 	@echo "make run      install, train if needed, start the assistant (REST on :$(RASA_PORT))"
@@ -38,6 +40,7 @@ help:
 	@echo "make validate check the training data, answers and fact sources (docs/training.md)"
 	@echo "make eval     held-out accuracy, per-intent scores, confusions (CROSS=5: cross-validation)"
 	@echo "make report   what visitors asked that the assistant could not answer"
+	@echo "make leads    consultation requests, newest first (CSV=file.csv: export; DELETE=id: delete one)"
 	@echo "make bench    this config vs Rasa's default: speed, memory, accuracy (QUICK=1: shorter)"
 	@echo "make lock     re-resolve requirements.in into requirements.lock"
 
@@ -101,6 +104,10 @@ endif
 
 report: $(STAMP)
 	@$(BIN)/python -m trainer.report $(if $(SINCE),--since $(SINCE)) $(if $(CSV),--csv $(CSV))
+
+# Consultation requests for the clinic's staff (leads/, settings in leads.yml).
+leads: $(STAMP)
+	@$(BIN)/python -m leads $(if $(CSV),--csv $(CSV)) $(if $(DELETE),--delete $(DELETE))
 
 test: $(MODEL)
 	$(BIN)/python -m pytest tests
