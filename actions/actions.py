@@ -61,14 +61,10 @@ class ActionAnswerBodyAreas(AnswerFromFacts):
 
 
 class ActionAnswerMedicalUnanswered(AnswerFromFacts):
-    """Questions the documents don't answer: say so, and how to ask the clinic."""
+    """Questions the documents don't answer: say so. The rule then offers a consultation
+    (utter_offer_consultation), except during the consultation form."""
 
     intent = "ask_medical_unanswered"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
-        dispatcher.utter_message(text=self.compose(tracker))
-        dispatcher.utter_message(response="utter_contact_clinic")
-        return []
 
 
 class ActionAnswerPain(AnswerFromFacts):

@@ -256,16 +256,23 @@ def medical_unanswered() -> str:
 class Topic:
     title: str  # short button title for "Did you mean…?"
     answer: Callable[..., str]
+    # What the visitor asked about, as the concern of a consultation request
+    # ("Is your request about cost?"); the title in lower case when not given.
+    subject: Optional[str] = None
+
+    @property
+    def concern(self) -> str:
+        return self.subject or self.title.lower()
 
 
 TOPICS: Dict[str, Topic] = {
-    "ask_pain": Topic("Does it hurt?", pain),
+    "ask_pain": Topic("Does it hurt?", pain, "pain"),
     "ask_cost": Topic("Cost", cost),
     "ask_downtime": Topic("Downtime", downtime),
-    "ask_sessions": Topic("Number of sessions", sessions),
-    "ask_scarring": Topic("Will it scar?", scarring),
-    "ask_stamp_vs_roller": Topic("Derma-Stamp or roller", stamp_vs_roller),
-    "ask_what_is": Topic("What is micro-needling?", what_is),
+    "ask_sessions": Topic("Number of sessions", sessions, "the number of sessions"),
+    "ask_scarring": Topic("Will it scar?", scarring, "scarring"),
+    "ask_stamp_vs_roller": Topic("Derma-Stamp or roller", stamp_vs_roller, "the Derma-Stamp or the Dermaroller"),
+    "ask_what_is": Topic("What is micro-needling?", what_is, "micro-needling"),
     "ask_how_it_works": Topic("How it works", how_it_works),
     "ask_conditions": Topic("What it treats", conditions),
     "ask_body_areas": Topic("Body areas", body_areas),
@@ -275,10 +282,10 @@ TOPICS: Dict[str, Topic] = {
     "ask_aftercare": Topic("Aftercare", aftercare),
     "ask_side_effects": Topic("Side effects", side_effects),
     "ask_makeup": Topic("Make-up afterwards", makeup),
-    "ask_vs_other_treatments": Topic("Compared with laser or peels", vs_other_treatments),
-    "ask_suitability": Topic("Who is it for?", suitability),
-    "ask_device_hygiene": Topic("Is the device sterile?", device_hygiene),
+    "ask_vs_other_treatments": Topic("Compared with laser or peels", vs_other_treatments, "micro-needling compared with laser or peels"),
+    "ask_suitability": Topic("Who is it for?", suitability, "whether micro-needling suits me"),
+    "ask_device_hygiene": Topic("Is the device sterile?", device_hygiene, "device hygiene"),
     "ask_serum": Topic("The serum used", serum),
     "ask_practitioner": Topic("Who performs it", practitioner),
-    "ask_medical_unanswered": Topic("A medical question", medical_unanswered),
+    "ask_medical_unanswered": Topic("A medical question", medical_unanswered, "a medical question"),
 }

@@ -50,6 +50,7 @@ class Assistant:
         self.processes = list(processes)  # the action server and Rasa server
         self.log_dir = log_dir
         self.actions_url = None  # set by start_assistant
+        self.leads_db_url = ""  # consultation requests (leads/): set by start_assistant
 
     def say(self, message: str, sender: str) -> list:
         reply = requests.post(
@@ -116,11 +117,11 @@ def embedded_env(actions_port: int, tracker_db: Path, **overrides) -> dict:
 
 
 @contextlib.contextmanager
-def start_assistant(model_path: Path, tmp: Path):
-    """A real action server and Rasa server on free ports, with their own SQLite store."""
+def start_assistant(model_path: Path, tmp: Path, **extra_env: str):
+    """A real action server and Rasa server on free ports, with their own SQLite stores."""
     rasa_port, actions_port = free_port(), free_port()
     tracker_db = tmp / "conversations.db"
-    env = embedded_env(actions_port, tracker_db)
+    env = embedded_env(actions_port, tracker_db, **{"LEADS_DB_URL": f"sqlite:///{tmp / 'leads.db'}", **extra_env})
     logs = [tmp / "actions.log", tmp / "rasa.log"]
     processes = [actions_server(actions_port, env, logs[0]), rasa_server(model_path, rasa_port, env, logs[1])]
     try:
@@ -129,6 +130,7 @@ def start_assistant(model_path: Path, tmp: Path):
         )
         running = Assistant(f"http://127.0.0.1:{rasa_port}", tracker_db, processes, tmp)
         running.actions_url = f"http://127.0.0.1:{actions_port}"
+        running.leads_db_url = env["LEADS_DB_URL"]
         yield running
     finally:
         stop(processes)

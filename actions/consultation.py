@@ -1,0 +1,318 @@
+"""The consultation request: a Rasa form takes a visitor's details for the clinic's team.
+
+Thin actions. The checks on the details and the storage are in the ``leads`` package;
+every text is a response in domain.yml (``utter_ask_*``, ``utter_invalid_*``,
+``utter_request_*``), filled in here; the flow is in data/rules_consultation.yml.
+
+Personal data is never logged: log lines name request ids and error kinds only.
+"""
+import asyncio
+import functools
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+
+from actions import answers, vocabulary
+from leads import details, intake, settings
+
+DomainDict = Dict[Text, Any]
+logger = logging.getLogger(__name__)
+
+FORM = "consultation_form"
+DETAILS = ["visitor_name", "visitor_contact", "preferred_time", "concern"]
+FORM_SLOTS = DETAILS + ["storage_consent", "request_confirmed"]
+# A reply is a yes or a no only when NLU is sure: typed "yes"/"no" score 0.8-1.0 (buttons 1.0),
+# while names can lean that way with little confidence ("Nora Fitz": deny, 0.37).
+YES_NO = {"affirm": True, "deny": False}
+YES_NO_CONFIDENCE = 0.6
+
+# Read once at start-up: a broken leads.yml stops the action server with a clear message.
+SETTINGS = settings.load()
+
+# "change my email": which detail the visitor means, by the words they use.
+DETAIL_WORDS = {
+    "visitor_name": ["name", "spelled", "spelt"],
+    "visitor_contact": ["email", "e-mail", "mail", "phone", "number", "mobile", "contact", "address"],
+    "preferred_time": ["time", "when", "day", "morning", "afternoon", "evening"],
+    "concern": ["concern", "treatment", "about", "topic", "reason"],
+}
+# How the visitor reads each detail's name ("OK, let's change your email or phone number").
+DETAIL_LABELS = {
+    "visitor_name": "name", "visitor_contact": "email or phone number",
+    "preferred_time": "preferred time", "concern": "concern",
+}
+SKIP_WORDS = {"skip", "skip it", "skip this", "skip that", "no", "none", "nothing", "n/a", "na", "pass", "no thanks"}
+# Which problem found by ``leads.details`` gets which re-ask.
+INVALID = {
+    ("name", "missing"): "utter_invalid_name",
+    ("name", "not_a_name"): "utter_invalid_name",
+    ("contact", "missing"): "utter_invalid_contact",
+    ("contact", "email"): "utter_invalid_email",
+    ("contact", "phone"): "utter_invalid_phone",
+}
+
+
+def intent_of(tracker: Tracker) -> Optional[Text]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def yes_or_no(tracker: Tracker) -> Optional[bool]:
+    """True for a clear yes, False for a clear no, None for anything else."""
+    intent = tracker.latest_message.get("intent") or {}
+    if (intent.get("confidence") or 0.0) < YES_NO_CONFIDENCE:
+        return None
+    return YES_NO.get(intent.get("name"))
+
+
+def forget_details() -> List[EventType]:
+    """Clears the form's slots: details live in slots only while the form needs them."""
+    return [SlotSet(slot, None) for slot in FORM_SLOTS + [REQUESTED_SLOT]]
+
+
+def which_detail(text: Text) -> Optional[Text]:
+    """The detail named first in "change my email" (None if none is named)."""
+    words = " " + " ".join(str(text).lower().replace("-", " ").split()) + " "
+    found = {
+        slot: min(words.find(w) for w in candidates if w in words)
+        for slot, candidates in DETAIL_WORDS.items() if any(w in words for w in candidates)
+    }
+    return min(found, key=found.get) if found else None
+
+
+def proposed_concern(tracker: Tracker) -> Optional[Text]:
+    """What the visitor asked about before asking to be contacted: a skin concern they
+    named, else the topic of their latest question (answers.TOPICS)."""
+    events = tracker.events
+    started = max((i for i, e in enumerate(events) if e.get("event") == "active_loop" and e.get("name") == FORM),
+                  default=len(events))
+    asked = [e for e in events[:started] if e.get("event") == "user"]
+    for event in reversed(asked):
+        for entity in (event.get("parse_data") or {}).get("entities") or []:
+            if entity.get("entity") == "skin_condition":
+                return vocabulary.condition_key(entity.get("value")) or entity.get("value")
+    for event in reversed(asked):
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        text = (event.get("text") or "").strip()
+        if intent == "ask_medical_unanswered" and text and not text.startswith("/"):
+            return f"your question \u201c{text}\u201d"
+        if intent in answers.TOPICS:
+            return answers.TOPICS[intent].concern
+    return None
+
+
+def shown_contact(value: Optional[Text]) -> Text:
+    try:
+        return str(details.parse_contact(value or ""))
+    except details.InvalidDetail:
+        return value or ""
+
+
+def replies_only(validate):
+    """rasa_sdk also "validates" slots that an action has just cleared (set to None):
+    there is no reply to check then, and nothing to say."""
+
+    @functools.wraps(validate)
+    def checked(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        if value is None:
+            return {validate.__name__[len("validate_"):]: None}
+        return validate(self, value, dispatcher, tracker, domain)
+
+    return checked
+
+
+class ActionStartConsultationRequest(Action):
+    """Says what will happen (no phone number, address or hours are invented), and
+    clears any details left from an earlier, unfinished request."""
+
+    def name(self) -> Text:
+        return "action_start_consultation_request"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_contact_clinic")
+        return [SlotSet(slot, None) for slot in FORM_SLOTS if tracker.get_slot(slot) is not None]
+
+
+class ValidateConsultationForm(FormValidationAction):
+    """Checks each reply; a reply that can't be used is re-asked with what is wrong."""
+
+    def name(self) -> Text:
+        return "validate_consultation_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        # Without consent there is nothing to confirm: the form ends and nothing is stored.
+        if tracker.get_slot("storage_consent") is False:
+            return [slot for slot in domain_slots if slot != "request_confirmed"]
+        return domain_slots
+
+    async def extract_visitor_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> Dict[Text, Any]:
+        # An email address or a phone number is an answer whatever NLU made of it
+        # (to the classifier, "+44 20 7946 0000" can look like a question about prices).
+        text = tracker.latest_message.get("text") or ""
+        if (tracker.get_slot(REQUESTED_SLOT) == "visitor_contact" and details.looks_like_contact(text)
+                and intent_of(tracker) not in ("cancel", "change_detail")):
+            return {"visitor_contact": text}
+        return {}
+
+    def _reject(self, dispatcher: CollectingDispatcher, slot: Text, problem: details.InvalidDetail) -> Dict[Text, Any]:
+        dispatcher.utter_message(response=INVALID.get((problem.field, problem.problem), "utter_invalid_too_long"))
+        return {slot: None}
+
+    @replies_only
+    def validate_visitor_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> Dict[Text, Any]:
+        if yes_or_no(tracker) is not None or str(value).startswith("/"):  # "yes", or a button: not a name
+            dispatcher.utter_message(response="utter_invalid_name")
+            return {"visitor_name": None}
+        try:
+            return {"visitor_name": details.clean_name(value)}
+        except details.InvalidDetail as problem:
+            return self._reject(dispatcher, "visitor_name", problem)
+
+    @replies_only
+    def validate_visitor_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> Dict[Text, Any]:
+        try:
+            return {"visitor_contact": str(details.parse_contact(value))}
+        except details.InvalidDetail as problem:
+            return self._reject(dispatcher, "visitor_contact", problem)
+
+    @replies_only
+    def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        try:
+            return {"preferred_time": details.clean_preferred_time(value)}
+        except details.InvalidDetail as problem:
+            return self._reject(dispatcher, "preferred_time", problem)
+
+    @replies_only
+    def validate_concern(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> Dict[Text, Any]:
+        answer = yes_or_no(tracker)
+        if answer is False or " ".join(str(value).lower().split()).strip(".!") in SKIP_WORDS:
+            return {"concern": ""}  # skipped: filled, but empty
+        if answer is True:
+            proposal = proposed_concern(tracker)
+            if proposal:
+                return {"concern": proposal}
+            dispatcher.utter_message(response="utter_concern_type_it")
+            return {"concern": None}
+        try:
+            return {"concern": details.clean_concern(value) or ""}
+        except details.InvalidDetail as problem:
+            return self._reject(dispatcher, "concern", problem)
+
+    @replies_only
+    def validate_storage_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> Dict[Text, Any]:
+        answer = yes_or_no(tracker)
+        if answer is None:
+            dispatcher.utter_message(response="utter_consent_yes_or_no")
+        return {"storage_consent": answer}
+
+    @replies_only
+    def validate_request_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
+        if yes_or_no(tracker) is True:
+            return {"request_confirmed": True}
+        dispatcher.utter_message(response="utter_confirm_hint")
+        return {"request_confirmed": None}
+
+
+class ActionAskConcern(Action):
+    """Asks what the request is about, proposing the topic of the conversation so far."""
+
+    def name(self) -> Text:
+        return "action_ask_concern"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        proposal = proposed_concern(tracker)
+        if proposal:
+            dispatcher.utter_message(response="utter_ask_concern_proposed", concern=proposal)
+        else:
+            dispatcher.utter_message(response="utter_ask_concern")
+        return []
+
+
+class ActionAskStorageConsent(Action):
+    """Asks for explicit consent, saying how long the details are kept (leads.yml)."""
+
+    def name(self) -> Text:
+        return "action_ask_storage_consent"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_ask_storage_consent", retention_days=SETTINGS.retention_days)
+        return []
+
+
+class ActionAskRequestConfirmed(Action):
+    """Shows the request and asks to send it, change a detail, or cancel."""
+
+    def name(self) -> Text:
+        return "action_ask_request_confirmed"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(
+            response="utter_ask_request_confirmed",
+            contact=shown_contact(tracker.get_slot("visitor_contact")),
+            concern=tracker.get_slot("concern") or "not given",
+        )
+        return []
+
+
+class ActionChangeConsultationDetail(Action):
+    """"Change my email": forgets that detail, so the form asks for it again."""
+
+    def name(self) -> Text:
+        return "action_change_consultation_detail"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        detail = which_detail(tracker.latest_message.get("text") or "")
+        if detail is None:
+            dispatcher.utter_message(response="utter_which_detail")
+            return []
+        dispatcher.utter_message(response="utter_change_detail", detail=DETAIL_LABELS[detail])
+        return [SlotSet(detail, None), SlotSet("request_confirmed", None)]
+
+
+class ActionCancelConsultationRequest(Action):
+    """"Stop": confirms that nothing was stored, and forgets the details."""
+
+    def name(self) -> Text:
+        return "action_cancel_consultation_request"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_request_cancelled")
+        return forget_details()
+
+
+class ActionSubmitConsultationRequest(Action):
+    """The form is done: with consent, the request is stored for the clinic's team;
+    without it, nothing is. Either way the details are cleared from the slots."""
+
+    def name(self) -> Text:
+        return "action_submit_consultation_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("storage_consent") is not True or tracker.get_slot("request_confirmed") is not True:
+            dispatcher.utter_message(response="utter_request_not_stored")
+            return forget_details()
+        try:
+            request = details.new_request(
+                tracker.get_slot("visitor_name"), tracker.get_slot("visitor_contact"),
+                tracker.get_slot("preferred_time"), tracker.get_slot("concern"), conversation_id=tracker.sender_id,
+            )
+            # In a thread: a slow database or notification must not hold up other visitors.
+            saved = await asyncio.to_thread(intake.file_request, SETTINGS, request)
+        except Exception as error:  # noqa: BLE001 - the visitor gets an honest answer, never a crash
+            # The kind of error only: database errors can quote the values they failed to store.
+            logger.error("Could not store a consultation request (%s)", type(error).__name__)
+            dispatcher.utter_message(response="utter_request_failed")
+            return forget_details()
+        dispatcher.utter_message(response="utter_request_sent", reference=saved.id, contact=str(saved.contact))
+        return forget_details()
