@@ -11,13 +11,16 @@ from conftest import ROOT, start_assistant
 
 TODAY = datetime.now(timezone.utc).date().isoformat()
 
-# (visitor, message). Answered: cost x3, pain x1. Not answered: weather x2 (two visitors,
-# different punctuation), joke x1, pregnancy x2, "i was wondering" x1 (then a button click).
+# (visitor, message). Answered: cost x3, pain x1, a consultation request x1. Not answered:
+# weather x2 (two visitors, different punctuation), joke x1, pregnancy x2, "i was wondering" x1
+# (then a button click). Replies to the consultation form are personal data, never listed:
+# "blah blah" (an out-of-scope phrase, typed as a name) and "stop".
 VISITS = [
     ("v1", "how much does it cost?"), ("v1", "what's the weather like tomorrow"), ("v1", "can i have it if im pregnant?"),
     ("v2", "how much does it cost?"), ("v2", "What's the weather like tomorrow?!"), ("v2", "tell me a joke"),
     ("v3", "how much does it cost?"), ("v3", "can i have it if im pregnant?"), ("v3", "does it hurt?"),
     ("v4", "i was wondering"), ("v4", "/ask_pain"),
+    ("v5", "I'd like to book"), ("v5", "blah blah"), ("v5", "stop"),
 ]
 
 
@@ -51,8 +54,9 @@ def test_lists_exactly_the_unanswered_questions_with_counts(filled_store, tmp_pa
     assert all(r["first_seen"] == r["last_seen"] == TODAY for r in rows)
     assert rows[2]["then_chose"] == "ask_pain x1"
     assert "how much does it cost" not in text and "does it hurt" not in text
-    # 10 visitor messages (the button click is not one), 4 of them answered.
-    assert re.search(rf"^{TODAY}\s+10\s+4\s+40%$", text, re.M), text
+    assert "blah blah" not in text and "stop" not in text
+    # 11 visitor messages (the button click and the form's replies are not), 5 of them answered.
+    assert re.search(rf"^{TODAY}\s+11\s+5\s+45%$", text, re.M), text
 
 
 def test_since_filters_by_day(filled_store):

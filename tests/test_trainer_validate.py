@@ -117,3 +117,17 @@ def test_a_fact_quote_not_in_the_seeds_fails(project):
     assert "PRICE_SINGLE: its quote is not word for word in" in output and "000_f02ec0f285fe2586.txt" in output
     # It shows what the document really says.
     assert "the document says:    'The cost for 1 Treatment is €170 or a package of 5 for €550.'" in output
+
+
+def test_an_faq_not_answered_during_the_consultation_form_fails_with_the_rule_to_add(project):
+    rules = project / "data" / "rules_consultation.yml"
+    rule = ("- rule: answer ask_serum during the consultation form\n  condition:\n  - active_loop: consultation_form\n"
+            "  steps:\n  - intent: ask_serum\n  - action: action_answer_serum\n  - action: consultation_form\n"
+            "  - active_loop: consultation_form\n")
+    assert rule in rules.read_text()
+    rules.write_text(rules.read_text().replace(rule, ""))
+    code, output = run_checks(project)
+    assert code == 1
+    assert "data/rules_consultation.yml, intent 'ask_serum'" in output
+    assert "gets no answer while a visitor fills in 'consultation_form'" in output
+    assert "- action: action_answer_serum\n" in output

@@ -26,6 +26,9 @@ import sqlalchemy as sa
 
 from trainer.validate import normalised
 
+# The form that takes a visitor's details for a consultation (domain.yml, forms:).
+CONSULTATION_FORM = "consultation_form"
+
 # Intents whose messages the assistant could not answer, and how the report names them.
 UNANSWERED = {
     "nlu_fallback": "not understood",
@@ -68,17 +71,29 @@ def engine_for(db: str) -> sa.engine.Engine:
 
 
 def read_messages(engine: sa.engine.Engine, since: Optional[date]) -> Iterable[tuple]:
-    """(message, the button the visitor clicked next, if any), oldest first per visitor."""
+    """(message, the button the visitor clicked next, if any), oldest first per visitor.
+
+    Replies to the consultation form (name, email, phone, ...) are personal data, not
+    questions: they are left out. Questions asked during the form (ask_*) are kept.
+    """
     query = sa.text(
-        "SELECT sender_id, timestamp, intent_name, data FROM events "
-        "WHERE type_name = 'user' " + ("AND timestamp >= :since " if since else "") + "ORDER BY sender_id, id"
+        "SELECT sender_id, timestamp, intent_name, data, type_name FROM events "
+        "WHERE type_name IN ('active_loop', 'session_started', 'restart') "
+        "OR (type_name = 'user' " + ("AND timestamp >= :since" if since else "") + ") ORDER BY sender_id, id"
     )
     params = {"since": datetime.combine(since, datetime.min.time(), timezone.utc).timestamp()} if since else {}
     with engine.connect() as connection:
         rows = connection.execute(query, params).fetchall()
     by_sender: Dict[str, List[VisitorMessage]] = defaultdict(list)
-    for sender, timestamp, intent, data in rows:
-        text = (json.loads(data or "{}").get("text") or "").strip()
+    in_form: Dict[str, bool] = {}
+    for sender, timestamp, intent, data, kind in rows:
+        event = json.loads(data or "{}")
+        if kind != "user":
+            in_form[sender] = kind == "active_loop" and event.get("name") == CONSULTATION_FORM
+            continue
+        if in_form.get(sender) and not (intent or "").startswith("ask_"):
+            continue
+        text = (event.get("text") or "").strip()
         by_sender[sender].append(VisitorMessage(sender, text, intent or "", timestamp or 0.0))
     for messages in by_sender.values():
         for message, following in zip(messages, messages[1:] + [None]):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
 import yaml
+from rasa.shared.core.constants import DEFAULT_ACTION_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = "docs/training.md"
@@ -119,7 +120,7 @@ def check(root: Path = ROOT) -> List[Problem]:
             problems.append(Problem(rule_file, intent,
                 f"The rule answers with '{action}', but domain.yml has no response of that name. "
                 f"Add it under 'responses:' in domain.yml, or fix the name in the rule."))
-        elif not action.startswith("utter_") and action not in custom_actions and not action.startswith("action_two_stage"):
+        elif not action.startswith("utter_") and action not in custom_actions and action not in DEFAULT_ACTION_NAMES:
             problems.append(Problem(rule_file, intent,
                 f"The rule answers with '{action}', but domain.yml does not list that action under 'actions:'."))
         if intent.startswith("ask_") and intent not in answers.TOPICS:
@@ -176,7 +177,37 @@ def check(root: Path = ROOT) -> List[Problem]:
 
     # 4. Every fact's quote stands verbatim in its seed document.
     problems += quote_problems(facts.all_facts(), seeds)
+
+    # 5. Every FAQ is answered during a form too (e.g. the consultation request).
+    for form in domain.get("forms") or {}:
+        during = answered_during(root, form)
+        for intent in intents:
+            if intent in answers.TOPICS and intent in answered_by and intent not in during:
+                action = answered_by[intent][0]
+                problems.append(Problem("data/rules_consultation.yml", intent,
+                    f"This question gets no answer while a visitor fills in '{form}' (e.g. gives their details "
+                    f"for a consultation). Add this rule (see {GUIDE}, step 3):\n"
+                    f"        - rule: answer {intent} during the consultation form\n"
+                    f"          condition:\n"
+                    f"          - active_loop: {form}\n"
+                    f"          steps:\n"
+                    f"          - intent: {intent}\n"
+                    f"          - action: {action}\n"
+                    f"          - action: {form}\n"
+                    f"          - active_loop: {form}"))
     return problems
+
+
+def answered_during(root: Path, form: str) -> Set[str]:
+    """Intents that rules answer while ``form`` is active, going back to the form after."""
+    answered: Set[str] = set()
+    for path in sorted((root / "data").glob("*.yml")):
+        for rule in load_yaml(path).get("rules") or []:
+            active = any(c.get("active_loop") == form for c in rule.get("condition") or [])
+            steps = rule.get("steps") or []
+            if active and len(steps) >= 3 and "intent" in steps[0] and steps[2].get("action") == form:
+                answered.add(steps[0]["intent"])
+    return answered
 
 
 def quote_problems(all_facts: dict, seeds: Path) -> List[Problem]:
