@@ -29,6 +29,7 @@ FORM_SLOTS = DETAILS + ["storage_consent", "request_confirmed"]
 # while names can lean that way with little confidence ("Nora Fitz": deny, 0.37).
 YES_NO = {"affirm": True, "deny": False}
 YES_NO_CONFIDENCE = 0.6
+NOT_A_NAME = {"affirm", "deny", "greet", "goodbye", "thanks"}
 
 # Read once at start-up: a broken leads.yml stops the action server with a clear message.
 SETTINGS = settings.load()
@@ -60,12 +61,14 @@ def intent_of(tracker: Tracker) -> Optional[Text]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+def confident_intent(tracker: Tracker) -> Optional[Text]:
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name") if (intent.get("confidence") or 0.0) >= YES_NO_CONFIDENCE else None
+
+
 def yes_or_no(tracker: Tracker) -> Optional[bool]:
     """True for a clear yes, False for a clear no, None for anything else."""
-    intent = tracker.latest_message.get("intent") or {}
-    if (intent.get("confidence") or 0.0) < YES_NO_CONFIDENCE:
-        return None
-    return YES_NO.get(intent.get("name"))
+    return YES_NO.get(confident_intent(tracker))
 
 
 def forget_details() -> List[EventType]:
@@ -166,7 +169,8 @@ class ValidateConsultationForm(FormValidationAction):
     @replies_only
     def validate_visitor_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:
-        if yes_or_no(tracker) is not None or str(value).startswith("/"):  # "yes", or a button: not a name
+        # "yes", "hi", "thanks" or a button's payload is not a name.
+        if confident_intent(tracker) in NOT_A_NAME or str(value).startswith("/"):
             dispatcher.utter_message(response="utter_invalid_name")
             return {"visitor_name": None}
         try:

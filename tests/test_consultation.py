@@ -222,3 +222,60 @@ def test_the_concern_proposed_comes_from_before_the_form():
                                     user("how much?", "ask_cost"), started)) == "acne scars"
     assert proposed_concern(tracker(user("book me in", "contact_clinic"), started,
                                     user("how much?", "ask_cost"))) is None
+
+
+def visitor_said(text, intent, confidence, slots=None):
+    from rasa_sdk import Tracker
+
+    message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+    return Tracker("visitor", slots or {}, message, [], False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize("text, intent, confidence, kept", [
+    ("Nora Fitz", "deny", 0.37, "Nora Fitz"),  # a name NLU leans "no" on, unsure: still a name
+    ("my name is Aoife Byrne", "inform", 0.4, "Aoife Byrne"),
+    ("yes", "affirm", 0.9, None), ("hi", "greet", 0.95, None), ("/affirm", "affirm", 1.0, None),
+    ("jane@example.com", "inform", 0.99, None),
+])
+def test_what_counts_as_a_name(text, intent, confidence, kept):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.consultation import ValidateConsultationForm
+
+    dispatcher = CollectingDispatcher()
+    result = ValidateConsultationForm().validate_visitor_name(text, dispatcher, visitor_said(text, intent, confidence), {})
+    assert result == {"visitor_name": kept}
+    assert [m["response"] for m in dispatcher.messages] == ([] if kept else ["utter_invalid_name"])
+
+
+def test_a_slot_just_cleared_is_not_validated():
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.consultation import ValidateConsultationForm
+
+    dispatcher = CollectingDispatcher()
+    form = ValidateConsultationForm()
+    tracker = visitor_said("book me in", "contact_clinic", 0.9)
+    for slot in ["visitor_name", "visitor_contact", "preferred_time", "concern", "storage_consent", "request_confirmed"]:
+        assert getattr(form, f"validate_{slot}")(None, dispatcher, tracker, {}) == {slot: None}
+    assert dispatcher.messages == []
+
+
+def test_a_database_failure_gets_an_honest_reply_not_a_crash(monkeypatch, caplog):
+    import asyncio
+    import dataclasses
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions import consultation
+
+    broken = dataclasses.replace(consultation.SETTINGS, db_url="sqlite:////proc/no-such-place/leads.db")
+    monkeypatch.setattr(consultation, "SETTINGS", broken)
+    slots = {"visitor_name": "Nora Fitz", "visitor_contact": "nora.fitz@example.com", "preferred_time": "weekends",
+             "concern": "", "storage_consent": True, "request_confirmed": True}
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(consultation.ActionSubmitConsultationRequest().run(
+        dispatcher, visitor_said("/affirm", "affirm", 1.0, slots), {}))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_request_failed"]
+    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"}["visitor_name"] is None
+    assert "Could not store a consultation request" in caplog.text and "Nora" not in caplog.text
