@@ -60,6 +60,7 @@ for _ in $(seq 1 180); do
     Embed it with:  <script src="http://localhost:$RASA_PORT/webhooks/widget/widget.js" defer></script>
     Action server:  http://$ACTIONS_HOST:$ACTIONS_PORT/health
     Conversations:  $(sed -E 's#://([^:/@]+):[^@]*@#://\1:***@#' <<< "$TRACKER_STORE_URL")  (locks: $LOCK_STORE_TYPE)
+    Requests:       make leads   (consultation requests for the clinic's staff)
     HTTP API:       $([ -n "${RASA_TOKEN:-}" ] && echo "enabled, token required" || echo "off (set RASA_TOKEN to enable it behind a token)")
   Press Ctrl-C to stop.
 

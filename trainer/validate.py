@@ -245,8 +245,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     problems = check(args.root.resolve())
     if not problems:
-        print("Project checks passed: every intent is answered, examples and test phrasings are in place, "
-              "and every fact is quoted word for word from its document.")
+        print("Project checks passed: every intent is answered (FAQs during the consultation form too), examples "
+              "and test phrasings are in place, and every fact is quoted word for word from its document.")
         return 0
     print(f"{len(problems)} problem(s) found:\n")
     for problem in problems:
