@@ -105,9 +105,6 @@ def _section(notification: dict, name: str, path: Path) -> dict:
 
 
 def conversation_store_url(environ: Mapping[str, str] = os.environ) -> Optional[str]:
-    """Rasa's tracker store (TRACKER_STORE_URL), whose conversations hold details too."""
-    url = environ.get("TRACKER_STORE_URL")
-    if url:
-        return url
-    path = environ.get("TRACKER_DB")  # the older setting: a path to the SQLite file
-    return f"sqlite:///{Path(path).resolve()}" if path else None
+    """Rasa's tracker store (TRACKER_STORE_URL, as in endpoints.yml), whose conversations
+    hold the visitors' details too. None when it is not set: nothing to delete there."""
+    return environ.get("TRACKER_STORE_URL") or None

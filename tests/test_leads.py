@@ -1,31 +1,26 @@
 """The leads package: checks on details, storage (SQLite, and PostgreSQL when installed),
 retention, deletion with the conversation, notification against real local servers, CLI."""
 import csv
-import glob
 import json
 import os
-import pwd
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import yaml
 
+import stores
 from conftest import ROOT, free_port
 from leads import details, intake, notify, retention
 from leads.conversations import ConversationStore
 from leads.details import InvalidDetail
 from leads.settings import SettingsError, load
 from leads.store import RequestStore, utc_now
-from leads.store import metadata as store_metadata
 
 SAMPLES = yaml.safe_load((ROOT / "tests" / "data" / "leads.yml").read_text(encoding="utf-8"))
 
@@ -80,48 +75,17 @@ def test_long_answers_and_skipped_concerns():
 
 # --- Storage: SQLite always, PostgreSQL when it is installed ---------------------------
 
-def postgres_program(name):
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None)
-    if not found:
-        pytest.skip(f"PostgreSQL is not installed here ({name} not found): only SQLite is tested")
-    return found
-
-
 @pytest.fixture(scope="module")
 def postgres_url():
-    """A throwaway PostgreSQL server on a free port, in a temporary folder."""
-    initdb, postgres = postgres_program("initdb"), postgres_program("postgres")
-    as_postgres = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run PostgreSQL")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    data = Path(tempfile.mkdtemp(prefix="leads-test-pg-"))
-    if as_postgres:
-        shutil.chown(data, "postgres")
-    subprocess.run(as_postgres + [initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True, timeout=120)
-    port = free_port()
-    server = subprocess.Popen(as_postgres + [postgres, "-D", str(data), "-p", str(port), "-k", str(data),
-                                             "-h", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    """A throwaway PostgreSQL server (tests/stores.py), when PostgreSQL is installed."""
+    if stores.postgres_bindir() is None:
+        pytest.skip("PostgreSQL is not installed here (initdb not found): only SQLite is tested")
+    server = stores.Postgres(free_port())
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                sa.create_engine(url).connect().close()
-                break
-            except sa.exc.OperationalError:
-                if time.time() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        yield url
+        server.start()
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(data, ignore_errors=True)
+        server.destroy()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -131,7 +95,11 @@ def db_url(request, tmp_path):
         return
     url = request.getfixturevalue("postgres_url")
     yield url
-    store_metadata.drop_all(sa.create_engine(url))  # the next test starts from an empty database
+    engine = sa.create_engine(url)
+    everything = sa.MetaData()
+    everything.reflect(engine)
+    everything.drop_all(engine)  # the next test starts from an empty database
+    engine.dispose()
 
 
 def test_store_adds_lists_newest_first_and_deletes(db_url):
@@ -192,11 +160,11 @@ def senders(engine):
         return sorted({row[0] for row in connection.execute(sa.text("SELECT sender_id FROM events"))})
 
 
-def test_retention_deletes_old_requests_their_conversations_and_abandoned_forms(tmp_path):
-    tracker_url = f"sqlite:///{tmp_path / 'conversations.db'}"
+def test_retention_deletes_old_requests_their_conversations_and_abandoned_forms(db_url):
+    tracker_url = db_url  # one database holding both tables is fine too
+    store = RequestStore(db_url)
     engine = make_tracker_store(tracker_url, {
         "with-request": (True, 60), "cancelled-form": (True, 60), "questions-only": (False, 60)})
-    store = RequestStore(f"sqlite:///{tmp_path / 'leads.db'}")
     saved = store.add(request_from(SAMPLES["requests"][0], "with-request"))
     conversations = ConversationStore(tracker_url)
 
@@ -298,7 +266,6 @@ def webhook_settings(tmp_path, url, token=None):
 
 def test_webhook_tells_the_clinic_without_personal_data(tmp_path, webhook, monkeypatch):
     monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
-    monkeypatch.delenv("TRACKER_DB", raising=False)
     receiver, url = webhook
     sample = SAMPLES["requests"][0]
     saved = intake.file_request(webhook_settings(tmp_path, url, token="t0ken"), request_from(sample))
@@ -313,7 +280,6 @@ def test_webhook_tells_the_clinic_without_personal_data(tmp_path, webhook, monke
 @pytest.mark.parametrize("failure", ["server error", "nobody listening"])
 def test_a_failed_notification_never_loses_the_request(tmp_path, webhook, failure, monkeypatch, caplog):
     monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
-    monkeypatch.delenv("TRACKER_DB", raising=False)
     receiver, url = webhook
     receiver.status = 500
     if failure == "nobody listening":
@@ -368,7 +334,7 @@ def run_cli(*args, env):
 
 @pytest.fixture
 def cli_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("TRACKER_DB", "TRACKER_STORE_URL")}
+    env = dict(os.environ)
     env.update(LEADS_DB_URL=f"sqlite:///{tmp_path / 'leads.db'}",
                LEADS_SETTINGS=str(write_settings(tmp_path / "leads.yml")),
                TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'conversations.db'}")
