@@ -40,7 +40,7 @@ help:
 	@echo "make validate check the training data, answers and fact sources (docs/training.md)"
 	@echo "make eval     held-out accuracy, per-intent scores, confusions (CROSS=5: cross-validation)"
 	@echo "make report   what visitors asked that the assistant could not answer"
-	@echo "make leads    consultation requests, newest first (CSV=file.csv: export; DELETE=id: delete one)"
+	@echo "make leads    consultation requests, newest first (CSV=file.csv: export; DELETE=id: delete one; PURGE=1: retention only)"
 	@echo "make bench    this config vs Rasa's default: speed, memory, accuracy (QUICK=1: shorter)"
 	@echo "make lock     re-resolve requirements.in into requirements.lock"
 
@@ -107,7 +107,7 @@ report: $(STAMP)
 
 # Consultation requests for the clinic's staff (leads/, settings in leads.yml).
 leads: $(STAMP)
-	@$(BIN)/python -m leads $(if $(CSV),--csv $(CSV)) $(if $(DELETE),--delete $(DELETE))
+	@$(BIN)/python -m leads $(if $(CSV),--csv $(CSV)) $(if $(DELETE),--delete $(DELETE)) $(if $(PURGE),--purge)
 
 test: $(MODEL)
 	$(BIN)/python -m pytest tests

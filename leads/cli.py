@@ -3,10 +3,12 @@
     python -m leads                 list the requests, newest first
     python -m leads --csv FILE      ...and write them to a spreadsheet file
     python -m leads --delete ID     delete one request and its conversation
+    python -m leads --purge         only delete what is past the retention period (for cron)
 
-Every run first deletes what is older than the retention period (leads.yml).
-`make leads`, `make leads CSV=requests.csv` and `make leads DELETE=12` run it with the
-project's settings (LEADS_DB_URL, TRACKER_STORE_URL).
+Every run first deletes what is older than the retention period (leads.yml); storing a
+request does too, and `--purge` from cron makes sure it happens on quiet days as well.
+`make leads`, `make leads CSV=requests.csv`, `make leads DELETE=12` and `make leads PURGE=1`
+run it with the project's settings (LEADS_DB_URL, TRACKER_STORE_URL).
 """
 import argparse
 import csv
@@ -34,6 +36,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--csv", type=Path, metavar="FILE", help="also write the requests to this CSV file")
     action.add_argument("--delete", type=positive_id, metavar="ID", help="delete this request and its conversation")
+    action.add_argument("--purge", action="store_true", help="only delete what is past the retention period")
     parser.add_argument("--settings", type=Path, help="settings file (default: LEADS_SETTINGS or leads.yml)")
     return parser.parse_args(argv)
 
@@ -48,9 +51,13 @@ def main(argv: Optional[List[str]] = None, out: TextIO = sys.stdout) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     purged = retention.purge_expired(store, conversations, settings.retention_days)
-    if purged.request_ids or purged.conversations:
+    if purged.request_ids or purged.conversations or args.purge:
         print(f"Deleted after {settings.retention_days} days: {len(purged.request_ids)} request(s), "
-              f"{purged.conversations} conversation(s).\n", file=out)
+              f"{purged.conversations} conversation(s).", file=out)
+    if args.purge:
+        return 0
+    if purged.request_ids or purged.conversations:
+        print(file=out)
     if args.delete:
         return delete(store, conversations, args.delete, out)
     requests = store.newest_first()

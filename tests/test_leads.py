@@ -363,6 +363,15 @@ def test_cli_lists_newest_first_exports_csv_and_deletes(tmp_path, cli_env):
     assert [r.id for r in store.newest_first()] == [second.id]
 
 
+def test_cli_purge_only_deletes_what_is_past_the_retention_period(tmp_path, cli_env):
+    engine = make_tracker_store(cli_env["TRACKER_STORE_URL"], {"abandoned": (True, 40 * 24 * 3600), "recent": (True, 60)})
+    kept = RequestStore(cli_env["LEADS_DB_URL"]).add(request_from(SAMPLES["requests"][0], "recent"))
+    result = run_cli("--purge", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Deleted after 30 days: 0 request(s), 1 conversation(s).\n"  # and no listing
+    assert senders(engine) == ["recent"] and RequestStore(cli_env["LEADS_DB_URL"]).get(kept.id) is not None
+
+
 def test_cli_errors_are_clear(tmp_path, cli_env):
     unknown = run_cli("--delete", "999", env=cli_env)
     assert unknown.returncode == 1 and "there is no consultation request #999" in unknown.stderr
