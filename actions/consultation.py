@@ -311,12 +311,16 @@ class ActionSubmitConsultationRequest(Action):
                 tracker.get_slot("visitor_name"), tracker.get_slot("visitor_contact"),
                 tracker.get_slot("preferred_time"), tracker.get_slot("concern"), conversation_id=tracker.sender_id,
             )
-            # In a thread: a slow database or notification must not hold up other visitors.
-            saved = await asyncio.to_thread(intake.file_request, SETTINGS, request)
+            # In a thread: a slow database must not hold up other visitors.
+            saved = await asyncio.to_thread(intake.store_request, SETTINGS, request)
         except Exception as error:  # noqa: BLE001 - the visitor gets an honest answer, never a crash
             # The kind of error only: database errors can quote the values they failed to store.
             logger.error("Could not store a consultation request (%s)", type(error).__name__)
             dispatcher.utter_message(response="utter_request_failed")
             return forget_details()
+        # The purge and the notification (a webhook or SMTP server may take seconds) run
+        # after the visitor has the answer: Rasa gives an action ACTION_TIMEOUT seconds,
+        # and a timeout would say "try again" about a request that is already stored.
+        asyncio.get_running_loop().run_in_executor(None, intake.after_filing, SETTINGS, saved)
         dispatcher.utter_message(response="utter_request_sent", reference=saved.id, contact=str(saved.contact))
         return forget_details()

@@ -28,8 +28,19 @@ def conversation_store(url: Optional[str]) -> Optional[ConversationStore]:
 
 def file_request(settings: Settings, request: ConsultationRequest) -> ConsultationRequest:
     """Stores the request (raises if it can't); then purges expired data and notifies."""
+    saved = store_request(settings, request)
+    after_filing(settings, saved)
+    return saved
+
+
+def store_request(settings: Settings, request: ConsultationRequest) -> ConsultationRequest:
     saved = request_store(settings.db_url).add(request)
     logger.info("Stored consultation request #%s", saved.id)
+    return saved
+
+
+def after_filing(settings: Settings, saved: ConsultationRequest) -> None:
+    """The retention purge and the notification: never raises."""
     try:
         purged = retention.purge_expired(
             request_store(settings.db_url), conversation_store(conversation_store_url()), settings.retention_days
@@ -44,4 +55,3 @@ def file_request(settings: Settings, request: ConsultationRequest) -> Consultati
     except Exception as error:  # noqa: BLE001 - a lost notification must not lose the request
         logger.warning("Could not notify the clinic of request #%s via %s (%s); it is stored, see `make leads`",
                        saved.id, settings.notify_via, type(error).__name__)
-    return saved

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -114,7 +115,11 @@ def have(assistant, conversation):
 
 def test_happy_path_stores_the_request_and_notifies_the_clinic(clinic):
     sender, request = have(clinic, CONVERSATIONS["happy_path"])
-    # The reply names the request's reference; the clinic hears of it, without personal data.
+    # The reply names the request's reference; the clinic hears of it (just after the
+    # visitor's answer: the notification never delays it), without personal data.
+    deadline = time.time() + 10
+    while time.time() < deadline and not any(c["body"]["request_id"] == request.id for c in Webhook.received):
+        time.sleep(0.1)
     assert [c for c in Webhook.received if c["body"]["request_id"] == request.id] == [{
         "authorization": f"Bearer {WEBHOOK_TOKEN}",
         "body": {"text": f"New consultation request #{request.id}, received "
