@@ -4,6 +4,7 @@ Every refusal is a 4xx JSON error saying what to send instead; a failure behind 
 channel (tracker store, lock store) is a 503 JSON error asking to try again. Neither
 crashes the server, and neither logs the visitor's words.
 """
+import asyncio
 import logging
 import re
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -20,7 +21,10 @@ logger = logging.getLogger(__name__)
 # in JSON, invalid in UTF-8). PostgreSQL refuses NUL in text; the rest only garble logs
 # and the transcript.
 UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-SENDER_ID = re.compile(r"[^\x00-\x1f\x7f]{1,128}")
+# Printable, and encodable as UTF-8: a lone surrogate in a conversation id makes Rasa's
+# SQL tracker store exit the whole server (its session_scope turns ValueError into exit).
+SENDER_ID = re.compile("[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,128}")
+RESERVED_SENDER_PREFIX = "widget-"  # the widget's signed conversations: not reachable over REST
 INTENT_PAYLOAD = re.compile(r"/[A-Za-z0-9_]{1,64}")
 UNAVAILABLE = "The assistant can't answer right now. Please try again in a moment."
 MAX_BODY_BYTES = 64 * 1024  # far above any valid request (messages are capped at ~1,000 characters)
@@ -74,6 +78,8 @@ def sender_id(value: Any) -> Text:
             400, "invalid_sender",
             "\"sender\" must be a conversation id: 1 to 128 characters, no control characters.",
         )
+    if value.startswith(RESERVED_SENDER_PREFIX):
+        raise Refused(403, "reserved_sender", f"Conversation ids starting with \"{RESERVED_SENDER_PREFIX}\" belong to the chat widget.")
     return value
 
 
@@ -100,7 +106,11 @@ async def handle(on_new_message: Callable[[UserMessage], Awaitable[Any]], messag
     """Process one message; a failure behind the channel becomes Refused(503)."""
     try:
         await on_new_message(message)
-    except Exception as failure:
+    except asyncio.CancelledError:
+        raise
+    # BaseException: Rasa's SQL tracker store turns some store errors into SystemExit
+    # (SQLTrackerStore.session_scope); one visitor's message must not stop the server.
+    except BaseException as failure:  # noqa: B036
         logger.error(f"Could not process a message on the {message.input_channel} channel: {describe(failure)}")
         raise Refused(503, "unavailable", UNAVAILABLE) from failure
 

@@ -70,7 +70,7 @@ class SessionSigner:
 
     def verify(self, session: Any) -> Optional[Text]:
         """The conversation id a session token stands for, or None if it is not ours."""
-        if not isinstance(session, str) or len(session) > 200 or "." not in session:
+        if not isinstance(session, str) or len(session) > 200 or not session.isascii() or "." not in session:
             return None
         sender_id, mac = session.rsplit(".", 1)
         if not sender_id.startswith(SESSION_PREFIX):

@@ -22,6 +22,9 @@ Here instead:
 * A custom action gets at most ``action_endpoint.timeout`` seconds (endpoints.yml). If it
   fails or times out, the visitor gets ``utter_technical_problem`` (domain.yml) and the
   conversation carries on; the next question is answered as soon as the server is back.
+  One apology per message: after a failure, the message's other custom actions are
+  skipped rather than each waiting out the timeout. A form's answer that could not be
+  validated is cleared, so the form asks for it again.
 """
 import asyncio
 import logging
@@ -33,7 +36,8 @@ import rasa.core.lock_store
 import rasa.core.tracker_store
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, Event
+from rasa.shared.core.constants import REQUESTED_SLOT
+from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.exceptions import RasaException
 
 logger = logging.getLogger(__name__)
@@ -83,6 +87,11 @@ def apply() -> None:
     async def run_with_timeout_and_apology(
         self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Domain, *args: Any, **kwargs: Any
     ) -> List[Event]:
+        if _apologised_this_turn(tracker):
+            # The action server already failed during this message: one apology, and no
+            # second wait (a form runs several actions per message).
+            logger.error(f"Custom action '{self.name()}' skipped: the action server failed during this message.")
+            return _undo_form_answer(self, tracker)
         timeout = action_timeout(self)
         try:
             return await asyncio.wait_for(
@@ -94,9 +103,30 @@ def apply() -> None:
             reason = f"no answer within {timeout:g} s" if isinstance(error, asyncio.TimeoutError) else str(error)
             # The conversation id and the visitor's words stay out of the log (personal data).
             logger.error(f"Custom action '{self.name()}' failed ({reason}); the visitor was asked to try again.")
-            return [await _apology(nlg, tracker, output_channel)]
+            return [await _apology(nlg, tracker, output_channel), *_undo_form_answer(self, tracker)]
 
     RemoteAction.run = run_with_timeout_and_apology
+
+
+def _apologised_this_turn(tracker: Any) -> bool:
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered) and (event.metadata or {}).get("utter_action") == APOLOGY:
+            return True
+    return False
+
+
+def _undo_form_answer(action: RemoteAction, tracker: Any) -> List[Event]:
+    """A form's reply that could not be validated is not kept: the form asks again.
+
+    Without this, Rasa keeps the unvalidated text in the slot (e.g. "send it" as the
+    confirmation), the form moves on, and the visitor's retry finds it finished.
+    """
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    if action.name().startswith("validate_") and requested:
+        return [SlotSet(requested, None)]
+    return []
 
 
 async def _apology(nlg: Any, tracker: Any, output_channel: Any) -> BotUttered:

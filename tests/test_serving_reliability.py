@@ -113,3 +113,31 @@ def test_the_log_names_the_failure_but_not_the_visitor(lonely_rasa):
     log = (lonely_rasa["tmp"] / "rasa.log").read_text()
     assert "failed (no answer within 2 s); the visitor was asked to try again" in log
     assert "visitor-reliability" not in log and "does it hurt" not in log
+
+
+def test_action_server_failing_during_the_consultation_form(lonely_rasa):
+    """One apology per message (no second wait), the unvalidated answer is not kept, and
+    the visitor's retry, once the server is back, sends the request."""
+    url, sender = lonely_rasa["url"], "visitor-form-outage"
+    log = lonely_rasa["tmp"] / "actions-form.log"
+    env = {**lonely_rasa["env"], "LEADS_DB_URL": f"sqlite:///{lonely_rasa['tmp'] / 'leads.db'}"}
+    actions = actions_server(lonely_rasa["actions_port"], env, log)
+    try:
+        wait_until_ready([f"http://127.0.0.1:{lonely_rasa['actions_port']}/health"], [actions], [log])
+        for text in ("can someone call me", "Jane Doherty", "jane.doherty@example.com", "weekday mornings",
+                     "skip", "yes"):
+            assert say(url, sender, text)[0].status_code == 200
+    finally:
+        stop([actions])
+
+    reply, seconds = say(url, sender, "send it")  # the action server is down now
+    assert [m["text"] for m in reply.json()] == [APOLOGY]
+    assert seconds < ACTION_TIMEOUT + 2, f"took {seconds:.1f} s"
+
+    actions = actions_server(lonely_rasa["actions_port"], env, log)
+    try:
+        wait_until_ready([f"http://127.0.0.1:{lonely_rasa['actions_port']}/health"], [actions], [log])
+        reply, _ = say(url, sender, "send it")
+        assert "Thank you, Jane Doherty!" in " ".join(m["text"] for m in reply.json())
+    finally:
+        stop([actions])
