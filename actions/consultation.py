@@ -9,6 +9,7 @@ Personal data is never logged: log lines name request ids and error kinds only.
 import asyncio
 import functools
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -77,13 +78,14 @@ def forget_details() -> List[EventType]:
 
 
 def which_detail(text: Text) -> Optional[Text]:
-    """The detail named first in "change my email" (None if none is named)."""
-    words = " " + " ".join(str(text).lower().replace("-", " ").split()) + " "
-    found = {
-        slot: min(words.find(w) for w in candidates if w in words)
-        for slot, candidates in DETAIL_WORDS.items() if any(w in words for w in candidates)
-    }
-    return min(found, key=found.get) if found else None
+    """The detail named first in "change my email" (None if none is named). Whole words
+    only: "misspelled my email" names the email, not the name ("spelled")."""
+    words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", str(text).lower())
+    for word in words:
+        for slot, candidates in DETAIL_WORDS.items():
+            if word in candidates or word.rstrip("s") in candidates:
+                return slot
+    return None
 
 
 def proposed_concern(tracker: Tracker) -> Optional[Text]:
@@ -101,7 +103,10 @@ def proposed_concern(tracker: Tracker) -> Optional[Text]:
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         text = (event.get("text") or "").strip()
         if intent == "ask_medical_unanswered" and text and not text.startswith("/"):
-            return f"your question \u201c{text}\u201d"
+            # Within the concern's length limit (leads.details), or submitting would fail.
+            limit = details.MAX_CONCERN - len("your question “”")
+            quoted = text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+            return f"your question \u201c{quoted}\u201d"
         if intent in answers.TOPICS:
             return answers.TOPICS[intent].concern
     return None
@@ -291,7 +296,7 @@ class ActionCancelConsultationRequest(Action):
         return "action_cancel_consultation_request"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response="utter_request_cancelled")
+        dispatcher.utter_message(response="utter_request_cancelled", retention_days=SETTINGS.retention_days)
         return forget_details()
 
 
@@ -304,7 +309,7 @@ class ActionSubmitConsultationRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if tracker.get_slot("storage_consent") is not True or tracker.get_slot("request_confirmed") is not True:
-            dispatcher.utter_message(response="utter_request_not_stored")
+            dispatcher.utter_message(response="utter_request_not_stored", retention_days=SETTINGS.retention_days)
             return forget_details()
         try:
             request = details.new_request(

@@ -103,5 +103,15 @@ def write_csv(requests: List[ConsultationRequest], path: Path) -> None:
         writer = csv.writer(file)
         writer.writerow(CSV_COLUMNS)
         for r in requests:
-            writer.writerow([r.id, r.received_at.isoformat(timespec="seconds"), r.name, r.contact.email or "",
-                             r.contact.phone or "", r.preferred_time, r.concern or "", r.conversation_id or ""])
+            writer.writerow([r.id, r.received_at.isoformat(timespec="seconds")] + [spreadsheet_safe(v) for v in (
+                r.name, r.contact.email or "", r.contact.phone or "", r.preferred_time, r.concern or "",
+                r.conversation_id or "")])
+
+
+# A cell a spreadsheet would run as a formula (=HYPERLINK(...) typed as a "preferred time").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Visitors' text is shown, never run: a leading ' makes spreadsheets treat it as text."""
+    return "'" + value if value.startswith(FORMULA_START) else value

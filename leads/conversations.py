@@ -4,8 +4,9 @@ While the consultation form runs, the visitor types their name, email or phone a
 the form keeps them in slots; Rasa's SQL tracker store (``TRACKER_STORE_URL``) keeps
 every one of those events. Deleting a request (by id, or when it expires) therefore
 deletes its whole conversation as well, and conversations in which the form ran but
-no request was stored (cancelled, no consent) are deleted once idle for the
-retention period.
+no request was stored (cancelled, no consent), or in which the visitor typed details
+outside the form (a message understood as ``inform``: a name, an email, a phone
+number), are deleted once idle for the retention period.
 
 Rasa owns the ``events`` table: it is read by reflection, never redefined here.
 Rasa reads a conversation from the store on every message, so a visitor who writes
@@ -20,8 +21,10 @@ from sqlalchemy.engine import make_url
 
 from leads.store import engine_for
 
-# The form whose slots hold the details (domain.yml, forms:).
+# The form whose slots hold the details (domain.yml, forms:), and the intent of a
+# message that gives details (data/nlu/consultation.yml).
 FORM_ACTION = "consultation_form"
+DETAILS_INTENT = "inform"
 
 
 class ConversationStore:
@@ -54,11 +57,13 @@ class ConversationStore:
             return connection.execute(events.delete().where(events.c.sender_id.in_(ids))).rowcount
 
     def idle_form_conversations(self, cutoff: datetime) -> List[str]:
-        """Conversations in which the form ran, with no event since ``cutoff`` (UTC)."""
+        """Conversations holding details (the form ran, or details were typed), with no
+        event since ``cutoff`` (UTC)."""
         events = self._events()
         if events is None:
             return []
-        with_form = sa.select(events.c.sender_id).where(events.c.action_name == FORM_ACTION)
+        with_form = sa.select(events.c.sender_id).where(
+            sa.or_(events.c.action_name == FORM_ACTION, events.c.intent_name == DETAILS_INTENT))
         idle = (
             sa.select(events.c.sender_id)
             .where(events.c.sender_id.in_(with_form.scalar_subquery()))

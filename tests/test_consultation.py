@@ -20,6 +20,7 @@ import yaml
 
 from actions import answers
 from actions.consultation import proposed_concern, which_detail
+from leads import details
 from conftest import ROOT, start_assistant
 from leads.store import RequestStore
 
@@ -207,6 +208,8 @@ def test_the_logs_hold_no_personal_data(clinic):
     ("the phone number isn't right", "visitor_contact"), ("Change name", "visitor_name"),
     ("my name is spelled wrong", "visitor_name"), ("Change time", "preferred_time"),
     ("Change concern", "concern"), ("change what it's about", "concern"), ("change something", None),
+    ("I misspelled my email", "visitor_contact"), ("wrong e-mail", "visitor_contact"),
+    ("mornings are bad after all", "preferred_time"),
 ])
 def test_which_detail_a_correction_names(text, detail):
     assert which_detail(text) == detail
@@ -228,6 +231,11 @@ def test_the_concern_proposed_comes_from_before_the_form():
                                     user("how much?", "ask_cost"), started)) == "acne scars"
     assert proposed_concern(tracker(user("book me in", "contact_clinic"), started,
                                     user("how much?", "ask_cost"))) is None
+    # A long unanswered question is shortened to fit a request's concern.
+    long_question = "can I have it while pregnant " + "and breastfeeding " * 30
+    proposal = proposed_concern(tracker(user(long_question, "ask_medical_unanswered"), started))
+    assert proposal.startswith("your question “can I have it while pregnant") and proposal.endswith("…”")
+    assert details.clean_concern(proposal) == proposal
 
 
 def visitor_said(text, intent, confidence, slots=None):

