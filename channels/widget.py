@@ -253,10 +253,7 @@ class WidgetInput(InputChannel):
             if refused:
                 return refused
             try:
-                body = guard.json_object(request, '{"session": ..., "message": ...}')
-                sender_id = self.signer.verify(body.get("session"))
-                if sender_id is None:
-                    raise guard.Refused(401, "invalid_session", "Unknown or expired session: start a new conversation.")
+                body, sender_id = self._signed_request(request, '{"session": ..., "message": ...}')
                 text = guard.message_text(body.get("message"), self.max_message_length)
                 if not self.rate_limiter.allow(sender_id) or not self.ip_messages.allow(request.remote_addr or request.ip):
                     raise guard.Refused(429, "rate_limited", "You're sending messages very quickly. Please wait a moment.")
@@ -278,12 +275,9 @@ class WidgetInput(InputChannel):
             if refused:
                 return refused
             try:
-                body = guard.json_object(request, '{"session": ...}')
+                _, sender_id = self._signed_request(request, '{"session": ...}')
             except guard.Refused as refused:
                 return refused.response()
-            sender_id = self.signer.verify(body.get("session"))
-            if sender_id is None:
-                return guard.error(401, "invalid_session", "Unknown or expired session: start a new conversation.")
             agent = getattr(request.app.ctx, "agent", None)
             try:
                 tracker = await agent.tracker_store.retrieve(sender_id)
@@ -293,6 +287,14 @@ class WidgetInput(InputChannel):
             return response.json({"messages": history_of(tracker)})
 
         return widget
+
+    def _signed_request(self, request: Request, example: Text):
+        """The JSON body of a request and the conversation its session stands for, or Refused."""
+        body = guard.json_object(request, example)
+        sender_id = self.signer.verify(body.get("session"))
+        if sender_id is None:
+            raise guard.Refused(401, "invalid_session", "Unknown or expired session: start a new conversation.")
+        return body, sender_id
 
     @contextlib.asynccontextmanager
     async def _conversation_lock(self, sender_id: Text):
