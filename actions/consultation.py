@@ -167,9 +167,14 @@ class ValidateConsultationForm(FormValidationAction):
             return {"visitor_contact": text}
         return {}
 
-    def _reject(self, dispatcher: CollectingDispatcher, slot: Text, problem: details.InvalidDetail) -> Dict[Text, Any]:
-        dispatcher.utter_message(response=INVALID.get((problem.field, problem.problem), "utter_invalid_too_long"))
-        return {slot: None}
+    @staticmethod
+    def _checked(slot: Text, check, value: Any, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+        """The slot set to ``check(value)``; or cleared, with the re-ask saying what is wrong."""
+        try:
+            return {slot: check(value)}
+        except details.InvalidDetail as problem:
+            dispatcher.utter_message(response=INVALID.get((problem.field, problem.problem), "utter_invalid_too_long"))
+            return {slot: None}
 
     @replies_only
     def validate_visitor_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -178,26 +183,17 @@ class ValidateConsultationForm(FormValidationAction):
         if confident_intent(tracker) in NOT_A_NAME or str(value).startswith("/"):
             dispatcher.utter_message(response="utter_invalid_name")
             return {"visitor_name": None}
-        try:
-            return {"visitor_name": details.clean_name(value)}
-        except details.InvalidDetail as problem:
-            return self._reject(dispatcher, "visitor_name", problem)
+        return self._checked("visitor_name", details.clean_name, value, dispatcher)
 
     @replies_only
     def validate_visitor_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> Dict[Text, Any]:
-        try:
-            return {"visitor_contact": str(details.parse_contact(value))}
-        except details.InvalidDetail as problem:
-            return self._reject(dispatcher, "visitor_contact", problem)
+        return self._checked("visitor_contact", lambda v: str(details.parse_contact(v)), value, dispatcher)
 
     @replies_only
     def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        try:
-            return {"preferred_time": details.clean_preferred_time(value)}
-        except details.InvalidDetail as problem:
-            return self._reject(dispatcher, "preferred_time", problem)
+        return self._checked("preferred_time", details.clean_preferred_time, value, dispatcher)
 
     @replies_only
     def validate_concern(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -211,10 +207,7 @@ class ValidateConsultationForm(FormValidationAction):
                 return {"concern": proposal}
             dispatcher.utter_message(response="utter_concern_type_it")
             return {"concern": None}
-        try:
-            return {"concern": details.clean_concern(value) or ""}
-        except details.InvalidDetail as problem:
-            return self._reject(dispatcher, "concern", problem)
+        return self._checked("concern", lambda v: details.clean_concern(v) or "", value, dispatcher)
 
     @replies_only
     def validate_storage_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
