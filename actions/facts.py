@@ -10,16 +10,17 @@ cannot drift away from the documents. To change a price, change it here: every
 answer that mentions it is composed from this module.
 
 Two documents are used:
-  * CLINIC: the clinic's own page (Amara), which wins where the two disagree;
-  * GUIDE: a general guide to medical micro-needling.
+  * CLINIC: the clinic's own page (Amara), sources/clinic-page.txt, which wins where the two disagree;
+  * GUIDE: a general guide to medical micro-needling, sources/general-guide.txt.
 Where they disagree (pain, time to results, make-up), both are kept and the
 answers say whose word is whose.
 """
 from dataclasses import dataclass
 from typing import Any, Dict
 
-CLINIC = "000_f02ec0f285fe2586.txt"
-GUIDE = "002_b15f4828c75ce2f8.txt"
+# The documents, in sources/ (sources/README.md says where each came from).
+CLINIC = "clinic-page.txt"
+GUIDE = "general-guide.txt"
 
 # How answers name each document.
 SOURCE_NAMES = {CLINIC: "the clinic", GUIDE: "a general guide to micro-needling"}

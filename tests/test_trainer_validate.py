@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT
 
 
 def run_checks(root):
@@ -18,12 +18,10 @@ def run_checks(root):
 def project(tmp_path):
     """A copy of the project's training files, to break on purpose."""
     copy = tmp_path / "project"
-    for name in ("actions", "data", "tests"):
+    for name in ("actions", "data", "tests", "sources"):
         shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", "*.png"))
     for name in ("domain.yml", "trainer.yml"):
         shutil.copy(ROOT / name, copy / name)
-    settings = (copy / "trainer.yml").read_text().replace("seeds: ../shared/seeds", f"seeds: {SEEDS}")
-    (copy / "trainer.yml").write_text(settings)
     return copy
 
 
@@ -114,9 +112,20 @@ def test_a_fact_quote_not_in_the_seeds_fails(project):
     facts.write_text(facts.read_text().replace("The cost for 1 Treatment is €170", "The cost for 1 Treatment is €150"))
     code, output = run_checks(project)
     assert code == 1
-    assert "PRICE_SINGLE: its quote is not word for word in" in output and "000_f02ec0f285fe2586.txt" in output
+    assert "PRICE_SINGLE: its quote is not word for word in" in output and "sources/clinic-page.txt" in output
     # It shows what the document really says.
     assert "the document says:    'The cost for 1 Treatment is €170 or a package of 5 for €550.'" in output
+
+
+def test_the_clinic_changing_its_price_names_the_stale_facts(project):
+    """docs/training.md, "When the clinic changes its page": the new page says €180."""
+    page = project / "sources" / "clinic-page.txt"
+    page.write_text(page.read_text().replace("1 Treatment is €170", "1 Treatment is €180"))
+    code, output = run_checks(project)
+    assert code == 1
+    stale = sorted(line.split(":")[0].strip("- ") for line in output.splitlines() if "is not word for word" in line)
+    assert stale == ["CURRENCY", "PACKAGE_PRICE", "PACKAGE_TREATMENTS", "PRICE_SINGLE"]
+    assert "'The cost for 1 Treatment is €180 or a package of 5 for €550.'" in output
 
 
 def test_an_faq_not_answered_during_the_consultation_form_fails_with_the_rule_to_add(project):

@@ -86,7 +86,7 @@ def check(root: Path = ROOT) -> List[Problem]:
     min_examples = int(settings.get("min_training_examples", 15))
     min_held_out = int(settings.get("min_held_out_phrasings", 5))
     unanswered: Set[str] = set(settings.get("deliberately_unanswered") or [])
-    seeds = (root / settings.get("seeds", "../shared/seeds")).resolve()
+    seeds = (root / settings.get("seeds", "sources")).resolve()
 
     problems: List[Problem] = []
     domain = load_yaml(root / "domain.yml")
