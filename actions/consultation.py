@@ -17,13 +17,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 
-from actions import answers, vocabulary
+from actions import registry, vocabulary
 from leads import details, intake, settings
 
 DomainDict = Dict[Text, Any]
 logger = logging.getLogger(__name__)
 
 FORM = "consultation_form"
+FAQS = registry.load()
 DETAILS = ["visitor_name", "visitor_contact", "preferred_time", "concern"]
 FORM_SLOTS = DETAILS + ["storage_consent", "request_confirmed"]
 # A reply is a yes or a no only when NLU is sure: typed "yes"/"no" score 0.8-1.0 (buttons 1.0),
@@ -90,7 +91,7 @@ def which_detail(text: Text) -> Optional[Text]:
 
 def proposed_concern(tracker: Tracker) -> Optional[Text]:
     """What the visitor asked about before asking to be contacted: a skin concern they
-    named, else the topic of their latest question (answers.TOPICS)."""
+    named, else the topic of their latest question (the FAQ registry)."""
     events = tracker.events
     started = max((i for i, e in enumerate(events) if e.get("event") == "active_loop" and e.get("name") == FORM),
                   default=len(events))
@@ -107,8 +108,8 @@ def proposed_concern(tracker: Tracker) -> Optional[Text]:
             limit = details.MAX_CONCERN - len("your question “”")
             quoted = text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
             return f"your question \u201c{quoted}\u201d"
-        if intent in answers.TOPICS:
-            return answers.TOPICS[intent].concern
+        if intent in FAQS:
+            return FAQS[intent].concern
     return None
 
 

@@ -214,11 +214,11 @@ def answer_key():
     """reply text -> the intent whose answer it is (all entity variants included)."""
     import yaml
 
-    from actions import answers, vocabulary
+    from actions import answers, registry, vocabulary
 
     keys = {}
-    for intent, topic in answers.TOPICS.items():
-        keys[topic.answer()] = intent
+    for intent, faq in registry.load().items():
+        keys[faq.answer()] = intent
     for n in range(0, vocabulary.MAX_TREATMENTS + 1):
         keys[answers.cost(n)] = "ask_cost"
     for term in [t for ts in vocabulary.CONDITION_TERMS.values() for t in ts] + vocabulary.UNLISTED_CONDITIONS:

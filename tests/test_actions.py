@@ -4,7 +4,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
-from actions import actions, answers
+from actions import actions, answers, registry
 from conftest import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -32,49 +32,51 @@ def test_every_custom_action_in_the_domain_is_served_by_the_action_server():
     assert sorted(DOMAIN["actions"]) == sorted(executor.actions)
 
 
-@pytest.mark.parametrize("intent", sorted(answers.TOPICS))
-def test_each_faq_action_utters_its_composed_answer(intent):
-    executor = ActionExecutor()
-    executor.register_package("actions")
-    name = "action_answer_" + intent[len("ask_"):]
-    action = executor.actions[name]
-    messages, events = run(action.__self__, tracker_for("?", intent))
-    assert events == []
-    assert messages[0]["text"] == answers.TOPICS[intent].answer()
+FAQS = registry.load()
+
+
+def answer_faq(text, intent, entities=(), last_topic=None):
+    tracker = tracker_for(text, intent, entities)
+    tracker.slots["last_topic"] = last_topic
+    return run(actions.ActionAnswerFaq(), tracker)
+
+
+@pytest.mark.parametrize("intent", sorted(FAQS))
+def test_the_generic_action_answers_every_faq_from_the_registry(intent):
+    messages, events = answer_faq("?", intent)
+    assert messages[0]["text"] == FAQS[intent].answer()
+    assert events == [{"event": "slot", "timestamp": None, "name": "last_topic", "value": intent}]
 
 
 def test_cost_uses_the_number_entity():
-    messages, _ = run(actions.ActionAnswerCost(), tracker_for("how much for 3 treatments?", "ask_cost", [("number", "3")]))
+    messages, _ = answer_faq("how much for 3 treatments?", "ask_cost", [("number", "3")])
     assert "3 treatments at €170 each come to €510" in messages[0]["text"]
 
 
 def test_cost_takes_the_first_number_that_is_a_count():
-    tracker = tracker_for("first, what's the price of three?", "ask_cost", [("number", "first"), ("number", "three")])
-    messages, _ = run(actions.ActionAnswerCost(), tracker)
+    messages, _ = answer_faq("first, what's the price of three?", "ask_cost", [("number", "first"), ("number", "three")])
     assert "€510" in messages[0]["text"]
 
 
 def test_cost_without_number():
-    messages, _ = run(actions.ActionAnswerCost(), tracker_for("how much?", "ask_cost"))
+    messages, _ = answer_faq("how much?", "ask_cost")
     assert messages[0]["text"] == answers.cost()
 
 
 def test_conditions_use_the_skin_condition_entity():
-    tracker = tracker_for("does it help stretch marks", "ask_conditions", [("skin_condition", "stretch marks")])
-    messages, _ = run(actions.ActionAnswerConditions(), tracker)
+    messages, _ = answer_faq("does it help stretch marks", "ask_conditions", [("skin_condition", "stretch marks")])
     assert messages[0]["text"].startswith("The clinic lists stretch marks")
 
 
 def test_body_areas_use_the_body_area_entity():
-    tracker = tracker_for("can you do my tummy", "ask_body_areas", [("body_area", "tummy")])
-    messages, _ = run(actions.ActionAnswerBodyAreas(), tracker)
+    messages, _ = answer_faq("can you do my tummy", "ask_body_areas", [("body_area", "tummy")])
     assert "doesn’t mention the tummy" in messages[0]["text"]
 
 
 def test_unanswered_medical_question_says_so_and_only_that():
     # The offer of a consultation follows by rule (not during the consultation form).
-    messages, _ = run(actions.ActionAnswerMedicalUnanswered(), tracker_for("i'm pregnant", "ask_medical_unanswered"))
-    assert [m["text"] for m in messages] == [answers.medical_unanswered()]
+    messages, _ = answer_faq("i'm pregnant", "ask_medical_unanswered")
+    assert [m["text"] for m in messages] == [registry.answer("ask_medical_unanswered")]
 
 
 def test_did_you_mean_offers_the_likely_topics_as_buttons():

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from actions import answers
+from actions import answers, registry
 from actions.consultation import proposed_concern, which_detail
 from leads import details
 from conftest import ROOT, start_assistant
@@ -70,7 +70,7 @@ def expected_reply(name: str):
         parts = re.split(r"\{\w+\}", template)
         return re.compile(".+?".join(re.escape(p) for p in parts), re.S)
     intent, _, entity = name.partition("(")
-    answer = answers.TOPICS[intent].answer(*([entity.rstrip(")")] if entity else []))
+    answer = registry.answer(intent, [entity.rstrip(")")] if entity else [])
     return re.compile(re.escape(answer))
 
 

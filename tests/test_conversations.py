@@ -4,10 +4,11 @@ import sqlite3
 import pytest
 import yaml
 
-from actions import answers
+from actions import answers, registry
 from conftest import ROOT
 
 CONVERSATIONS = yaml.safe_load((ROOT / "tests" / "data" / "conversations.yml").read_text(encoding="utf-8"))
+FAQS = registry.load()
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
@@ -22,7 +23,7 @@ def check_turn(assistant, sender, turn):
     if "answer" in turn:
         # Conditions and areas depend on the entity the visitor named (if any).
         entity = turn.get("condition") or turn.get("area")
-        expected = answers.TOPICS[turn["answer"]].answer(*([entity] if entity else []))
+        expected = FAQS[turn["answer"]].answer([entity] if entity else [])
         assert first["text"] == expected, f"{turn['say']!r} -> {first['text']!r}"
     if "cost_for" in turn:
         assert first["text"] == answers.cost(turn["cost_for"]), f"{turn['say']!r} -> {first['text']!r}"
@@ -69,8 +70,8 @@ def test_low_confidence_offers_buttons_then_a_click_answers(assistant):
     chosen = buttons[0]
     intent = chosen["payload"].lstrip("/")
     replies = assistant.say(chosen["payload"], sender)
-    if intent in answers.TOPICS:
-        assert replies[0]["text"] == answers.TOPICS[intent].answer()
+    if intent in FAQS:
+        assert replies[0]["text"] == FAQS[intent].answer()
     else:
         assert replies[0]["text"] == response_text("utter_" + intent)
     # The conversation goes on normally afterwards.
@@ -85,7 +86,7 @@ def test_something_else_asks_to_rephrase_then_gives_up_honestly(assistant):
     assert "buttons" in assistant.say(CONVERSATIONS["fallback"]["still_unclear"], sender)[0]
     assert assistant.say("/out_of_scope", sender)[0]["text"] == response_text("utter_default")
     # After giving up, the visitor can still ask a normal question.
-    assert assistant.say("does it hurt", sender)[0]["text"] == answers.pain()
+    assert assistant.say("does it hurt", sender)[0]["text"] == FAQS["ask_pain"].answer()
 
 
 def test_conversations_persist_in_the_sqlite_tracker_store(assistant):

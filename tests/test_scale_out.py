@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 import stores
 import test_hostile_input
-from actions import answers
+from actions import answers, registry
 from conftest import ROOT, actions_server, free_port, rasa_server, stop, wait_until_ready
 from test_conversations import CONVERSATIONS, response_text
 
@@ -250,7 +250,7 @@ def test_a_widget_session_works_on_every_replica(cluster):
                               json={"session": session, "message": text})
         assert reply.status_code == 200
     history = requests.post(f"{cluster.url(0)}/webhooks/widget/history", json={"session": session}, timeout=10)
-    assert [m["text"] for m in history.json()["messages"]][2:4] == ["does it hurt?", answers.pain()]
+    assert [m["text"] for m in history.json()["messages"]][2:4] == ["does it hurt?", registry.answer("ask_pain")]
 
 
 def test_the_http_api_needs_the_token_and_cors_is_closed(cluster):

@@ -16,7 +16,7 @@ def tracker_with_visitor_data(**overrides):
 
 def test_a_broken_tracker_gets_an_error_without_the_tracker(assistant):
     # rasa_sdk's own handler answers this with {"error": ..., "request_body": <the whole request>}.
-    reply = call(assistant, {"next_action": "action_answer_cost", "version": "3.6.21",
+    reply = call(assistant, {"next_action": "action_answer_faq", "version": "3.6.21",
                              "tracker": tracker_with_visitor_data(latest_message=[MARKER]), "domain": {}})
     assert reply.status_code == 500
     assert reply.json() == {"error": "The action server could not run this action."}
@@ -39,9 +39,9 @@ def test_malformed_requests_get_json_errors(assistant):
 
 
 def test_failures_are_logged_without_visitor_data(assistant):
-    call(assistant, {"next_action": "action_answer_cost", "tracker": tracker_with_visitor_data(latest_message=[MARKER])})
+    call(assistant, {"next_action": "action_answer_faq", "tracker": tracker_with_visitor_data(latest_message=[MARKER])})
     log = (assistant.log_dir / "actions.log").read_text()
-    assert "Action 'action_answer_cost' failed" in log
+    assert "Action 'action_answer_faq' failed" in log
     assert MARKER not in log
 
 

@@ -55,7 +55,8 @@ def test_an_intent_without_an_answer_fails_naming_it(project):
     code, output = run_checks(project)
     assert code == 1
     assert "domain.yml, intent 'ask_exercise'" in output
-    assert "Nothing answers this intent. Add a rule in data/rules_faq.yml" in output
+    assert "Nothing answers this intent. If the clinic's documents answer it, add an entry for it to data/faqs.yml" in output
+    assert "domain.yml, intent 'ask_exercise':\n    This FAQ intent has no entry in data/faqs.yml" in output
 
 
 def test_an_answer_listed_as_deliberately_unanswered_passes(project):
@@ -67,28 +68,52 @@ def test_an_answer_listed_as_deliberately_unanswered_passes(project):
     assert code == 0, output
 
 
-def test_an_faq_rule_without_a_fact_based_answer_fails(project):
+def add_registry_entry(project, entry):
+    with (project / "data" / "faqs.yml").open("a") as f:
+        f.write("\n" + entry)
+
+
+def test_a_registry_entry_not_in_the_domain_and_without_examples_fails(project):
+    add_registry_entry(project, "- intent: ask_exercise\n  title: Exercise\n  answer: '{DOWNTIME:Cap}.'\n")
+    code, output = run_checks(project)
+    assert code == 1
+    assert "data/faqs.yml, intent 'ask_exercise':\n    domain.yml does not list this intent. Add the line '  - ask_exercise'" in output
+    assert "This entry has no training examples. Add them under '- intent: ask_exercise' in a file of data/nlu/" in output
+
+
+def test_a_template_naming_an_unknown_fact_fails(project):
     add_intent_to_domain(project, "ask_exercise")
-    with (project / "data" / "rules_faq.yml").open("a") as f:
-        f.write("\n- rule: answer ask_exercise\n  steps:\n  - intent: ask_exercise\n  - action: utter_exercise\n")
+    add_registry_entry(project, "- intent: ask_exercise\n  title: Exercise\n  answer: 'The clinic says {GYM_DAYS}.'\n")
     code, output = run_checks(project)
     assert code == 1
-    assert "data/rules_faq.yml, intent 'ask_exercise'" in output
-    assert "no response of that name" in output
-    assert "class ActionAnswerExercise(AnswerFromFacts):" not in output  # utter_ rule: no class needed
-    assert "has no fact-based answer" in output
-    assert "Only 0 training examples" in output and "Only 0 held-out test phrasings" in output
+    assert "data/faqs.yml, intent 'ask_exercise':\n    Its answer cannot be composed: 'GYM_DAYS' is not a fact in actions/facts.py" in output
 
 
-def test_a_missing_action_class_is_named_in_full(project):
-    add_intent_to_domain(project, "ask_gift_vouchers")
-    with (project / "data" / "rules_faq.yml").open("a") as f:
-        f.write("\n- rule: answer ask_gift_vouchers\n  steps:\n  - intent: ask_gift_vouchers\n"
-                "  - action: action_answer_gift_vouchers\n")
+def test_a_template_reaching_past_a_facts_value_fails(project):
+    add_intent_to_domain(project, "ask_exercise")
+    add_registry_entry(project, "- intent: ask_exercise\n  title: Exercise\n  answer: '{DOWNTIME.source.quote:Cap}'\n")
     code, output = run_checks(project)
     assert code == 1
-    assert "class ActionAnswerGiftVouchers(AnswerFromFacts):" in output
-    assert 'intent = "ask_gift_vouchers"' in output
+    assert "after a fact's name only .value is allowed" in output
+
+
+def test_an_entry_without_title_or_answer_fails(project):
+    add_intent_to_domain(project, "ask_exercise")
+    add_registry_entry(project, "- intent: ask_exercise\n  compute: exercise\n  takes: [weather]\n  colour: red\n")
+    code, output = run_checks(project)
+    assert code == 1
+    assert "This entry has no 'title:'" in output
+    assert "'compute: exercise' is not an answer actions/answers.py computes. Use one of: body_areas, conditions, cost" in output
+    assert "'takes: weather' is not an entity in domain.yml" in output
+    assert "Unknown key(s) colour" in output
+
+
+def test_an_unused_fact_is_named(project):
+    facts = project / "actions" / "facts.py"
+    facts.write_text(facts.read_text() + '\nGYM = Fact(1, "the gym", clinic("The cost for 1 Treatment is €170"))\n')
+    code, output = run_checks(project)
+    assert code == 1
+    assert "actions/facts.py:\n    GYM is used by no answer. Name it in an answer in data/faqs.yml (e.g. {GYM})" in output
 
 
 def test_a_duplicate_example_under_two_intents_fails(project):
@@ -126,17 +151,3 @@ def test_the_clinic_changing_its_price_names_the_stale_facts(project):
     stale = sorted(line.split(":")[0].strip("- ") for line in output.splitlines() if "is not word for word" in line)
     assert stale == ["CURRENCY", "PACKAGE_PRICE", "PACKAGE_TREATMENTS", "PRICE_SINGLE"]
     assert "'The cost for 1 Treatment is €180 or a package of 5 for €550.'" in output
-
-
-def test_an_faq_not_answered_during_the_consultation_form_fails_with_the_rule_to_add(project):
-    rules = project / "data" / "rules_consultation.yml"
-    rule = ("- rule: answer ask_serum during the consultation form\n  condition:\n  - active_loop: consultation_form\n"
-            "  steps:\n  - intent: ask_serum\n  - action: action_answer_serum\n  - action: consultation_form\n"
-            "  - active_loop: consultation_form\n")
-    assert rule in rules.read_text()
-    rules.write_text(rules.read_text().replace(rule, ""))
-    code, output = run_checks(project)
-    assert code == 1
-    assert "data/rules_consultation.yml, intent 'ask_serum'" in output
-    assert "gets no answer while a visitor fills in 'consultation_form'" in output
-    assert "- action: action_answer_serum\n" in output

@@ -128,10 +128,10 @@ def test_message_and_history(assistant):
     session = new_session(assistant)
     reply = post(assistant, "message", {"session": session, "message": "does it hurt?"})
     assert reply.status_code == 200
-    assert reply.json() == {"messages": [{"from": "bot", "text": answers.pain()}]}
+    assert reply.json() == {"messages": [{"from": "bot", "text": registry.answer("ask_pain")}]}
     assert reply.headers["Access-Control-Allow-Origin"] == ALLOWED
     history = post(assistant, "history", {"session": session}).json()["messages"]
-    assert history == [{"from": "visitor", "text": "does it hurt?"}, {"from": "bot", "text": answers.pain()}]
+    assert history == [{"from": "visitor", "text": "does it hurt?"}, {"from": "bot", "text": registry.answer("ask_pain")}]
 
 
 def test_a_visitor_cannot_read_or_write_another_conversation(assistant):
@@ -160,7 +160,7 @@ def test_a_button_payload_triggers_its_intent_but_typed_commands_do_not(assistan
     assert [m["text"] for m in history if m["from"] == "visitor"] == ["Cost", 'ask_cost{"number": "9999"}', "restart"]
     # A payload that is not one of the domain's intents is ignored: the text is used.
     odd = post(assistant, "message", {"session": session, "message": "does it hurt", "payload": "/restart"}).json()
-    assert odd["messages"][0]["text"] == answers.pain()
+    assert odd["messages"][0]["text"] == registry.answer("ask_pain")
 
 
 def test_other_origins_are_refused(assistant):

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from actions import answers
+from actions import answers, registry
 from conftest import ROOT, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -85,7 +85,7 @@ def test_visitor_asks_clicks_reloads_and_keeps_the_history(page, host_site):
     expect(page.get_by_role("textbox")).to_be_focused()
 
     ask(page, "does it hurt?")
-    expect(log).to_contain_text(answers.pain())
+    expect(log).to_contain_text(registry.answer("ask_pain"))
 
     # A low-confidence question: "Did you mean…?" quick replies; a click answers.
     ask(page, "i was wondering")
@@ -95,7 +95,7 @@ def test_visitor_asks_clicks_reloads_and_keeps_the_history(page, host_site):
     first_title = first.inner_text()
     first.click()
     expect(log.locator(".msg.visitor").last).to_have_text("You: " + first_title)
-    topic = next((t for t in answers.TOPICS.values() if t.title == first_title), None)
+    topic = next((t for t in registry.load().values() if t.title == first_title), None)
     if topic:
         expect(log.locator(".msg.bot").last).to_have_text("Assistant: " + topic.answer())
     expect(chat.get_by_role("group", name="Suggested replies")).to_have_count(0)
@@ -105,12 +105,12 @@ def test_visitor_asks_clicks_reloads_and_keeps_the_history(page, host_site):
     # Reload: the panel reopens with the whole conversation, restored from the server.
     page.reload()
     log = page.get_by_role("dialog", name="Amara chat").get_by_role("log")
-    expect(log).to_contain_text(answers.pain())
+    expect(log).to_contain_text(registry.answer("ask_pain"))
     expect(log).to_contain_text("Did you mean")
     expect(log.get_by_role("group", name="Suggested replies")).to_have_count(0)  # answered already
     # Navigation across the site keeps it too.
     page.goto(host_site + "/other.html")
-    expect(page.get_by_role("dialog", name="Amara chat").get_by_role("log")).to_contain_text(answers.pain())
+    expect(page.get_by_role("dialog", name="Amara chat").get_by_role("log")).to_contain_text(registry.answer("ask_pain"))
     assert page.errors == []
 
 
@@ -156,11 +156,11 @@ def test_keyboard_escape_closes_and_returns_focus(page, host_site):
 def test_new_conversation_starts_over(page, host_site):
     chat = open_chat(page, host_site)
     ask(page, "how many sessions will i need")
-    expect(chat.get_by_role("log")).to_contain_text(answers.sessions())
+    expect(chat.get_by_role("log")).to_contain_text(registry.answer("ask_sessions"))
     chat.get_by_role("button", name="New conversation").click()
-    expect(chat.get_by_role("log")).not_to_contain_text(answers.sessions())
+    expect(chat.get_by_role("log")).not_to_contain_text(registry.answer("ask_sessions"))
     page.reload()
-    expect(page.get_by_role("dialog", name="Amara chat").get_by_role("log")).not_to_contain_text(answers.sessions())
+    expect(page.get_by_role("dialog", name="Amara chat").get_by_role("log")).not_to_contain_text(registry.answer("ask_sessions"))
 
 
 def test_server_unreachable_shows_a_clear_error_and_keeps_the_text(page, host_site):
@@ -171,7 +171,7 @@ def test_server_unreachable_shows_a_clear_error_and_keeps_the_text(page, host_si
     expect(page.get_by_role("textbox")).to_have_value("how long is the downtime?")
     page.unroute("**/webhooks/widget/message")
     chat.get_by_role("button", name="Retry").click()
-    expect(chat.get_by_role("log")).to_contain_text(answers.downtime())
+    expect(chat.get_by_role("log")).to_contain_text(registry.answer("ask_downtime"))
     expect(chat.get_by_role("alert")).to_be_hidden()
     expect(page.get_by_role("textbox")).to_have_value("")
 
@@ -188,7 +188,7 @@ def test_phone_viewport_opens_full_screen(browser, host_site):
     page = context.new_page()
     chat = open_chat(page, host_site)
     ask(page, "does it hurt?")
-    expect(chat.get_by_role("log")).to_contain_text(answers.pain())
+    expect(chat.get_by_role("log")).to_contain_text(registry.answer("ask_pain"))
     box = chat.bounding_box()
     assert box["width"] >= 370 and box["height"] >= 660, box
     page.screenshot(path=str(ARTIFACTS / "phone-375x667.png"))

@@ -101,9 +101,12 @@ def check(root: Path = ROOT) -> List[Problem]:
     held_out_file = "tests/nlu_holdout.yml"
     held_out = nlu_examples(root / held_out_file)
 
-    actions_source = (root / "actions" / "actions.py").read_text(encoding="utf-8")
     answers = load_module(root, "answers")
     facts = load_module(root, "facts")
+    registry = load_module(root, "registry")
+    faqs = registry.load(root / "data" / "faqs.yml")
+    for intent in faqs:
+        answered_by.setdefault(intent, ("action_answer_faq", registry.REGISTRY_NAME))
 
     # 1. Every intent is answered, or deliberately left unanswered.
     for intent in intents:
@@ -111,8 +114,9 @@ def check(root: Path = ROOT) -> List[Problem]:
             continue
         if intent not in answered_by:
             problems.append(Problem("domain.yml", intent,
-                f"Nothing answers this intent. Add a rule in data/rules_faq.yml that maps it to its answer "
-                f"(see {GUIDE}, step 3), or, if it is meant to go unanswered, list it under "
+                f"Nothing answers this intent. If the clinic's documents answer it, add an entry for it to "
+                f"{registry.REGISTRY_NAME} (see {GUIDE}, step 2). If another reply fits, add a rule in "
+                f"data/rules_conversation.yml. If it is meant to go unanswered, list it under "
                 f"'deliberately_unanswered' in trainer.yml."))
             continue
         action, rule_file = answered_by[intent]
@@ -123,18 +127,12 @@ def check(root: Path = ROOT) -> List[Problem]:
         elif not action.startswith("utter_") and action not in custom_actions and action not in DEFAULT_ACTION_NAMES:
             problems.append(Problem(rule_file, intent,
                 f"The rule answers with '{action}', but domain.yml does not list that action under 'actions:'."))
-        if intent.startswith("ask_") and intent not in answers.TOPICS:
-            problems.append(Problem("actions/answers.py", intent,
-                f"This FAQ intent has no fact-based answer. Add an entry for '{intent}' to TOPICS in "
-                f"actions/answers.py (see {GUIDE}, step 3)."))
-        if action.startswith("action_answer_") and f'intent = "{intent}"' not in actions_source:
-            problems.append(Problem("actions/actions.py", intent,
-                f"The rule answers with '{action}', but actions/actions.py has no action class for it. Add:\n"
-                f"        class {class_name(intent)}(AnswerFromFacts):\n"
-                f"            intent = \"{intent}\"\n"
-                f"    (see {GUIDE}, step 3)."))
 
-    # 2. Enough training examples and held-out phrasings for every FAQ intent.
+    # 2. The registry: every entry is in the domain, has examples, and its answer renders
+    #    from facts that exist; every fact is used by some answer.
+    problems += registry_problems(faqs, registry, answers, facts, intents, domain, training, root)
+
+    # 3. Enough training examples and held-out phrasings for every FAQ intent.
     counts = defaultdict(int)
     for examples in training.values():
         for intent, lines in examples.items():
@@ -155,7 +153,7 @@ def check(root: Path = ROOT) -> List[Problem]:
             problems.append(Problem("domain.yml", intent,
                 "Examples use this intent, but domain.yml does not list it under 'intents:'. Add it there."))
 
-    # 3. No example under two intents; no held-out phrasing in the training data.
+    # 4. No example under two intents; no held-out phrasing in the training data.
     seen: Dict[str, Tuple[str, str, str]] = {}
     for file, examples in training.items():
         for intent, lines in examples.items():
@@ -175,39 +173,70 @@ def check(root: Path = ROOT) -> List[Problem]:
                     f"The test phrasing '{line}' is also a training example ({file}, intent '{trained_intent}'). "
                     f"Test phrasings must be new to the model: reword it or remove it from one of the files."))
 
-    # 4. Every fact's quote stands verbatim in its seed document.
+    # 5. Every fact's quote stands verbatim in its seed document.
     problems += quote_problems(facts.all_facts(), seeds)
 
-    # 5. Every FAQ is answered during a form too (e.g. the consultation request).
-    for form in domain.get("forms") or {}:
-        during = answered_during(root, form)
-        for intent in intents:
-            if intent in answers.TOPICS and intent in answered_by and intent not in during:
-                action = answered_by[intent][0]
-                problems.append(Problem("data/rules_consultation.yml", intent,
-                    f"This question gets no answer while a visitor fills in '{form}' (e.g. gives their details "
-                    f"for a consultation). Add this rule (see {GUIDE}, step 3):\n"
-                    f"        - rule: answer {intent} during the consultation form\n"
-                    f"          condition:\n"
-                    f"          - active_loop: {form}\n"
-                    f"          steps:\n"
-                    f"          - intent: {intent}\n"
-                    f"          - action: {action}\n"
-                    f"          - action: {form}\n"
-                    f"          - active_loop: {form}"))
     return problems
 
 
-def answered_during(root: Path, form: str) -> Set[str]:
-    """Intents that rules answer while ``form`` is active, going back to the form after."""
-    answered: Set[str] = set()
-    for path in sorted((root / "data").glob("*.yml")):
-        for rule in load_yaml(path).get("rules") or []:
-            active = any(c.get("active_loop") == form for c in rule.get("condition") or [])
-            steps = rule.get("steps") or []
-            if active and len(steps) >= 3 and "intent" in steps[0] and steps[2].get("action") == form:
-                answered.add(steps[0]["intent"])
-    return answered
+def registry_problems(faqs, registry, answers, facts, intents, domain, training, root) -> List[Problem]:
+    """What is wrong with data/faqs.yml, each with what to do about it."""
+    problems: List[Problem] = []
+    where = registry.REGISTRY_NAME
+    entities = set(domain.get("entities") or [])
+    trained = {intent for examples in training.values() for intent in examples}
+    used: Set[str] = set()
+    for intent, faq in faqs.items():
+        if not intent:
+            problems.append(Problem(where, "", "An entry has no 'intent:'. Give every entry its intent's name."))
+            continue
+        if intent not in intents:
+            problems.append(Problem(where, intent,
+                f"domain.yml does not list this intent. Add the line '  - {intent}' under 'intents:' in domain.yml."))
+        if intent not in trained:
+            problems.append(Problem(where, intent,
+                f"This entry has no training examples. Add them under '- intent: {intent}' in a file of "
+                f"data/nlu/ (see {GUIDE}, step 3)."))
+        if not faq.title:
+            problems.append(Problem(where, intent,
+                "This entry has no 'title:'. Add a short button title, e.g. 'title: Cost'."))
+        if bool(faq.template) == bool(faq.compute):
+            problems.append(Problem(where, intent,
+                "Give this entry exactly one of 'answer:' (a template over facts) or 'compute:' (an answer "
+                "computed in actions/answers.py)."))
+        if faq.compute and faq.compute not in answers.COMPUTED:
+            problems.append(Problem(where, intent,
+                f"'compute: {faq.compute}' is not an answer actions/answers.py computes. Use one of: "
+                f"{', '.join(sorted(answers.COMPUTED))}, or write the answer as a template under 'answer:'."))
+        for entity in faq.takes:
+            if entity not in entities:
+                problems.append(Problem(where, intent,
+                    f"'takes: {entity}' is not an entity in domain.yml. Use one of: {', '.join(sorted(entities))}."))
+        if faq.extra:
+            problems.append(Problem(where, intent,
+                f"Unknown key(s) {', '.join(sorted(faq.extra))}. The keys are intent, title, answer, compute, "
+                f"takes, subject and offer_consultation (see the top of {where})."))
+        if faq.template:
+            used.update(registry.fact_names(faq.template))
+            try:
+                registry.render(faq.template)
+            except registry.TemplateError as error:
+                problems.append(Problem(where, intent,
+                    f"Its answer cannot be composed: {error}. Name facts exactly as in actions/facts.py, e.g. "
+                    f"{{DOWNTIME}}, {{DOWNTIME:Cap}} or {{MAKEUP_CLINIC.value}} (see the top of {where})."))
+    for intent in intents:
+        if intent.startswith("ask_") and intent not in faqs:
+            problems.append(Problem("domain.yml", intent,
+                f"This FAQ intent has no entry in {where}. Add one with its title and its answer "
+                f"(see {GUIDE}, step 2)."))
+    # Facts that the computed answers use are named in actions/answers.py as f.NAME.
+    used.update(re.findall(r"\bf\.([A-Z][A-Z_]+)", (root / "actions" / "answers.py").read_text(encoding="utf-8")))
+    for name in sorted(facts.all_facts()):
+        if name.split("[")[0] not in used:
+            problems.append(Problem("actions/facts.py", "",
+                f"{name} is used by no answer. Name it in an answer in {where} (e.g. {{{name}}}), "
+                f"or remove it if no answer needs it."))
+    return problems
 
 
 def quote_problems(all_facts: dict, seeds: Path) -> List[Problem]:
@@ -235,18 +264,15 @@ def closest_sentence(quote: str, document: str) -> str:
     return max(sentences, key=lambda s: difflib.SequenceMatcher(None, s, quote).ratio(), default="")
 
 
-def class_name(intent: str) -> str:
-    return "ActionAnswer" + "".join(part.title() for part in intent[len("ask_"):].split("_"))
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=ROOT, help="project directory (default: this project)")
     args = parser.parse_args(argv)
     problems = check(args.root.resolve())
     if not problems:
-        print("Project checks passed: every intent is answered (FAQs during the consultation form too), examples "
-              "and test phrasings are in place, and every fact is quoted word for word from its document.")
+        print("Project checks passed: every intent is answered, every FAQ in data/faqs.yml renders from facts "
+              "that exist, examples and test phrasings are in place, and every fact is quoted word for word "
+              "from its document.")
         return 0
     print(f"{len(problems)} problem(s) found:\n")
     for problem in problems:

@@ -1,0 +1,63 @@
+"""Which FAQ a visitor's message asks about, in the context of the conversation.
+
+Plain Python, no Rasa imports. NLU reads one message at a time; visitors don't. After
+"how much is it?", "and for 3?" asks about cost again, with a new number; after "which
+areas can be treated?", "what about the scalp?" asks about body areas. This module
+resolves such follow-ups against the topic answered last.
+"""
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+from actions.registry import Faq
+
+FOLLOW_UP = "follow_up"  # the intent of elliptical follow-ups ("and for 3?", "why?")
+
+# How a follow-up usually opens ("and my neck?", "what about 5?", "ok so for 3?").
+_ELLIPTICAL_OPENING = re.compile(
+    r"^\s*(?:ok(?:ay)?[,\s]+|so[,\s]+|right[,\s]+|hmm+[,\s]+)*"
+    r"(?:and|&|what about|how about|what if|same for|also|plus|for|is that|does that)\b",
+    re.IGNORECASE,
+)
+MAX_FOLLOW_UP_WORDS = 8
+
+
+def elliptical(text: str) -> bool:
+    """A short message that opens like a follow-up ("and for 3 sessions?")."""
+    return len(text.split()) <= MAX_FOLLOW_UP_WORDS and bool(_ELLIPTICAL_OPENING.match(text))
+
+
+@dataclass(frozen=True)
+class Resolved:
+    faq: Optional[Faq]  # what to answer; None: a follow-up with nothing to follow
+    values: Sequence[str]  # the visitor's values of the entity the answer takes
+
+
+def resolve(intent: str, entities: Dict[str, List[str]], text: str, last_topic: Optional[str],
+            registry: Dict[str, Faq]) -> Resolved:
+    """The FAQ to answer for this message, given the topic answered before it."""
+    last = registry.get(last_topic) if last_topic else None
+    named = [e for e, values in entities.items() if values]
+
+    def values_for(faq: Faq) -> Sequence[str]:
+        return next((entities[e] for e in faq.takes if entities.get(e)), ())
+
+    if intent in registry:
+        faq = registry[intent]
+        # "and for 3 sessions?" after the price reads like a question about sessions; it
+        # asks the price of 3. A short follow-up naming what the last topic takes stays on it.
+        if last and last is not faq and elliptical(text) and any(e in last.takes for e in named) \
+                and not any(e in faq.takes for e in named):
+            return Resolved(last, values_for(last))
+        return Resolved(faq, values_for(faq))
+    if intent != FOLLOW_UP:
+        return Resolved(None, ())
+    # A follow-up naming something: the last topic if it takes it, else the topic that does.
+    for entity in named:
+        if last and entity in last.takes:
+            return Resolved(last, entities[entity])
+        taker = next((faq for faq in registry.values() if entity in faq.takes), None)
+        if taker:
+            return Resolved(taker, entities[entity])
+    # "why?", "is that per session?", "and the package?": the last topic, answered again in full.
+    return Resolved(last, ()) if last else Resolved(None, ())

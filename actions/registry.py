@@ -1,0 +1,141 @@
+"""The FAQ registry: ``data/faqs.yml``, one entry per question the documents answer.
+
+Plain Python, no Rasa imports. An entry names its intent, its button title for "Did you
+mean…?", and its answer: a template over named facts from ``actions.facts``
+("The clinic says {DOWNTIME}."), or the name of a function in ``actions.answers`` where
+the answer computes something (prices for a number of treatments, a named concern or area).
+
+Three readers:
+  * the generic answer action (``actions/actions.py``) renders the answers;
+  * ``hooks/faq_rules.py`` generates each FAQ's rules at train time;
+  * ``make validate`` (``trainer/validate.py``) checks every entry.
+
+Template fields:
+  * ``{NAME}``: the fact's wording, as it stands in ``actions/facts.py``;
+  * ``{NAME:Cap}``: the same, starting with a capital letter (at the start of a sentence);
+  * ``{NAME.value}``: the fact's value, e.g. ``{MAKEUP_CLINIC.value}`` is 12;
+  * ``{CLINIC}`` and ``{GUIDE}``: how answers name the two documents (``facts.SOURCE_NAMES``).
+"""
+import functools
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import yaml
+
+from actions import answers, facts
+
+REGISTRY = Path(__file__).resolve().parent.parent / "data" / "faqs.yml"
+# The registry's file, as named in messages to trainers.
+REGISTRY_NAME = "data/faqs.yml"
+SOURCE_FIELDS = {"CLINIC": facts.SOURCE_NAMES[facts.CLINIC], "GUIDE": facts.SOURCE_NAMES[facts.GUIDE]}
+
+
+class TemplateError(ValueError):
+    """A template names something that is not a fact, or asks for something a fact lacks."""
+
+
+class _Field:
+    """What a template field renders: a fact's wording, or a document's name."""
+
+    def __init__(self, wording: str, value: Any) -> None:
+        self.wording, self.value = wording, value
+
+    def __format__(self, spec: str) -> str:
+        if spec == "":
+            return self.wording
+        if spec == "Cap":
+            return self.wording[:1].upper() + self.wording[1:]
+        raise TemplateError(f"unknown format ':{spec}' (only ':Cap' is known)")
+
+
+class _FactFormatter(string.Formatter):
+    def get_value(self, key, args, kwargs):
+        if isinstance(key, int):
+            raise TemplateError("a field needs a fact's name, e.g. {DOWNTIME}; '{}' is empty")
+        if key in SOURCE_FIELDS:
+            return _Field(SOURCE_FIELDS[key], SOURCE_FIELDS[key])
+        fact = getattr(facts, key, None)
+        if not isinstance(fact, facts.Fact):
+            raise TemplateError(f"'{key}' is not a fact in actions/facts.py")
+        return _Field(fact.wording, fact.value)
+
+    def get_field(self, field_name, args, kwargs):
+        # Only the fact itself and its value: nothing else of Python is reachable.
+        root, _, rest = field_name.partition(".")
+        if rest and not (rest == "value" or rest.startswith("value[")):
+            raise TemplateError(f"'{field_name}': after a fact's name only .value is allowed")
+        return super().get_field(field_name, args, kwargs)
+
+
+_FORMATTER = _FactFormatter()
+
+
+def render(template: str) -> str:
+    """The template with every field filled from the facts; TemplateError if one can't be."""
+    try:
+        return _FORMATTER.format(template)
+    except TemplateError:
+        raise
+    except (KeyError, IndexError, AttributeError, ValueError) as error:
+        raise TemplateError(f"cannot fill a field: {error}") from error
+
+
+def fact_names(template: str) -> List[str]:
+    """The facts (and documents) a template names, e.g. ['DOWNTIME', 'GUIDE']."""
+    names = []
+    for _, field_name, _, _ in string.Formatter().parse(template):
+        if field_name is not None:
+            names.append(field_name.split(".")[0].split("[")[0])
+    return names
+
+
+@dataclass(frozen=True)
+class Faq:
+    intent: str
+    title: str  # short button title for "Did you mean…?"
+    template: Optional[str] = None  # the answer over named facts...
+    compute: Optional[str] = None  # ...or a function of actions.answers that computes it
+    takes: Tuple[str, ...] = ()  # entities the computed answer uses (and follow-ups may change)
+    # What the visitor asked about, as the concern of a consultation request
+    # ("About cost — is that right?"); the title in lower case when not given.
+    subject: Optional[str] = None
+    # Offer a consultation after the answer (not during the consultation form).
+    offer_consultation: bool = False
+    extra: Dict[str, Any] = field(default_factory=dict)  # keys the registry does not know
+
+    @property
+    def concern(self) -> str:
+        return self.subject or self.title.lower()
+
+    def answer(self, values: Sequence[str] = ()) -> str:
+        """The reply; ``values`` are the visitor's values of the entity the answer ``takes``."""
+        if self.compute:
+            return answers.COMPUTED[self.compute](values)
+        return render(self.template or "")
+
+
+@functools.lru_cache(maxsize=None)
+def load(path: Path = REGISTRY) -> Dict[str, Faq]:
+    """intent -> Faq, in the registry's order (read once per path; treat it as read-only)."""
+    entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("faqs") or []
+    known = {"intent", "title", "answer", "compute", "takes", "subject", "offer_consultation"}
+    registry: Dict[str, Faq] = {}
+    for entry in entries:
+        registry[entry.get("intent")] = Faq(
+            intent=entry.get("intent"),
+            title=entry.get("title") or "",
+            template=entry.get("answer"),
+            compute=entry.get("compute"),
+            takes=tuple(entry.get("takes") or ()),
+            subject=entry.get("subject"),
+            offer_consultation=bool(entry.get("offer_consultation", False)),
+            extra={k: v for k, v in entry.items() if k not in known},
+        )
+    return registry
+
+
+def answer(intent: str, values: Sequence[str] = ()) -> str:
+    """The reply to an FAQ of this project's registry (for tests, the bench and trainer tools)."""
+    return load()[intent].answer(values)
