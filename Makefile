@@ -38,7 +38,8 @@ help:
 	@echo "make install  create $(VENV) from requirements.lock (Python 3.10)"
 	@echo "make train    train the model into models/ (skipped when nothing changed)"
 	@echo "make validate check the training data, answers and fact sources (docs/training.md)"
-	@echo "make eval     held-out accuracy, per-intent scores, confusions (CROSS=5: cross-validation)"
+	@echo "make eval     held-out accuracy, per-intent scores, confusions, and the blind sets with their misses"
+	@echo "              (PART=tune: the blind sets' tuning part; CROSS=5: cross-validation)"
 	@echo "make report   what visitors asked that the assistant could not answer"
 	@echo "make leads    consultation requests, newest first (CSV=file.csv: export; DELETE=id: delete one; PURGE=1: retention only)"
 	@echo "make bench    this config vs Rasa's default: speed, memory, accuracy (QUICK=1: shorter)"
@@ -57,7 +58,7 @@ $(STAMP): requirements.lock
 	@touch $@
 
 # spaCy pipeline built locally from pip packages (no model download), see the script.
-$(SPACY_PIPELINE)/meta.json: scripts/build_spacy_pipeline.py actions/vocabulary.py | $(STAMP)
+$(SPACY_PIPELINE)/meta.json: scripts/build_spacy_pipeline.py actions/vocabulary.py data/other_treatments.yml | $(STAMP)
 	$(BIN)/python scripts/build_spacy_pipeline.py $(SPACY_PIPELINE)
 
 train: $(MODEL)
@@ -100,6 +101,7 @@ else
 	$(BIN)/rasa test nlu --nlu tests/nlu_holdout.yml --model $(MODEL) --out results \
 	  > results/rasa-test-nlu.log 2>&1 || { tail -20 results/rasa-test-nlu.log; exit 1; }
 	@$(BIN)/python -m trainer.eval results
+	@echo; $(BIN)/python -m trainer.blind_eval --part $(or $(PART),heldout) --json results/blind-$(or $(PART),heldout).json
 endif
 
 report: $(STAMP)

@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import context, registry
+from actions import context, registry, vocabulary
 
 DomainDict = Dict[Text, Any]
 
@@ -19,11 +19,18 @@ LAST_TOPIC = "last_topic"  # slot: the FAQ answered last, for follow-ups
 
 
 def entity_values(tracker: Tracker) -> Dict[Text, List[Text]]:
-    """entity -> its values in the latest message, in the order they were found."""
+    """entity -> its values in the latest message, in the order they were found. Micro-needling
+    named as the treatment is left out: it is every answer's subject anyway."""
     found: Dict[Text, List[Text]] = defaultdict(list)
     for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("value") is not None:
-            found[entity["entity"]].append(str(entity["value"]))
+        value = entity.get("value")
+        if value is None:
+            continue
+        if entity.get("entity") == "treatment":
+            value = vocabulary.treatment_key(str(value))
+            if value == vocabulary.MICRONEEDLING:
+                continue
+        found[entity["entity"]].append(str(value))
     return dict(found)
 
 
@@ -37,12 +44,13 @@ class ActionAnswerFaq(Action):
         message = tracker.latest_message
         intent = (message.get("intent") or {}).get("name") or ""
         resolved = context.resolve(intent, entity_values(tracker), message.get("text") or "",
-                                   tracker.get_slot(LAST_TOPIC), REGISTRY)
+                                   tracker.get_slot(LAST_TOPIC), REGISTRY, message.get("intent_ranking") or [])
         if resolved.faq is None:
             dispatcher.utter_message(response="utter_no_context")
             return []
         dispatcher.utter_message(text=resolved.faq.answer(resolved.values))
-        return [SlotSet(LAST_TOPIC, resolved.faq.intent)]
+        # Follow-ups follow up on micro-needling facts, not on "I can't tell you about botox".
+        return [SlotSet(LAST_TOPIC, resolved.faq.intent)] if resolved.faq.states_facts else []
 
 
 # Topics that can be suggested in "Did you mean…?" besides the FAQ answers.

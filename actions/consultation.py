@@ -103,7 +103,7 @@ def proposed_concern(tracker: Tracker) -> Optional[Text]:
     for event in reversed(asked):
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         text = (event.get("text") or "").strip()
-        if intent == "ask_medical_unanswered" and text and not text.startswith("/"):
+        if intent == "ask_not_covered" and text and not text.startswith("/"):
             # Within the concern's length limit (leads.details), or submitting would fail.
             limit = details.MAX_CONCERN - len("your question “”")
             quoted = text if len(text) <= limit else text[:limit - 1].rstrip() + "…"

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
+from actions import vocabulary
 from actions.registry import Faq
 
 FOLLOW_UP = "follow_up"  # the intent of elliptical follow-ups ("and for 3?", "why?")
@@ -16,7 +17,7 @@ FOLLOW_UP = "follow_up"  # the intent of elliptical follow-ups ("and for 3?", "w
 # How a follow-up usually opens ("and my neck?", "what about 5?", "ok so for 3?").
 _ELLIPTICAL_OPENING = re.compile(
     r"^\s*(?:ok(?:ay)?[,\s]+|so[,\s]+|right[,\s]+|hmm+[,\s]+)*"
-    r"(?:and|&|what about|how about|what if|same for|also|plus|for|is that|does that)\b",
+    r"(?:and|&|what about|how about|what if|same for|also|plus|for|is that|does that|my|on my|the)\b",
     re.IGNORECASE,
 )
 MAX_FOLLOW_UP_WORDS = 8
@@ -27,15 +28,32 @@ def elliptical(text: str) -> bool:
     return len(text.split()) <= MAX_FOLLOW_UP_WORDS and bool(_ELLIPTICAL_OPENING.match(text))
 
 
+def bare_number(text: str) -> Optional[int]:
+    """The count in a short message that is little more than a number ("2 then", "4?")."""
+    words = re.findall(r"[a-z]+|\d+", text.lower())
+    if not words or len(words) > 3:
+        return None
+    counts = [vocabulary.parse_number(w) for w in words]
+    found = [c for c in counts if c is not None]
+    return found[0] if len(found) == 1 else None
+
+
 @dataclass(frozen=True)
 class Resolved:
     faq: Optional[Faq]  # what to answer; None: a follow-up with nothing to follow
     values: Sequence[str]  # the visitor's values of the entity the answer takes
 
 
+# A "follow-up" this long that NLU also reads as an FAQ is a question of its own
+# ("ok and who would actually be doing it?"), not a bare "why?".
+SHORT_FOLLOW_UP_WORDS = 4
+RUNNER_UP_CONFIDENCE = 0.15
+
+
 def resolve(intent: str, entities: Dict[str, List[str]], text: str, last_topic: Optional[str],
-            registry: Dict[str, Faq]) -> Resolved:
-    """The FAQ to answer for this message, given the topic answered before it."""
+            registry: Dict[str, Faq], ranking: Sequence[dict] = ()) -> Resolved:
+    """The FAQ to answer for this message, given the topic answered before it (and NLU's
+    ranking of the other intents it might be)."""
     last = registry.get(last_topic) if last_topic else None
     named = [e for e, values in entities.items() if values]
 
@@ -52,6 +70,11 @@ def resolve(intent: str, entities: Dict[str, List[str]], text: str, last_topic: 
         return Resolved(faq, values_for(faq))
     if intent != FOLLOW_UP:
         return Resolved(None, ())
+    if not named and last and "number" in last.takes:
+        # "2 then", "4?": a bare number, too short for the entity patterns' context words.
+        count = bare_number(text)
+        if count is not None:
+            return Resolved(last, [str(count)])
     # A follow-up naming something: the last topic if it takes it, else the topic that does.
     for entity in named:
         if last and entity in last.takes:
@@ -59,5 +82,10 @@ def resolve(intent: str, entities: Dict[str, List[str]], text: str, last_topic: 
         taker = next((faq for faq in registry.values() if entity in faq.takes), None)
         if taker:
             return Resolved(taker, entities[entity])
+    if len(text.split()) > SHORT_FOLLOW_UP_WORDS:
+        runner_up = next((r for r in ranking if r.get("name") in registry), None)
+        if runner_up and runner_up.get("confidence", 0) >= RUNNER_UP_CONFIDENCE:
+            faq = registry[runner_up["name"]]
+            return Resolved(faq, values_for(faq))
     # "why?", "is that per session?", "and the package?": the last topic, answered again in full.
     return Resolved(last, ()) if last else Resolved(None, ())

@@ -14,7 +14,9 @@ Template fields:
   * ``{NAME}``: the fact's wording, as it stands in ``actions/facts.py``;
   * ``{NAME:Cap}``: the same, starting with a capital letter (at the start of a sentence);
   * ``{NAME.value}``: the fact's value, e.g. ``{MAKEUP_CLINIC.value}`` is 12;
-  * ``{CLINIC}`` and ``{GUIDE}``: how answers name the two documents (``facts.SOURCE_NAMES``).
+  * ``{CLINIC}`` and ``{GUIDE}``: how answers name the two documents (``facts.SOURCE_NAMES``);
+  * ``{treatment}`` (lower case): what the visitor named, for an entity the entry ``takes``;
+    the entry's ``unnamed:`` gives the words to use when they named none.
 """
 import functools
 import string
@@ -54,6 +56,11 @@ class _FactFormatter(string.Formatter):
     def get_value(self, key, args, kwargs):
         if isinstance(key, int):
             raise TemplateError("a field needs a fact's name, e.g. {DOWNTIME}; '{}' is empty")
+        if key.islower():
+            if key not in kwargs:
+                raise TemplateError(f"'{{{key}}}' is what the visitor named: the entry must take '{key}'"
+                                    f" and say under 'unnamed:' what to write when they named none")
+            return _Field(kwargs[key], kwargs[key])
         if key in SOURCE_FIELDS:
             return _Field(SOURCE_FIELDS[key], SOURCE_FIELDS[key])
         fact = getattr(facts, key, None)
@@ -72,18 +79,19 @@ class _FactFormatter(string.Formatter):
 _FORMATTER = _FactFormatter()
 
 
-def render(template: str) -> str:
-    """The template with every field filled from the facts; TemplateError if one can't be."""
+def render(template: str, named: Optional[Dict[str, str]] = None) -> str:
+    """The template with every field filled from the facts (and ``named``: entity -> what
+    the visitor named); TemplateError if one can't be."""
     try:
-        return _FORMATTER.format(template)
+        return _FORMATTER.format(template, **(named or {}))
     except TemplateError:
         raise
     except (KeyError, IndexError, AttributeError, ValueError) as error:
         raise TemplateError(f"cannot fill a field: {error}") from error
 
 
-def fact_names(template: str) -> List[str]:
-    """The facts (and documents) a template names, e.g. ['DOWNTIME', 'GUIDE']."""
+def field_names(template: str) -> List[str]:
+    """The fields a template names: facts, documents and entities, e.g. ["DOWNTIME", "GUIDE"]."""
     names = []
     for _, field_name, _, _ in string.Formatter().parse(template):
         if field_name is not None:
@@ -103,6 +111,7 @@ class Faq:
     subject: Optional[str] = None
     # Offer a consultation after the answer (not during the consultation form).
     offer_consultation: bool = False
+    unnamed: Dict[str, str] = field(default_factory=dict)  # entity -> words when the visitor named none
     extra: Dict[str, Any] = field(default_factory=dict)  # keys the registry does not know
 
     @property
@@ -113,14 +122,20 @@ class Faq:
         """The reply; ``values`` are the visitor's values of the entity the answer ``takes``."""
         if self.compute:
             return answers.COMPUTED[self.compute](values)
-        return render(self.template or "")
+        named = {entity: (values[0] if values else words) for entity, words in self.unnamed.items()}
+        return render(self.template or "", named)
+
+    @property
+    def states_facts(self) -> bool:
+        """Does the answer state facts about micro-needling (not only say what it can't answer)?"""
+        return bool(self.compute) or any(name.isupper() and name not in SOURCE_FIELDS for name in field_names(self.template or ""))
 
 
 @functools.lru_cache(maxsize=None)
 def load(path: Path = REGISTRY) -> Dict[str, Faq]:
     """intent -> Faq, in the registry's order (read once per path; treat it as read-only)."""
     entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("faqs") or []
-    known = {"intent", "title", "answer", "compute", "takes", "subject", "offer_consultation"}
+    known = {"intent", "title", "answer", "compute", "takes", "subject", "offer_consultation", "unnamed"}
     registry: Dict[str, Faq] = {}
     for entry in entries:
         registry[entry.get("intent")] = Faq(
@@ -131,6 +146,7 @@ def load(path: Path = REGISTRY) -> Dict[str, Faq]:
             takes=tuple(entry.get("takes") or ()),
             subject=entry.get("subject"),
             offer_consultation=bool(entry.get("offer_consultation", False)),
+            unnamed={str(k): str(v) for k, v in (entry.get("unnamed") or {}).items()},
             extra={k: v for k, v in entry.items() if k not in known},
         )
     return registry

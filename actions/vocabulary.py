@@ -1,8 +1,8 @@
-"""Words visitors use for body areas, skin concerns and numbers, mapped to the facts' keys.
+"""Words visitors use for body areas, skin concerns, numbers and treatments, mapped to keys.
 
 Plain Python, no Rasa imports. Two users:
   * ``scripts/build_spacy_pipeline.py`` turns these terms into spaCy EntityRuler
-    patterns (entities ``body_area``, ``skin_condition``, ``number``);
+    patterns (entities ``body_area``, ``skin_condition``, ``number``, ``treatment``);
   * the actions turn an extracted entity's text back into a key of
     ``facts.CONDITIONS`` or ``facts.BODY_AREAS``.
 
@@ -11,7 +11,10 @@ rosacea or the stomach, the honest answer is "the clinic's information doesn't
 mention that", and for that the assistant must first notice what was asked.
 """
 import re
+from pathlib import Path
 from typing import Dict, Iterable, List, Optional
+
+import yaml
 
 from actions import facts
 
@@ -56,7 +59,7 @@ UNLISTED_AREAS = [
 # ("3 treatments", "two sessions", "for 3"), so a price ("is it €170?") or an age
 # ("I'm 45, how much?") is never mistaken for one.
 COUNT_NOUNS = ["treatment", "treatments", "session", "sessions", "sesh", "times", "goes", "rounds", "visits"]
-COUNT_LEADS = ["for", "buy", "book", "of"]
+COUNT_LEADS = ["for", "buy", "book", "of", "about", "and"]
 MAX_TREATMENTS = 20  # anything larger is not a plausible count of treatments
 
 _WORD_NUMBERS = {
@@ -64,6 +67,31 @@ _WORD_NUMBERS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple": 2, "couple": 2,
     "single": 1, "a single": 1,
 }
+
+
+# The treatment a question is about (entity ``treatment``). Micro-needling by any of its
+# names is the subject the documents cover; any other treatment is not (hooks/scope.py).
+MICRONEEDLING = "micro-needling"
+MICRONEEDLING_TERMS = [
+    "micro-needling", "microneedling", "micro needling", "micro-needle", "microneedle", "micro needle",
+    "needling", "skin needling", "medical micro-needling", "medical microneedling", "medical micro needling",
+    "dermaroller", "derma roller", "derma-roller", "dermarolling", "derma rolling", "dermarollers",
+    "derma stamp", "derma-stamp", "dermastamp", "collagen induction", "collagen induction therapy",
+    "collagen induction treatment", "cit", "microneedling pen", "dermapen", "derma pen",
+]
+OTHER_TREATMENTS_FILE = Path(__file__).resolve().parent.parent / "data" / "other_treatments.yml"
+
+
+def other_treatments(path: Path = OTHER_TREATMENTS_FILE) -> List[str]:
+    """The trainers' list of other treatments' names (data/other_treatments.yml)."""
+    names = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("other_treatments") or []
+    return [str(name).strip().lower() for name in names if str(name).strip()]
+
+
+def treatment_key(text: str) -> str:
+    """'micro-needling' for any of its names, else the treatment as the visitor named it."""
+    needle = " ".join(text.strip().lower().split())
+    return MICRONEEDLING if needle in MICRONEEDLING_TERMS else needle
 
 
 def _lookup(terms: Dict[str, List[str]], unlisted: Iterable[str], text: str) -> Optional[str]:
@@ -109,6 +137,9 @@ def entity_patterns() -> List[dict]:
         forms = [form for group in terms.values() for form in group] + list(unlisted)
         for form in forms:
             patterns.append({"label": label, "pattern": [{"LOWER": t} for t in _tokens(form)]})
+    # Phrase patterns: spaCy's own tokenizer splits them as it splits visitors' messages.
+    for form in MICRONEEDLING_TERMS + [t for t in other_treatments() if t not in MICRONEEDLING_TERMS]:
+        patterns.append({"label": "treatment", "pattern": form})
     patterns.append({"label": "number", "pattern": [{"LIKE_NUM": True}, {"LOWER": {"IN": COUNT_NOUNS}}]})
     patterns.append({"label": "number", "pattern": [{"LOWER": {"IN": COUNT_LEADS}}, {"LIKE_NUM": True}]})
     patterns.append({"label": "number", "pattern": [{"LOWER": {"REGEX": r"^\d{1,2}x$"}}]})

@@ -42,7 +42,7 @@ async def main(model: str, n: int) -> None:
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
-    import evaluate_holdout
+    from trainer import holdout as evaluate_holdout
     from run_bench import free_port
 
     configure_structlog(logging.WARNING)

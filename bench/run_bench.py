@@ -41,7 +41,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-import evaluate_holdout  # noqa: E402
+from trainer import holdout as evaluate_holdout  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CONFIGS = {"ours": ROOT / "config.yml", "default": BENCH / "default_config.yml"}

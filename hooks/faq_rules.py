@@ -20,25 +20,28 @@ from rasa.shared.core.training_data.structures import StoryGraph
 from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions import registry
+from actions import context, registry
 
 ANSWER = "action_answer_faq"
 FORM = "consultation_form"
 OFFER = "utter_offer_consultation"
-# Intents the generic action answers besides the registry's own.
-ALSO_ANSWERED: List[str] = []
+# Intents the generic action answers besides the registry's own, outside the form only:
+# during the form, a short "and 3?" is more likely an answer to the form's question.
+ALSO_ANSWERED = [context.FOLLOW_UP]
 
 
 def rules_yaml(faqs: Dict[str, registry.Faq]) -> str:
     """Two rules per FAQ intent, as Rasa's YAML: outside the form, and during it."""
     lines = ['version: "3.1"', "rules:"]
-    answered = [(intent, faq.offer_consultation) for intent, faq in faqs.items()]
-    answered += [(intent, False) for intent in ALSO_ANSWERED]
-    for intent, offer in answered:
+    answered = [(intent, faq.offer_consultation, True) for intent, faq in faqs.items()]
+    answered += [(intent, False, False) for intent in ALSO_ANSWERED]
+    for intent, offer, during_form in answered:
         lines += [f"- rule: answer {intent} ({registry.REGISTRY_NAME})", "  steps:",
                   f"  - intent: {intent}", f"  - action: {ANSWER}"]
         if offer:
             lines.append(f"  - action: {OFFER}")
+        if not during_form:
+            continue
         lines += [f"- rule: answer {intent} during the consultation form ({registry.REGISTRY_NAME})",
                   "  condition:", f"  - active_loop: {FORM}", "  steps:",
                   f"  - intent: {intent}", f"  - action: {ANSWER}", f"  - action: {FORM}",

@@ -14,10 +14,10 @@ FAQS = registry.load()
 
 def test_every_faq_intent_in_the_domain_has_an_answer():
     assert FAQ_INTENTS, "no FAQ intents in domain.yml"
-    assert sorted(FAQ_INTENTS) == sorted(FAQS)
+    assert set(FAQ_INTENTS) <= set(FAQS)
 
 
-@pytest.mark.parametrize("intent", FAQ_INTENTS)
+@pytest.mark.parametrize("intent", sorted(FAQS))
 def test_every_answer_is_short_plain_text(intent):
     text = FAQS[intent].answer()
     assert 40 < len(text) < 700, f"{intent}: {len(text)} characters"
@@ -89,6 +89,6 @@ def test_body_areas():
 
 
 def test_unanswered_medical_questions_give_no_advice():
-    text = FAQS["ask_medical_unanswered"].answer()
-    assert "can’t answer that" in text and "consultation" in text
+    text = FAQS["ask_not_covered"].answer()
+    assert "doesn’t answer that" in text and "consultation" in text
     assert not re.search(r"\b(safe|fine|ok|okay|should not|shouldn't)\b", text, re.I)

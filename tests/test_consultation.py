@@ -233,7 +233,7 @@ def test_the_concern_proposed_comes_from_before_the_form():
                                     user("how much?", "ask_cost"))) is None
     # A long unanswered question is shortened to fit a request's concern.
     long_question = "can I have it while pregnant " + "and breastfeeding " * 30
-    proposal = proposed_concern(tracker(user(long_question, "ask_medical_unanswered"), started))
+    proposal = proposed_concern(tracker(user(long_question, "ask_not_covered"), started))
     assert proposal.startswith("your question “can I have it while pregnant") and proposal.endswith("…”")
     assert details.clean_concern(proposal) == proposal
 

@@ -21,8 +21,8 @@ def check_turn(assistant, sender, turn):
     assert replies, f"no reply to {turn['say']!r}"
     first = replies[0]
     if "answer" in turn:
-        # Conditions and areas depend on the entity the visitor named (if any).
-        entity = turn.get("condition") or turn.get("area")
+        # Conditions, areas and treatments depend on the entity the visitor named (if any).
+        entity = turn.get("condition") or turn.get("area") or turn.get("treatment")
         expected = FAQS[turn["answer"]].answer([entity] if entity else [])
         assert first["text"] == expected, f"{turn['say']!r} -> {first['text']!r}"
     if "cost_for" in turn:
@@ -56,6 +56,18 @@ def test_numbers_and_entities_are_handled_carefully(assistant, turn):
 
 @pytest.mark.parametrize("turn", CONVERSATIONS["unanswered"], ids=lambda t: t["say"])
 def test_questions_the_documents_do_not_answer(assistant, turn):
+    check_turn(assistant, assistant.new_sender(), turn)
+
+
+@pytest.mark.parametrize("conversation", CONVERSATIONS["follow_ups"], ids=lambda c: " / ".join(t["say"] for t in c))
+def test_follow_ups_are_answered_in_context(assistant, conversation):
+    sender = assistant.new_sender()
+    for turn in conversation:
+        check_turn(assistant, sender, turn)
+
+
+@pytest.mark.parametrize("turn", CONVERSATIONS["scope"], ids=lambda t: t["say"])
+def test_other_treatments_and_everyday_questions_get_no_micro_needling_fact(assistant, turn):
     check_turn(assistant, assistant.new_sender(), turn)
 
 

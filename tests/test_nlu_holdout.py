@@ -1,5 +1,5 @@
 """Intent accuracy on held-out visitor phrasings (tests/nlu_holdout.yml, never trained on)."""
-import evaluate_holdout
+from trainer import holdout as evaluate_holdout
 from conftest import ROOT
 from trainer.validate import normalised
 

@@ -48,7 +48,7 @@ def test_the_unmodified_copy_passes(project):
 
 def test_an_intent_without_an_answer_fails_naming_it(project):
     add_intent_to_domain(project, "ask_exercise")
-    add_examples(project / "data" / "nlu" / "care_and_cost.yml", "ask_exercise",
+    add_examples(project / "data" / "nlu" / "comfort_and_care.yml", "ask_exercise",
                  [f"can i go to the gym {n} days after" for n in range(20)])
     add_examples(project / "tests" / "nlu_holdout.yml", "ask_exercise",
                  [f"is running ok on day {n}" for n in range(6)])

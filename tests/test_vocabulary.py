@@ -23,6 +23,18 @@ def test_every_canonical_key_names_a_fact():
 def test_entity_patterns_cover_every_term():
     patterns = vocabulary.entity_patterns()
     labels = {p["label"] for p in patterns}
-    assert labels == {"skin_condition", "body_area", "number"}
-    texts = {" ".join(t["LOWER"] for t in p["pattern"]) for p in patterns if p["label"] != "number"}
+    assert labels == {"skin_condition", "body_area", "number", "treatment"}
+    texts = {" ".join(t["LOWER"] for t in p["pattern"]) for p in patterns if p["label"] in ("skin_condition", "body_area")}
     assert "stretch marks" in texts and "crow 's feet" in texts and "neck" in texts
+    treatments = {p["pattern"] for p in patterns if p["label"] == "treatment"}
+    assert {"microneedling", "dermaroller", "botox", "lip filler"} <= treatments
+
+
+def test_treatments_map_micro_needling_by_any_name():
+    assert {vocabulary.treatment_key(t) for t in ["Microneedling", "derma  roller", "collagen induction therapy"]} \
+        == {vocabulary.MICRONEEDLING}
+    assert vocabulary.treatment_key("Botox") == "botox"
+
+
+def test_the_other_treatments_list_names_no_micro_needling():
+    assert not set(vocabulary.other_treatments()) & set(vocabulary.MICRONEEDLING_TERMS)

@@ -123,7 +123,7 @@ def new_session(assistant):
 
 
 def test_message_and_history(assistant):
-    from actions import answers
+    from actions import registry
 
     session = new_session(assistant)
     reply = post(assistant, "message", {"session": session, "message": "does it hurt?"})
@@ -147,7 +147,7 @@ def test_a_visitor_cannot_read_or_write_another_conversation(assistant):
 
 
 def test_a_button_payload_triggers_its_intent_but_typed_commands_do_not(assistant):
-    from actions import answers
+    from actions import answers, registry
 
     session = new_session(assistant)
     clicked = post(assistant, "message", {"session": session, "message": "Cost", "payload": "/ask_cost"})

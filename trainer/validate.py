@@ -105,7 +105,8 @@ def check(root: Path = ROOT) -> List[Problem]:
     facts = load_module(root, "facts")
     registry = load_module(root, "registry")
     faqs = registry.load(root / "data" / "faqs.yml")
-    for intent in faqs:
+    context = load_module(root, "context")
+    for intent in [*faqs, context.FOLLOW_UP]:  # their rules are generated (hooks/faq_rules.py)
         answered_by.setdefault(intent, ("action_answer_faq", registry.REGISTRY_NAME))
 
     # 1. Every intent is answered, or deliberately left unanswered.
@@ -215,11 +216,15 @@ def registry_problems(faqs, registry, answers, facts, intents, domain, training,
         if faq.extra:
             problems.append(Problem(where, intent,
                 f"Unknown key(s) {', '.join(sorted(faq.extra))}. The keys are intent, title, answer, compute, "
-                f"takes, subject and offer_consultation (see the top of {where})."))
+                f"takes, unnamed, subject and offer_consultation (see the top of {where})."))
+        for entity in faq.unnamed:
+            if entity not in faq.takes:
+                problems.append(Problem(where, intent,
+                    f"'unnamed: {entity}' is for an entity the entry takes: add 'takes: [{entity}]'."))
         if faq.template:
-            used.update(registry.fact_names(faq.template))
+            used.update(name for name in registry.field_names(faq.template) if name.isupper())
             try:
-                registry.render(faq.template)
+                faq.answer()
             except registry.TemplateError as error:
                 problems.append(Problem(where, intent,
                     f"Its answer cannot be composed: {error}. Name facts exactly as in actions/facts.py, e.g. "

@@ -1,6 +1,6 @@
 """Intent accuracy of a trained model on the held-out visitor phrasings.
 
-Usage: python scripts/evaluate_holdout.py MODEL.tar.gz [tests/nlu_holdout.yml]
+Usage: python -m trainer.holdout MODEL.tar.gz [tests/nlu_holdout.yml]
 Prints accuracy (an nlu_fallback counts as wrong), the misses, and the most
 confused pairs. Used by tests/test_nlu_holdout.py and to compare pipelines.
 """
@@ -71,7 +71,7 @@ def accuracy(predictions: List[Prediction]) -> float:
 def main(argv: Optional[List[str]] = None) -> None:
     argv = argv or sys.argv[1:]
     if not argv:
-        sys.exit("usage: evaluate_holdout.py MODEL.tar.gz [HOLDOUT.yml]")
+        sys.exit("usage: python -m trainer.holdout MODEL.tar.gz [HOLDOUT.yml]")
     path = Path(argv[1]) if len(argv) > 1 else HOLDOUT
     print(report(predict(argv[0], path)))
 

@@ -1,0 +1,209 @@
+"""Is a question within what the documents cover? A Rasa NLU component.
+
+Subject apart from aspect. The intent classifier reads the *aspect* of a question: cost,
+pain, downtime… It cannot tell "how much is it?" from "how much is botox?" or "how much
+does it cost to paint a room?": all three are about cost. The documents only cover
+micro-needling, so only the first may get a micro-needling price. This component decides
+the *subject*, after the classifier and the entity extractor and before FallbackClassifier:
+
+1. Another treatment named (entity ``treatment``: spaCy's EntityRuler, terms in
+   actions/vocabulary.py and data/other_treatments.yml), and not micro-needling: the
+   intent becomes ``ask_other_treatment`` ("The clinic's information here covers
+   micro-needling only…"), unless the intent keeps its meaning with another treatment in
+   it (``keep``: "is it better than laser?", "I had botox and my face is swollen").
+2. Something of the domain named (micro-needling, a body area, a skin concern, a number of
+   treatments): the classifier's intent stands.
+3. Otherwise the question must read as one about the clinic's treatment: a relevance model
+   trained here, the domain's examples against the everyday background of ``out_of_scope``
+   examples. Below ``relevance_threshold`` the intent becomes ``out_of_scope``; so it does
+   below ``foreign_relevance_threshold`` when the message names something foreign to the
+   domain (a word no domain example uses, even with a typo: "gcse", "headaches"), since
+   the subject defaults to micro-needling only when the message names nothing else.
+
+A comparison (``compare_intent``) keeps its meaning with one other treatment in it ("is it
+better than laser?"), not with two ("fraxel vs co2?": neither is micro-needling).
+"""
+import pickle
+import re
+from typing import Any, Dict, List, Optional, Set, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline, make_union
+
+from actions import vocabulary
+
+_WORD = re.compile(r"[a-z]+")
+MIN_TYPO_LENGTH = 4  # shorter words must be spelled as in the domain's examples
+
+
+def _deletions(word: str) -> Set[str]:
+    """The word with one letter left out, each way: two words within one typo of each other
+    (a letter added, dropped, changed or two swapped) share one of these or the word."""
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+class DomainWords:
+    """The words the domain's examples use, for "does this message name something else?"."""
+
+    def __init__(self, texts: List[str]) -> None:
+        self.words = {w for text in texts for w in _WORD.findall(text.lower())}
+        self.near = set(self.words)
+        for word in self.words:
+            if len(word) >= MIN_TYPO_LENGTH:
+                self.near |= _deletions(word)
+
+    def known(self, word: str) -> bool:
+        if word in self.words:
+            return True
+        return len(word) >= MIN_TYPO_LENGTH and (word in self.near or bool(_deletions(word) & self.near))
+
+    def foreign(self, text: str) -> List[str]:
+        """Content words of the text that no domain example uses, even with one typo."""
+        return [w for w in _WORD.findall(text.lower())
+                if len(w) > 2 and w not in ENGLISH_STOP_WORDS and not self.known(w)]
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class ScopeCheck(GraphComponent):
+    MODEL_FILE = "relevance.pkl"
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "entity": "treatment",
+            "intent": "ask_other_treatment",
+            # Intents whose meaning holds when another treatment is named, or that are not
+            # questions for the documents (greetings, the consultation form's replies).
+            "keep": [],
+            # Intents that are not questions: neither side of the relevance model.
+            "not_questions": [],
+            "compare_intent": "ask_vs_other_treatments",
+            "out_of_scope_intent": "out_of_scope",
+            "relevance_threshold": 0.3,
+            "foreign_relevance_threshold": 0.8,
+            # Entities that place a message in the domain whatever else it says.
+            "anchors": ["body_area", "skin_condition", "number"],
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 relevance: Any = None, domain_words: Optional[DomainWords] = None) -> None:
+        self.config = config
+        self.entity = config["entity"]
+        self.intent = config["intent"]
+        self.keep = set(config["keep"]) | {self.intent}
+        self.out_of_scope = config["out_of_scope_intent"]
+        self.compare = config["compare_intent"]
+        self.threshold = float(config["relevance_threshold"])
+        self.foreign_threshold = float(config["foreign_relevance_threshold"])
+        self.anchors = set(config["anchors"])
+        self.model_storage, self.resource = model_storage, resource
+        self.relevance = relevance
+        self.domain_words = domain_words
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "ScopeCheck":
+        return cls(config, model_storage, resource)
+
+    # --- training: the relevance model --------------------------------------------------
+
+    def train(self, training_data: TrainingData) -> Resource:
+        skip = set(self.config["not_questions"])
+        texts, labels = [], []
+        for example in training_data.intent_examples:
+            intent = example.get(INTENT)
+            if intent in skip:
+                continue
+            if intent == self.intent:
+                continue  # about other treatments: the entity decides those, not relevance
+            texts.append(example.get(TEXT))
+            labels.append(0 if intent == self.out_of_scope else 1)
+        # The words of questions about micro-needling.
+        self.domain_words = DomainWords([t for t, label in zip(texts, labels) if label == 1])
+        if len(set(labels)) == 2:
+            features = make_union(
+                TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+            )
+            self.relevance = make_pipeline(features, LogisticRegression(C=10.0, class_weight="balanced",
+                                                                        max_iter=2000, random_state=42))
+            self.relevance.fit(texts, labels)
+        with self.model_storage.write_to(self.resource) as directory:
+            (directory / self.MODEL_FILE).write_bytes(pickle.dumps((self.relevance, self.domain_words)))
+        return self.resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "ScopeCheck":
+        with model_storage.read_from(resource) as directory:
+            relevance, domain_words = pickle.loads((directory / cls.MODEL_FILE).read_bytes())
+        return cls(config, model_storage, resource, relevance, domain_words)
+
+    # --- prediction ------------------------------------------------------------------------
+
+    def treatments(self, message: Message) -> List[str]:
+        return [vocabulary.treatment_key(str(e.get("value", ""))) for e in message.get(ENTITIES) or []
+                if e.get("entity") == self.entity]
+
+    def anchored(self, message: Message) -> bool:
+        return vocabulary.MICRONEEDLING in self.treatments(message) or any(
+            e.get("entity") in self.anchors for e in message.get(ENTITIES) or [])
+
+    def relevance_of(self, text: str) -> float:
+        """How much the message reads like the domain's questions (0..1); 1 without a model."""
+        if self.relevance is None:
+            return 1.0
+        return float(self.relevance.predict_proba([text])[0][1])
+
+    def scope_intent(self, message: Message) -> Optional[Text]:
+        """The intent that replaces the classifier's, or None when it stands."""
+        intent = (message.get(INTENT) or {}).get("name")
+        named = self.treatments(message)
+        others = set(named) - {vocabulary.MICRONEEDLING}
+        if intent == self.compare and len(others) >= 2 and vocabulary.MICRONEEDLING not in named:
+            return self.intent
+        if intent == self.intent and not others:
+            return self.aspect_without_subject(message)
+        if intent is None or intent in self.keep or intent == self.out_of_scope:
+            return None
+        if others and vocabulary.MICRONEEDLING not in named:
+            return self.intent
+        if self.anchored(message):
+            return None
+        text = message.get(TEXT) or ""
+        relevance = self.relevance_of(text)
+        if relevance < self.threshold:
+            return self.out_of_scope
+        if relevance < self.foreign_threshold and self.domain_words and self.domain_words.foreign(text):
+            return self.out_of_scope
+        return None
+
+    def aspect_without_subject(self, message: Message) -> Optional[Text]:
+        """The classifier read "another treatment" but none is named: when the message names
+        nothing foreign to the domain either ("is there much down time"), its runner-up, the
+        aspect, stands; a treatment the vocabulary doesn't know yet ("hydrafacial") keeps it."""
+        if self.domain_words is None or self.domain_words.foreign(message.get(TEXT) or ""):
+            return None
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        return next((r["name"] for r in ranking if r.get("name") not in (self.intent, None)), None)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            replacement = self.scope_intent(message)
+            if replacement is None:
+                continue
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != replacement]
+            chosen = {"name": replacement, "confidence": 1.0}
+            message.set(INTENT, chosen, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,50 @@
+"""Follow-ups resolved against the conversation's last topic (actions/context.py), no model."""
+from actions import context, registry
+
+FAQS = registry.load()
+
+
+def resolve(text, intent, last=None, ranking=(), **entities):
+    return context.resolve(intent, {k: list(v) for k, v in entities.items()}, text, last, FAQS, ranking)
+
+
+def test_a_new_number_follows_up_on_the_price():
+    resolved = resolve("and for 3?", "follow_up", "ask_cost", number=["for 3"])
+    assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["for 3"]
+
+
+def test_a_bare_number_follows_up_on_the_price():
+    resolved = resolve("4 then", "follow_up", "ask_cost")
+    assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["4"]
+
+
+def test_a_body_area_goes_to_the_topic_that_takes_it():
+    resolved = resolve("what about the scalp?", "follow_up", "ask_pain", body_area=["scalp"])
+    assert resolved.faq.intent == "ask_body_areas" and list(resolved.values) == ["scalp"]
+
+
+def test_why_repeats_the_last_topic():
+    assert resolve("why?", "follow_up", "ask_pain").faq.intent == "ask_pain"
+
+
+def test_a_follow_up_with_nothing_to_follow():
+    assert resolve("why?", "follow_up", None).faq is None
+
+
+def test_a_short_follow_up_read_as_another_faq_stays_on_the_last_topic():
+    # NLU reads "sessions" in "and for 3 sessions?"; the visitor asks the price of 3.
+    resolved = resolve("and for 3 sessions?", "ask_sessions", "ask_cost", number=["3 sessions"])
+    assert resolved.faq.intent == "ask_cost"
+
+
+def test_a_full_question_is_not_a_follow_up():
+    assert resolve("will it scar my face", "ask_scarring", "ask_body_areas", body_area=["face"]).faq.intent \
+        == "ask_scarring"
+    ranking = [{"name": "follow_up", "confidence": 0.5}, {"name": "ask_practitioner", "confidence": 0.3}]
+    resolved = resolve("ok and who would actually be doing it", "follow_up", "ask_cost", ranking)
+    assert resolved.faq.intent == "ask_practitioner"
+
+
+def test_elliptical_openings():
+    assert context.elliptical("and for 3?") and context.elliptical("what about my neck")
+    assert not context.elliptical("how much does a course of 6 treatments cost altogether in total then")

@@ -1,0 +1,65 @@
+"""The subject check (hooks/scope.py) on messages as Rasa's pipeline hands them over."""
+from rasa.shared.nlu.training_data.message import Message
+
+from hooks.scope import DomainWords, ScopeCheck
+
+CONFIG = {**ScopeCheck.get_default_config(), "keep": ["ask_vs_other_treatments", "greet"]}
+
+
+class Relevance:
+    """A stand-in for the trained relevance model: a fixed probability."""
+
+    def __init__(self, p):
+        self.p = p
+
+    def predict_proba(self, texts):
+        return [[1 - self.p, self.p] for _ in texts]
+
+
+def check(text, intent, entities=(), relevance=0.9, ranking=None):
+    words = DomainWords(["how much is it", "does it hurt", "is there any downtime"])
+    component = ScopeCheck(CONFIG, None, None, Relevance(relevance), words)
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
+                            "intent_ranking": ranking or [{"name": intent, "confidence": 0.8}],
+                            "entities": [{"entity": e, "value": v} for e, v in entities]})
+    return component.process([message])[0].get("intent")["name"]
+
+
+def test_another_treatment_named_changes_the_intent():
+    assert check("how much is botox?", "ask_cost", [("treatment", "botox")]) == "ask_other_treatment"
+
+
+def test_micro_needling_named_keeps_the_intent():
+    assert check("is microneedling or botox cheaper", "ask_cost",
+                 [("treatment", "microneedling"), ("treatment", "botox")]) == "ask_cost"
+
+
+def test_a_comparison_with_one_other_treatment_stands_with_two_it_does_not():
+    assert check("is it better than laser", "ask_vs_other_treatments", [("treatment", "laser")]) \
+        == "ask_vs_other_treatments"
+    assert check("fraxel vs co2?", "ask_vs_other_treatments", [("treatment", "fraxel"), ("treatment", "co2")]) \
+        == "ask_other_treatment"
+
+
+def test_an_everyday_question_with_low_relevance_is_out_of_scope():
+    assert check("how much does it cost to paint a room", "ask_cost", relevance=0.1) == "out_of_scope"
+
+
+def test_a_foreign_word_makes_the_check_stricter():
+    assert check("when are gcse results out", "ask_results_time", relevance=0.6) == "out_of_scope"
+    assert check("how much is it", "ask_cost", relevance=0.6) == "ask_cost"
+
+
+def test_an_anchor_keeps_the_domain_whatever_the_relevance():
+    assert check("paint my legs", "ask_body_areas", [("body_area", "legs")], relevance=0.0) == "ask_body_areas"
+
+
+def test_other_treatment_without_a_named_treatment_falls_back_to_the_aspect():
+    ranking = [{"name": "ask_other_treatment", "confidence": 0.4}, {"name": "ask_downtime", "confidence": 0.3}]
+    assert check("is there any downtime", "ask_other_treatment", ranking=ranking) == "ask_downtime"
+    assert check("is there any downtime with hydrafacials", "ask_other_treatment", ranking=ranking) \
+        == "ask_other_treatment"
+
+
+def test_kept_intents_stand():
+    assert check("hi botox", "greet", [("treatment", "botox")], relevance=0.0) == "greet"
