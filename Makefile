@@ -11,6 +11,9 @@ STAMP := $(VENV)/.installed
 export RASA_PORT ?= 5005
 export ACTIONS_PORT ?= 5055
 export ACTIONS_HOST ?= 127.0.0.1
+# The Rasa server's address: all interfaces (a deployment's load balancer reaches it there);
+# RASA_HOST=127.0.0.1 keeps a trial on this machine.
+export RASA_HOST ?= 0.0.0.0
 export ACTION_SERVER_URL ?= http://$(ACTIONS_HOST):$(ACTIONS_PORT)/webhook
 export ACTION_TIMEOUT ?= 5
 # Embedded stores; the scale-out mode (deploy/) sets PostgreSQL and Redis instead.
@@ -66,14 +69,13 @@ $(MODEL): $(TRAINING_INPUTS) | $(STAMP)
 	$(BIN)/rasa train --out models --fixed-model-name clinic-faq
 	@touch $@
 
-run: $(MODEL)
-	@scripts/run.sh
+# scripts/run.sh installs and trains through this Makefile itself (quietly, with a log file).
+run:
+	@MAKE="$(MAKE)" scripts/run.sh
 
-shell: $(MODEL)
-	@mkdir -p var
-	@$(BIN)/python -m serving actions --host $(ACTIONS_HOST) --port $(ACTIONS_PORT) & \
-	trap "kill $$! 2>/dev/null" EXIT; \
-	$(BIN)/python -m serving shell --model $(MODEL) --endpoints endpoints.yml --port $(RASA_PORT)
+# Chats with the assistant `make run` is serving, or starts one for the chat.
+shell:
+	@MAKE="$(MAKE)" scripts/run.sh --shell
 
 # Both checks always run (the project's messages are the clearer ones); fails if either fails.
 validate: $(STAMP)
