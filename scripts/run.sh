@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 : "${RASA_PORT:?}" "${ACTIONS_PORT:?}" "${ACTIONS_HOST:?}" "${TRACKER_STORE_URL:?}" "${MODEL:?}"
 MAKE=${MAKE:-make}
 RASA_HOST=${RASA_HOST:-0.0.0.0}
+# Where this machine reaches the Rasa server: loopback, unless it listens on one address only.
+case $RASA_HOST in 0.0.0.0 | :: | '') RASA_LOCAL=127.0.0.1 ;; *) RASA_LOCAL=$RASA_HOST ;; esac
 SHELL_MODE=0
 [ "${1:-}" = "--shell" ] && SHELL_MODE=1
 
@@ -29,7 +31,7 @@ fi
 # --- Which lines matter ------------------------------------------------------------------
 # Log lines at WARNING or above, Python's UserWarnings (Rasa's data checks use them), and the
 # last line of a traceback...
-IMPORTANT='(^|[[:space:]])(WARNING|ERROR|CRITICAL)[[:space:]]|UserWarning: |^[A-Za-z_.]*(Error|Exception): '
+IMPORTANT='(^|[[:space:]])\[?(WARNING|ERROR|CRITICAL)\]?[[:space:]]|UserWarning: |^[A-Za-z_.]*(Error|Exception): '
 # ...except known ones that need no action: responses that the project's custom actions send
 # (Rasa only looks for them in stories and rules; `make validate` checks them properly), and
 # the classifier's iteration limit (config.yml was tuned on held-out accuracy, not on this).
@@ -90,13 +92,30 @@ in_foreground() {
 }
 
 SERVER_PIDS=()
+SERVER_NAMES=()
 WATCH_PID=''
+stopped_server() { # the name of the first server that is no longer running
+  local i
+  for i in "${!SERVER_PIDS[@]}"; do
+    kill -0 "${SERVER_PIDS[$i]}" 2>/dev/null || { echo "${SERVER_NAMES[$i]}"; return; }
+  done
+  echo "a server"
+}
+all_alive() {
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || return 1; done
+}
+any_alive() {
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && return 0; done
+  return 1
+}
 stop_servers() {
   [ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2>/dev/null
   [ ${#SERVER_PIDS[@]} -eq 0 ] && return
   kill -TERM "${SERVER_PIDS[@]}" 2>/dev/null
-  for _ in $(seq 1 100); do
-    kill -0 "${SERVER_PIDS[@]}" 2>/dev/null || break
+  for _ in $(seq 1 100); do # up to 10 s for a clean shutdown, then no more waiting
+    any_alive || break
     sleep 0.1
   done
   kill -KILL "${SERVER_PIDS[@]}" 2>/dev/null
@@ -133,7 +152,7 @@ spin() {
   local started=$SECONDS frames='|/-\' i=0 doing
   while true; do
     doing=$(tail -c +"$2" "$LOG" 2>/dev/null \
-      | grep -oE "Starting to train component '[A-Za-z]+'|Loading model|Collecting [A-Za-z0-9_.-]+" \
+      | grep -oE "Starting to train component '[A-Za-z]+'|Loading model" \
       | tail -n 1 | sed -E "s/Starting to train component '(.*)'/\1/")
     kill -0 "$1" 2>/dev/null || return
     printf '\r\e[K%s%s %3d s  %s' "$STEP_LINE" "${frames:$((i++ % 4)):1}" $((SECONDS - started)) "${doing:0:28}"
@@ -191,7 +210,7 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 answers() { curl -fsS --max-time 3 "$1" >/dev/null 2>&1; }
 
 # --- Already running? --------------------------------------------------------------------------------
-REST_URL=http://127.0.0.1:$RASA_PORT/webhooks/rest/
+REST_URL=http://$RASA_LOCAL:$RASA_PORT/webhooks/rest/
 if [ "$SHELL_MODE" = 1 ] && port_busy "$RASA_PORT"; then
   if answers "$REST_URL"; then
     printf 'The assistant is running on port %s (make run): chatting with it.\n' "$RASA_PORT"
@@ -200,7 +219,7 @@ if [ "$SHELL_MODE" = 1 ] && port_busy "$RASA_PORT"; then
     [ $status -ge 128 ] && status=0 # Ctrl-C while chatting: the chat is over, nothing failed
     exit $status
   fi
-  if answers "http://127.0.0.1:$RASA_PORT/webhooks/widget/"; then
+  if answers "http://$RASA_LOCAL:$RASA_PORT/webhooks/widget/"; then
     printf '%serror:%s the assistant on port %s has no REST channel (credentials.yml), which the terminal chat\n' "$RED" "$RESET" "$RASA_PORT" >&2
     printf '       needs. Chat in the browser instead: http://localhost:%s/webhooks/widget/demo\n' "$RASA_PORT" >&2
     exit 1
@@ -244,23 +263,19 @@ offset=$(( $(log_size) + 1 ))
 # rasa_sdk's app (serving/actions.py), not `rasa run actions`, which would import all of
 # Rasa (and TensorFlow) first.
 .venv/bin/python -m serving actions --host "$ACTIONS_HOST" --port "$ACTIONS_PORT" >> "$LOG" 2>&1 < /dev/null &
-SERVER_PIDS+=($!)
+SERVER_PIDS+=($!) SERVER_NAMES+=("the action server")
 disown # no "[1]+ Terminated" job notices on the screen
 # `python -m serving run` is `rasa run` plus a measured fix (serving/speedups.py) and
 # clean handling of store and action-server failures (serving/reliability.py).
 .venv/bin/python -m serving run --model "$MODEL" --interface "$RASA_HOST" --port "$RASA_PORT" \
   --endpoints endpoints.yml --credentials credentials.yml ${api_args[@]+"${api_args[@]}"} >> "$LOG" 2>&1 < /dev/null &
-SERVER_PIDS+=($!)
+SERVER_PIDS+=($!) SERVER_NAMES+=("the Rasa server")
 disown # no "[1]+ Terminated" job notices on the screen
 
-all_alive() {
-  local pid
-  for pid in "${SERVER_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || return 1; done
-}
 wait_until_ready() { # exit status: 0 ready, 3 a server stopped, 4 not ready in time
   for _ in $(seq 1 720); do
     all_alive || return 3
-    if answers "http://127.0.0.1:$RASA_PORT/" && answers "http://$ACTIONS_HOST:$ACTIONS_PORT/health"; then
+    if answers "http://$RASA_LOCAL:$RASA_PORT/" && answers "http://$ACTIONS_HOST:$ACTIONS_PORT/health"; then
       return 0
     fi
     sleep 0.25
@@ -274,7 +289,7 @@ WAIT_IN_BACKGROUND=1 in_foreground with_spinner "$offset" wait_until_ready
 status=$?
 case $status in
   0) printf 'done in %d s\n' $((SECONDS - started)) ;;
-  3) printf '%sfailed%s\n' "$RED" "$RESET"; sleep 0.5; failed "a server stopped while starting." "$offset" ;;
+  3) printf '%sfailed%s\n' "$RED" "$RESET"; sleep 0.5; failed "$(stopped_server) stopped while starting." "$offset" ;;
   4) printf '%sfailed%s\n' "$RED" "$RESET"; failed "the servers did not become ready within 180 s." "$offset" ;;
   *) stopped_cleanly ;;
 esac
@@ -321,4 +336,4 @@ WAIT_IN_BACKGROUND=1 in_foreground serve
 status=$?
 [ $status -ge 128 ] && stopped_cleanly
 sleep 0.5 # the servers' last words reach the log
-failed "a server stopped unexpectedly; stopping the other." "$ready_at"
+failed "$(stopped_server) stopped unexpectedly; stopping the other." "$ready_at"
