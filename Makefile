@@ -87,12 +87,14 @@ $(MODEL): $(TRAINING_INPUTS) | $(STAMP)
 	@touch $@
 
 # scripts/run.sh installs and trains through this Makefile itself (quietly, with a log file).
+# (Through a copy of $(MAKE): a recipe that names $(MAKE) would run even under `make -n`.)
+MAKE_PROGRAM := $(MAKE)
 run:
-	@MAKE="$(MAKE)" scripts/run.sh
+	@MAKE="$(MAKE_PROGRAM)" scripts/run.sh
 
 # Chats with the assistant `make run` is serving, or starts one for the chat.
 shell:
-	@MAKE="$(MAKE)" scripts/run.sh --shell
+	@MAKE="$(MAKE_PROGRAM)" scripts/run.sh --shell
 
 # Both checks always run (the project's messages are the clearer ones); fails if either fails.
 validate: $(STAMP)
