@@ -11,6 +11,9 @@ STAMP := $(VENV)/.installed
 export RASA_PORT ?= 5005
 export ACTIONS_PORT ?= 5055
 export ACTIONS_HOST ?= 127.0.0.1
+# The Rasa server's address: all interfaces (a deployment's load balancer reaches it there);
+# RASA_HOST=127.0.0.1 keeps a trial on this machine.
+export RASA_HOST ?= 0.0.0.0
 export ACTION_SERVER_URL ?= http://$(ACTIONS_HOST):$(ACTIONS_PORT)/webhook
 export ACTION_TIMEOUT ?= 5
 # Embedded stores; the scale-out mode (deploy/) sets PostgreSQL and Redis instead.
@@ -31,17 +34,34 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 
 .PHONY: help install train run shell test validate eval report leads bench lock clean
 
+# The staff commands' settings are variables. Typed without a value (`make leads DELETE`) one
+# would be a target to make, and make would answer "No rule to make target 'DELETE'".
+EXAMPLE_CSV := make leads CSV=requests.csv, or make report CSV=todo.csv
+EXAMPLE_DELETE := make leads DELETE=12 (the request's number, as make leads lists them)
+EXAMPLE_YES := make leads DELETE=12 YES=1
+EXAMPLE_PURGE := make leads PURGE=1
+EXAMPLE_SINCE := make report SINCE=2026-11-01
+$(foreach v,$(filter CSV DELETE YES PURGE SINCE,$(MAKECMDGOALS)),$(error $(v) needs a value, e.g. $(EXAMPLE_$(v))))
+# given(NAME): NAME was set on the command line or in the environment, even to nothing.
+given = $(filter-out undefined,$(origin $(1)))
+# option(NAME,--flag): --flag 'value' if NAME was given (quoted for the shell).
+option = $(if $(call given,$(1)),$(2) '$(subst ','\'',$($(1)))')
+# flag(NAME,--flag): --flag if NAME=1; any other value is a mistake to point out.
+flag = $(if $(call given,$(1)),$(if $(filter 1,$($(1))),$(2),$(error $(1)=$($(1)): write $(1)=1, e.g. $(EXAMPLE_$(1)))))
+
 help:
-	@echo "make run      install, train if needed, start the assistant (REST on :$(RASA_PORT))"
+	@echo "make run      install, train if needed, start the assistant (REST on :$(RASA_PORT)); Ctrl-C stops it"
 	@echo "make test     install, train if needed, run the test suite"
-	@echo "make shell    chat with the assistant in the terminal"
+	@echo "make shell    chat in the terminal with the assistant make run started (or start one)"
 	@echo "make install  create $(VENV) from requirements.lock (Python 3.10)"
 	@echo "make train    train the model into models/ (skipped when nothing changed)"
 	@echo "make validate check the training data, answers and fact sources (docs/training.md)"
 	@echo "make eval     held-out accuracy, per-intent scores, confusions, and the blind sets with their misses"
 	@echo "              (PART=tune: the blind sets' tuning part; CROSS=5: cross-validation)"
-	@echo "make report   what visitors asked that the assistant could not answer"
-	@echo "make leads    consultation requests, newest first (CSV=file.csv: export; DELETE=id: delete one; PURGE=1: retention only)"
+	@echo "make report   what visitors asked that the assistant could not answer (SINCE=2026-11-01, CSV=todo.csv)"
+	@echo "make leads    consultation requests, newest first; CSV=requests.csv: also export them;"
+	@echo "              DELETE=12: delete request 12 and its conversation (asks first; YES=1: don't ask);"
+	@echo "              PURGE=1: only delete what is past the retention period (for cron)"
 	@echo "make bench    this config vs Rasa's default: speed, memory, accuracy (QUICK=1: shorter)"
 	@echo "make lock     re-resolve requirements.in into requirements.lock"
 
@@ -67,14 +87,15 @@ $(MODEL): $(TRAINING_INPUTS) | $(STAMP)
 	$(BIN)/rasa train --out models --fixed-model-name clinic-faq
 	@touch $@
 
-run: $(MODEL)
-	@scripts/run.sh
+# scripts/run.sh installs and trains through this Makefile itself (quietly, with a log file).
+# (Through a copy of $(MAKE): a recipe that names $(MAKE) would run even under `make -n`.)
+MAKE_PROGRAM := $(MAKE)
+run:
+	@MAKE="$(MAKE_PROGRAM)" scripts/run.sh
 
-shell: $(MODEL)
-	@mkdir -p var
-	@$(BIN)/python -m serving actions --host $(ACTIONS_HOST) --port $(ACTIONS_PORT) & \
-	trap "kill $$! 2>/dev/null" EXIT; \
-	$(BIN)/python -m serving shell --model $(MODEL) --endpoints endpoints.yml --port $(RASA_PORT)
+# Chats with the assistant `make run` is serving, or starts one for the chat.
+shell:
+	@MAKE="$(MAKE_PROGRAM)" scripts/run.sh --shell
 
 # Both checks always run (the project's messages are the clearer ones); fails if either fails.
 validate: $(STAMP)
@@ -105,11 +126,12 @@ else
 endif
 
 report: $(STAMP)
-	@$(BIN)/python -m trainer.report $(if $(SINCE),--since $(SINCE)) $(if $(CSV),--csv $(CSV))
+	@$(BIN)/python -m trainer.report $(call option,SINCE,--since) $(call option,CSV,--csv)
 
-# Consultation requests for the clinic's staff (leads/, settings in leads.yml).
+# Consultation requests for the clinic's staff (leads/, settings in leads.yml; docs/staff-commands.md).
 leads: $(STAMP)
-	@$(BIN)/python -m leads $(if $(CSV),--csv $(CSV)) $(if $(DELETE),--delete $(DELETE)) $(if $(PURGE),--purge)
+	@LEADS_CALLED_FROM_MAKE=1 $(BIN)/python -m leads $(call option,CSV,--csv) $(call option,DELETE,--delete) \
+	  $(call flag,YES,--yes) $(call flag,PURGE,--purge)
 
 test: $(MODEL)
 	$(BIN)/python -m pytest tests

@@ -5,6 +5,7 @@ Registered in credentials.yml; everything lives under /webhooks/widget/:
   GET  widget.js          the script clinic staff embed with one <script> tag
   GET  widget.css         its styles (loaded into the widget's shadow root)
   GET  demo               a demo page that embeds the script
+  GET  greeting           domain.yml's utter_greet, the widget's first message: {"messages": [...]}
   POST session            issues a new conversation: {"session": "<signed id>"}
   POST message            {"session", "message", "payload"?} -> {"messages": [...]}
   POST history            {"session"} -> the conversation so far, to restore after a reload
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -229,6 +231,17 @@ class WidgetInput(InputChannel):
         @widget.route("/demo", methods=["GET"])
         async def demo(request: Request) -> HTTPResponse:
             return await self._static("demo.html", "text/html; charset=utf-8")
+
+        @widget.route("/greeting", methods=["GET"])
+        async def greeting(request: Request) -> HTTPResponse:
+            # The response a visitor's "hi" gets, so the widget greets in the same words.
+            # Nothing is stored: opening the chat does not start a conversation.
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is None or agent.domain is None:
+                return guard.error(503, "unavailable", guard.UNAVAILABLE)
+            tracker = DialogueStateTracker("widget-greeting", agent.domain.slots)
+            reply = await agent.nlg.generate("utter_greet", tracker, self.name()) or {}
+            return response.json({"messages": [bot_message(reply.get("text"), reply.get("buttons"))]})
 
         # CORS preflight: allowed origins get Access-Control-Allow-Origin (added by
         # add_cors), others don't, so their browsers refuse to send the request.

@@ -177,7 +177,7 @@ def test_make_leads_lists_exports_and_deletes_with_the_conversation(clinic, tmp_
     }
 
     assert conversation_events(clinic, sender) > 0
-    deleted = make_leads(f"DELETE={request.id}")
+    deleted = make_leads(f"DELETE={request.id}", "YES=1")  # no terminal here to answer the question
     assert f"Deleted request #{request.id} and its conversation" in deleted
     assert conversation_events(clinic, sender) == 0
     assert stored_for(clinic, sender) == [] and f"#{request.id} " not in make_leads()

@@ -364,7 +364,7 @@ def test_cli_lists_newest_first_exports_csv_and_deletes(tmp_path, cli_env):
     assert [(r["id"], r["name"], r["conversation_id"]) for r in rows] == [
         (str(second.id), second.name, "conv-b"), (str(first.id), first.name, "conv-a")]
 
-    result = run_cli("--delete", str(first.id), env=cli_env)
+    result = run_cli("--delete", str(first.id), "--yes", env=cli_env)
     assert result.returncode == 0 and f"Deleted request #{first.id} and its conversation (2 event(s))" in result.stdout
     assert senders(engine) == ["conv-b"]
     assert [r.id for r in store.newest_first()] == [second.id]
@@ -380,10 +380,10 @@ def test_cli_purge_only_deletes_what_is_past_the_retention_period(tmp_path, cli_
 
 
 def test_cli_errors_are_clear(tmp_path, cli_env):
-    unknown = run_cli("--delete", "999", env=cli_env)
+    unknown = run_cli("--delete", "999", "--yes", env=cli_env)
     assert unknown.returncode == 1 and "there is no consultation request #999" in unknown.stderr
     not_an_id = run_cli("--delete", "abc", env=cli_env)
-    assert not_an_id.returncode == 2 and "'abc' is not a request id" in not_an_id.stderr
+    assert not_an_id.returncode == 2 and "'abc' is not a request number" in not_an_id.stderr
     (tmp_path / "broken.yml").write_text("retention_days: forever\n")
     broken = run_cli(env=dict(cli_env, LEADS_SETTINGS=str(tmp_path / "broken.yml")))
     assert broken.returncode == 2 and "retention_days must be a whole number" in broken.stderr

@@ -7,6 +7,7 @@ import shutil
 import threading
 
 import pytest
+import yaml
 
 from actions import answers, registry
 from conftest import ROOT, free_port
@@ -24,6 +25,15 @@ if not shutil.which(CHROMIUM):
     pytest.skip(reason, allow_module_level=True)
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+GREETING = RESPONSES["utter_greet"][0]
+PHONE = dict(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
+
+
+def button_title(response: str, payload: str) -> str:
+    """The title domain.yml gives the button with ``payload`` in ``response``."""
+    return next(b["title"] for b in RESPONSES[response][0]["buttons"] if b["payload"] == payload)
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +90,8 @@ def ask(page, text):
 def test_visitor_asks_clicks_reloads_and_keeps_the_history(page, host_site):
     chat = open_chat(page, host_site)
     log = chat.get_by_role("log")
-    expect(log).to_contain_text("What would you like to know?")
-    expect(chat.get_by_role("button", name="How much does it cost?")).to_be_visible()
+    expect(log).to_contain_text(GREETING["text"])
+    expect(chat.get_by_role("button", name=GREETING["buttons"][0]["title"])).to_be_visible()
     expect(page.get_by_role("textbox")).to_be_focused()
 
     ask(page, "does it hurt?")
@@ -116,8 +126,21 @@ def test_visitor_asks_clicks_reloads_and_keeps_the_history(page, host_site):
 
 def test_the_suggested_questions_are_answered(page, host_site):
     chat = open_chat(page, host_site)
-    chat.get_by_role("button", name="How much does it cost?").click()
+    chat.get_by_role("button", name=button_title("utter_greet", "/ask_cost")).click()
     expect(chat.get_by_role("log")).to_contain_text(answers.cost())
+
+
+def test_the_greeting_is_domain_yml_s_and_opening_the_chat_stores_nothing(page, host_site, assistant):
+    chat = open_chat(page, host_site)
+    first = chat.get_by_role("log").locator(".msg.bot").first
+    expect(first).to_have_text("Assistant: " + GREETING["text"])
+    titles = chat.get_by_role("group", name="Suggested replies").get_by_role("button").all_inner_texts()
+    assert titles == [b["title"] for b in GREETING["buttons"]]
+    # One source: a visitor's "hi" gets the same words.
+    assert assistant.say("hi", assistant.new_sender())[0]["text"] == GREETING["text"]
+    # Only sending a message starts a conversation (and a stored session).
+    stored = page.evaluate("Object.keys(localStorage).map(k => localStorage.getItem(k)).join()")
+    assert "session" not in stored
 
 
 def test_markup_is_shown_as_text_and_never_run(page, host_site):
@@ -183,16 +206,71 @@ def test_too_long_a_message_gets_a_clear_error(page, host_site):
     expect(page.get_by_role("textbox")).to_have_value("x" * 1001)
 
 
-def test_phone_viewport_opens_full_screen(browser, host_site):
-    context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
+def title_is_one_line(chat) -> bool:
+    return chat.locator("h2").evaluate(
+        "h => h.getBoundingClientRect().height < 1.5 * parseFloat(getComputedStyle(h).lineHeight)")
+
+
+@pytest.mark.parametrize("which", ["demo", "host"])
+def test_phone_shows_the_chat_button_and_opens_full_screen(browser, host_site, assistant, which):
+    """375x667 with touch: nothing widens the page, the button is on screen, a tap opens it."""
+    context = browser.new_context(**PHONE)
     page = context.new_page()
-    chat = open_chat(page, host_site)
-    ask(page, "does it hurt?")
-    expect(chat.get_by_role("log")).to_contain_text(registry.answer("ask_pain"))
+    page.set_default_timeout(20_000)
+    page.goto(f"{assistant.url}/webhooks/widget/demo" if which == "demo" else f"{host_site}/index.html")
+    assert page.evaluate("[document.documentElement.scrollWidth, innerWidth]") == [375, 375]
+    launcher = page.get_by_role("button", name="Open chat")
+    box = launcher.bounding_box()
+    assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 375 and box["y"] + box["height"] <= 667, box
+    launcher.tap()
+    chat = page.get_by_role("dialog")
+    expect(chat.get_by_role("log")).to_contain_text(GREETING["text"])
     box = chat.bounding_box()
     assert box["width"] >= 370 and box["height"] >= 660, box
-    page.screenshot(path=str(ARTIFACTS / "phone-375x667.png"))
+    assert title_is_one_line(chat)
+    chat.get_by_role("button", name=button_title("utter_greet", "/ask_pain")).tap()
+    expect(chat.get_by_role("log")).to_contain_text(registry.answer("ask_pain"))
+    page.screenshot(path=str(ARTIFACTS / f"phone-375x667-{which}.png"))
     context.close()
+
+
+def test_the_default_title_is_one_line_on_the_demo_page(page, assistant):
+    page.goto(f"{assistant.url}/webhooks/widget/demo")
+    page.get_by_role("button", name="Open chat").click()
+    chat = page.get_by_role("dialog", name="Ask about micro-needling")
+    expect(chat).to_be_visible()
+    assert title_is_one_line(chat)
+
+
+def test_the_request_summary_shows_send_as_primary_and_cancel_as_destructive(page, host_site):
+    chat = open_chat(page, host_site)
+    log = chat.get_by_role("log")
+    for said, asked in [("I'd like to book a consultation", "utter_ask_visitor_name"),
+                        ("Jane Smith", "utter_ask_visitor_contact"),
+                        ("jane.smith@example.com", "utter_ask_preferred_time")]:
+        ask(page, said)
+        expect(log).to_contain_text(RESPONSES[asked][0]["text"])
+    ask(page, "weekday mornings")
+    chat.get_by_role("button", name=button_title("utter_ask_concern", "/deny")).click()
+    chat.get_by_role("button", name=button_title("utter_ask_storage_consent", "/affirm")).click()
+    send = chat.get_by_role("button", name=button_title("utter_ask_request_confirmed", "/affirm"))
+    cancel = chat.get_by_role("button", name=button_title("utter_ask_request_confirmed", "/cancel"))
+    change = chat.get_by_role("button", name="Change name")
+    expect(send).to_be_visible()
+    page.mouse.move(0, 0)  # no hover on any of them
+
+    def look(button):
+        return button.evaluate("b => { const s = getComputedStyle(b); return [s.backgroundColor, s.color, s.borderColor] }")
+
+    accent = chat.locator(".header").evaluate("h => getComputedStyle(h).backgroundColor")
+    assert look(send)[0] == accent, "the primary action is filled with the accent colour"
+    assert look(change)[0] != accent
+    assert look(cancel)[1] not in (look(send)[1], look(change)[1]), "a destructive action has its own colour"
+    assert look(cancel)[0] != accent
+    page.screenshot(path=str(ARTIFACTS / "request-summary-buttons.png"))
+    cancel.click()
+    cancelled = RESPONSES["utter_request_cancelled"][0]["text"].split("{")[0]  # before the filled-in days
+    expect(log.locator(".msg.bot").last).to_contain_text(cancelled)
 
 
 def test_host_page_css_does_not_reach_the_widget(page, host_site):

@@ -1,10 +1,11 @@
 /*
  * Clinic chat widget. Embed with one line:
  *   <script src="https://BOT-HOST/webhooks/widget/widget.js" defer></script>
- * Optional attributes on that tag: data-title, data-greeting, data-accent,
- * data-position ("right" | "left"), data-suggestions ("Question one|Question two"),
+ * Optional attributes on that tag: data-title, data-accent, data-position ("right" | "left"),
  * and the interface strings data-placeholder, data-send-label, data-open-label,
  * data-close-label, data-new-label, data-offline-text, data-retry-label.
+ * The greeting and its suggested questions are domain.yml's utter_greet (GET greeting):
+ * the same words a visitor's "hi" gets.
  *
  * It lives in a shadow root (the host page's CSS cannot reach it), defines no
  * globals but a guard flag, and renders every message as text, never as HTML.
@@ -23,8 +24,6 @@
 
   var text = {
     title: data.title || "Ask about micro-needling",
-    greeting: data.greeting ||
-      "Hi! I can answer questions about medical micro-needling from the clinic's information. What would you like to know?",
     placeholder: data.placeholder || "Type your question…",
     send: data.sendLabel || "Send",
     open: data.openLabel || "Open chat",
@@ -35,12 +34,13 @@
     typing: "The assistant is typing",
     tooLong: "Your message is too long: at most {max} characters (it has {n})."
   };
-  var suggestions = (data.suggestions ||
-    "How much does it cost?|Does it hurt?|How long is the downtime?|How many sessions will I need?")
-    .split("|").map(function (s) { return s.trim(); }).filter(Boolean);
+  // Buttons whose payload confirms or cancels (domain.yml: "Send it", "Yes, please" are
+  // /affirm; "Cancel" is /cancel) look like a primary and a destructive action.
+  var BUTTON_KINDS = { "/affirm": "primary", "/cancel": "destructive" };
 
   var state = load();
   var maxLength = state.maxLength || 1000;
+  var greeting = null; // domain.yml's utter_greet, fetched once per page
   var busy = false;
   var restored = false;
   var focusWanted = false;
@@ -73,8 +73,14 @@
   });
   launcher.innerHTML = '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false">' +
     '<path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
-  var title = el("h2", { id: "chat-title", text: text.title });
-  var restartButton = el("button", { type: "button", "class": "restart", text: text.restart });
+  var title = el("h2", { id: "chat-title" });
+  // A hyphenated word stays whole ("micro-needling", never "micro-" / "needling").
+  text.title.split(/(\s+)/).forEach(function (part) {
+    title.appendChild(part.indexOf("-") > 0 ? el("span", { "class": "nowrap", text: part }) : document.createTextNode(part));
+  });
+  var restartButton = el("button", { type: "button", "class": "restart", "aria-label": text.restart, title: text.restart });
+  restartButton.innerHTML = '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">' +
+    '<path fill="currentColor" d="M12 5V2L7 6l5 4V7a5 5 0 1 1-5 5H5a7 7 0 1 0 7-7z"/></svg>';
   var closeButton = el("button", { type: "button", "class": "close", "aria-label": text.close, text: "\u00d7" });
   var log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
   var alertBox = el("div", { "class": "alert", role: "alert", hidden: "" });
@@ -119,7 +125,8 @@
       clearQuickReplies();
       var group = el("div", { "class": "quick-replies", role: "group", "aria-label": "Suggested replies" });
       buttons.forEach(function (b) {
-        var button = el("button", { type: "button", "class": "quick-reply", text: b.title });
+        var kind = BUTTON_KINDS[b.payload];
+        var button = el("button", { type: "button", "class": "quick-reply" + (kind ? " " + kind : ""), text: b.title });
         button.addEventListener("click", function () { send(b.title, b.payload); });
         group.appendChild(button);
       });
@@ -129,8 +136,15 @@
     return bubble;
   }
 
-  function showGreeting() {
-    addMessage("bot", text.greeting, suggestions.map(function (s) { return { title: s, payload: s }; }));
+  function loadGreeting() {
+    if (greeting) return Promise.resolve(greeting);
+    return request("GET", "greeting").then(function (json) {
+      greeting = (json.messages || [])[0] || { text: "" };
+      return greeting;
+    });
+  }
+  function showGreeting(message) {
+    if (message.text) addMessage("bot", message.text, message.buttons);
   }
 
   var typing = el("div", { "class": "msg bot typing", "aria-label": text.typing, role: "status" },
@@ -182,17 +196,31 @@
     });
   }
 
+  function loadHistory() {
+    if (!state.session) return Promise.resolve([]);
+    return request("POST", "history", { session: state.session }).then(function (json) {
+      return json.messages || [];
+    }, function (failure) {
+      if (failure.status !== 401) throw failure;
+      delete state.session; save(); // expired or from another server: start afresh
+      return [];
+    });
+  }
+
   function restoreHistory() {
     if (restored) return Promise.resolve();
     restored = true;
-    showGreeting();
-    if (!state.session) return Promise.resolve();
-    // Until the history is back, nothing can be sent (it would land above the old messages).
+    var conversation = generation;
+    // Until the greeting and the history are back, nothing can be sent (it would land above them).
     input.disabled = sendButton.disabled = true;
-    return request("POST", "history", { session: state.session }).then(function (json) {
-      (json.messages || []).forEach(function (m) { addMessage(m.from, m.text, m.buttons); });
-    }).catch(function (failure) {
-      if (failure.status === 401) { delete state.session; save(); return; }
+    setTyping(true);
+    return Promise.all([loadGreeting(), loadHistory()]).then(function (loaded) {
+      if (conversation !== generation) return; // "New conversation" was pressed meanwhile
+      setTyping(false);
+      showGreeting(loaded[0]);
+      loaded[1].forEach(function (m) { addMessage(m.from, m.text, m.buttons); });
+    }).catch(function () {
+      if (conversation !== generation) return;
       restored = false;
       log.textContent = "";
       showAlert(text.offline, function () { hideAlert(); restoreHistory(); });
@@ -272,10 +300,10 @@
     delete state.session; save();
     log.textContent = "";
     hideAlert();
-    restored = true;
-    showGreeting();
+    restored = false;
     input.value = "";
-    input.focus();
+    focusWanted = true;
+    restoreHistory(); // the greeting again (no session: no history)
   }
 
   launcher.addEventListener("click", function () { if (panel.hidden) open(false); else close(); });
