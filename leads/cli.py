@@ -11,19 +11,16 @@ request does too, and `--purge` from cron makes sure it happens on quiet days as
 run it with the project's settings (LEADS_DB_URL, TRACKER_STORE_URL).
 """
 import argparse
-import csv
 import sys
 from pathlib import Path
 from typing import List, Optional, TextIO
 
 from leads import retention
 from leads.details import ConsultationRequest
+from leads.export import local_time, spreadsheet_safe, write_csv, zone_name  # noqa: F401 - spreadsheet_safe: kept importable here
 from leads.intake import conversation_store
 from leads.settings import Settings, SettingsError, conversation_store_url, load
 from leads.store import RequestStore
-
-CSV_COLUMNS = ["id", "received_at_utc", "name", "email", "phone", "preferred_time", "concern", "conversation_id"]
-
 
 def positive_id(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
@@ -63,13 +60,13 @@ def main(argv: Optional[List[str]] = None, out: TextIO = sys.stdout) -> int:
     requests = store.newest_first()
     print_requests(requests, settings, out)
     if args.csv:
-        write_csv(requests, args.csv)
+        write_csv(requests, args.csv, settings.time_zone)
         print(f"\nWrote {len(requests)} request(s) to {args.csv}", file=out)
     return 0
 
 
 def delete(store: RequestStore, conversations, request_id: int, out: TextIO) -> int:
-    deleted = store.delete(request_id)
+    deleted = retention.delete_request(store, conversations, request_id)
     if deleted is None:
         print(f"error: there is no consultation request #{request_id} (see `make leads`)", file=sys.stderr)
         return 1
@@ -77,8 +74,7 @@ def delete(store: RequestStore, conversations, request_id: int, out: TextIO) -> 
         print(f"Deleted request #{request_id}. No conversation store is configured (TRACKER_STORE_URL), "
               f"so its conversation was not deleted.", file=out)
         return 0
-    events = conversations.delete([deleted.conversation_id])
-    print(f"Deleted request #{request_id} and its conversation ({events} event(s)).", file=out)
+    print(f"Deleted request #{request_id} and its conversation ({deleted.events} event(s)).", file=out)
     return 0
 
 
@@ -89,29 +85,11 @@ def print_requests(requests: List[ConsultationRequest], settings: Settings, out:
         return
     print(f"Consultation requests, newest first ({len(requests)}, {kept}):", file=out)
     for request in requests:
-        print(f"\n#{request.id}  received {request.received_at:%Y-%m-%d %H:%M} UTC", file=out)
+        received = local_time(request.received_at, settings.time_zone)
+        print(f"\n#{request.id}  received {received:%Y-%m-%d %H:%M} {zone_name(settings.time_zone)}", file=out)
         for label, value in [
             ("name", request.name), ("email", request.contact.email), ("phone", request.contact.phone),
             ("preferred time", request.preferred_time), ("concern", request.concern),
         ]:
             print(f"    {label + ':':16}{value or '-'}", file=out)
     print("\nExport: make leads CSV=requests.csv    Delete one: make leads DELETE=<id>", file=out)
-
-
-def write_csv(requests: List[ConsultationRequest], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(CSV_COLUMNS)
-        for r in requests:
-            writer.writerow([r.id, r.received_at.isoformat(timespec="seconds")] + [spreadsheet_safe(v) for v in (
-                r.name, r.contact.email or "", r.contact.phone or "", r.preferred_time, r.concern or "",
-                r.conversation_id or "")])
-
-
-# A cell a spreadsheet would run as a formula (=HYPERLINK(...) typed as a "preferred time").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """Visitors' text is shown, never run: a leading ' makes spreadsheets treat it as text."""
-    return "'" + value if value.startswith(FORMULA_START) else value
