@@ -23,13 +23,18 @@ export REDIS_DB ?= 1
 export REDIS_KEY_PREFIX ?=
 # Consultation requests (leads/, make leads): SQLite here, or any SQLAlchemy URL.
 export LEADS_DB_URL ?= sqlite:///$(CURDIR)/var/leads.db
+# The staff console (console/, docs/staff.md): loopback only unless CONSOLE_HOST says otherwise.
+export CONSOLE_HOST ?= 127.0.0.1
+export CONSOLE_PORT ?= 5006
+export CONSOLE_URL ?= http://localhost:$(CONSOLE_PORT)
+export CONSOLE_DB_URL ?= sqlite:///$(CURDIR)/var/console.db
 export RASA_TELEMETRY_ENABLED ?= false
 export MODEL := models/clinic-faq.tar.gz
 
 SPACY_PIPELINE := models/spacy/clinic_faq
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_PIPELINE)/meta.json
 
-.PHONY: help install train run shell test validate eval report leads bench lock clean
+.PHONY: help install train run shell test validate eval report leads staff-account review-export bench lock clean
 
 help:
 	@echo "make run      install, train if needed, start the assistant (REST on :$(RASA_PORT))"
@@ -41,6 +46,8 @@ help:
 	@echo "make eval     held-out accuracy, per-intent scores, confusions (CROSS=5: cross-validation)"
 	@echo "make report   what visitors asked that the assistant could not answer"
 	@echo "make leads    consultation requests, newest first (CSV=file.csv: export; DELETE=id: delete one; PURGE=1: retention only)"
+	@echo "make staff-account EMAIL=name@clinic   create a staff console account or reset its password (REMOVE=1: remove it)"
+	@echo "make review-export  questions labelled in the staff console, as candidate training examples (OUT=file)"
 	@echo "make bench    this config vs Rasa's default: speed, memory, accuracy (QUICK=1: shorter)"
 	@echo "make lock     re-resolve requirements.in into requirements.lock"
 
@@ -108,6 +115,15 @@ report: $(STAMP)
 # Consultation requests for the clinic's staff (leads/, settings in leads.yml).
 leads: $(STAMP)
 	@$(BIN)/python -m leads $(if $(CSV),--csv $(CSV)) $(if $(DELETE),--delete $(DELETE)) $(if $(PURGE),--purge)
+
+# The staff console's accounts (asks for the password, or reads STAFF_PASSWORD).
+staff-account: $(STAMP)
+	@if [ -z "$(EMAIL)" ]; then echo "usage: make staff-account EMAIL=name@clinic   (REMOVE=1 removes the account)" >&2; exit 2; fi
+	@$(BIN)/python -m console staff-account "$(EMAIL)" $(if $(REMOVE),--remove)
+
+# For trainers: the staff's labels on unanswered questions, as a review file (never into data/).
+review-export: $(STAMP)
+	@$(BIN)/python -m console review-export $(if $(OUT),--out "$(OUT)")
 
 test: $(MODEL)
 	$(BIN)/python -m pytest tests

@@ -39,6 +39,7 @@ pids+=($!)
 .venv/bin/python -m serving run --model "$MODEL" --port "$RASA_PORT" --endpoints endpoints.yml \
   --credentials credentials.yml ${api_args[@]+"${api_args[@]}"} &
 pids+=($!)
+.venv/bin/python -m console serve --host "${CONSOLE_HOST:-127.0.0.1}" --port "${CONSOLE_PORT:-5006}" & pids+=($!)  # the staff console
 
 all_alive() {
   for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || return 1; done
@@ -61,6 +62,7 @@ for _ in $(seq 1 180); do
     Action server:  http://$ACTIONS_HOST:$ACTIONS_PORT/health
     Conversations:  $(sed -E 's#://([^:/@]+):[^@]*@#://\1:***@#' <<< "$TRACKER_STORE_URL")  (locks: $LOCK_STORE_TYPE)
     Requests:       make leads   (consultation requests for the clinic's staff)
+    Staff console:  ${CONSOLE_URL:-http://localhost:${CONSOLE_PORT:-5006}}/   (sign in; accounts: make staff-account EMAIL=name@clinic)
     HTTP API:       $([ -n "${RASA_TOKEN:-}" ] && echo "enabled, token required" || echo "off (set RASA_TOKEN to enable it behind a token)")
   Press Ctrl-C to stop.
 
