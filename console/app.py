@@ -2,8 +2,9 @@
 
 Every page needs a signed-in session except the sign-in page, /static/ and /healthz.
 Every POST must come from the console's own pages: a foreign Origin is refused, and a
-form without the right CSRF token gets 403 (the widget preview's relayed JSON calls,
-which a form cannot make, need the session and the Origin check only). Every response
+form without the right CSRF token gets 403. The widget preview's calls, relayed to the
+assistant, are the exception: the widget sends no cookies (it never does, on any site),
+so they need the console's own Origin instead, and reach only the widget's public API. Every response
 carries a Content-Security-Policy that allows this origin only: no page can load
 anything from another one. Pages with visitors' details are never cached.
 """
@@ -30,6 +31,7 @@ logger = logging.getLogger("console")
 
 STATIC = Path(__file__).resolve().parent / "static"
 PUBLIC_PATHS = ("/sign-in", "/healthz")
+RELAYED = "/widget/assets/"  # the preview widget's calls (widget_setup.relay)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "frame-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}")
 
@@ -50,12 +52,12 @@ def _refusal(request: Request, status: int, title: str, message: str) -> HTTPRes
 async def sign_in_required(request: Request) -> Optional[HTTPResponse]:
     ctx = request.app.ctx
     request.ctx.session = sessions.current(ctx.db, request.cookies.get(sessions.COOKIE), ctx.settings.idle_minutes)
-    public = request.path in PUBLIC_PATHS or request.path.startswith("/static/")
+    relayed = request.method == "POST" and request.path.startswith(RELAYED)
+    public = request.path in PUBLIC_PATHS or request.path.startswith("/static/") or relayed
     if request.method == "POST":
         origin = request.headers.get("origin")
-        if origin and origin not in _own_origins(request):
+        if (origin or relayed) and origin not in _own_origins(request):
             return _refusal(request, 403, "Refused", "This form was sent from another site.")
-        relayed = request.path.startswith("/widget/assets/")
         if not relayed and not sessions.csrf_ok(request, None if request.path == "/sign-in" else request.ctx.session):
             return _refusal(request, 403, "This form has expired",
                             "The form was missing its security token, or it is from an earlier session. "
@@ -85,7 +87,9 @@ async def on_error(request: Request, exception: Exception) -> HTTPResponse:
             return error_page(request, 404, "Page not found", "There is no page at this address.")
         if status < 500:
             return error_page(request, status, "Request refused", str(exception))
-    logger.error("The console failed on %s %s: %s", request.method, request.path, type(exception).__name__)
+    # The error's type only: its message could hold a visitor's details (a traceback at DEBUG).
+    logger.error("The console failed on %s %s: %s", request.method, request.path, type(exception).__name__,
+                 exc_info=exception if logger.isEnabledFor(logging.DEBUG) else None)
     return error_page(request, 500, "Something went wrong",
                       "The console could not do this. Nothing was changed by the failed step; try again, "
                       "and if it happens again, tell whoever runs the assistant (the log names the error).")

@@ -146,7 +146,7 @@ async def detail(request: Request, request_id: int):
         return missing
     db = request.app.ctx.db
     audit.record(db, _staff(request), "viewed", f"request #{request_id}")
-    return render(request, "request.html", item=found, status=statuses(db, [found])[found.id], statuses=STATUSES,
+    return render(request, "request.html", item=found, current_status=statuses(db, [found])[found.id], statuses=STATUSES,
                   lines=transcript(stores.conversations, found.conversation_id),
                   has_store=stores.conversations is not None, changed=request.args.get("changed", ""))
 
