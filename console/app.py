@@ -11,6 +11,7 @@ anything from another one. Pages with visitors' details are never cached.
 import argparse
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -123,14 +124,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--host", default=settings.host, help="address to listen on (CONSOLE_HOST)")
     parser.add_argument("--port", type=int, default=settings.port, help="port (CONSOLE_PORT)")
     args = parser.parse_args(argv)
-    app = create_app(settings)
-    shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
-    logger.info("Staff console listening on http://%s:%s/ (sign in with an account from `make staff-account`)",
-                shown_host, args.port)
-    try:
-        app.run(args.host, args.port, workers=1, access_log=False, motd=False)
+    try:  # Sanic logs a failed bind and returns as if all was well: check first, and say what to do
+        with socket.create_server((args.host, args.port)):
+            pass
     except OSError as error:
         print(f"error: the console cannot listen on {args.host}:{args.port} ({error.strerror or error}). "
-              f"Is it running already? Choose another port with CONSOLE_PORT.", file=sys.stderr)
+              f"Is it running already? Stop it, or choose another port: CONSOLE_PORT=5007.", file=sys.stderr)
         return 1
+    app = create_app(settings)
+    shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
+
+    @app.listener("after_server_start")
+    async def announce(*_):
+        logger.info("Staff console listening on http://%s:%s/ (sign in with an account from `make staff-account`)",
+                    shown_host, args.port)
+
+    app.run(args.host, args.port, workers=1, access_log=False, motd=False)
     return 0

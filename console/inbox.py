@@ -19,12 +19,12 @@ from sanic.request import Request
 from console import audit
 from console.database import metadata, utc_now
 from console.pages import error_page, render
-from console.transcript import transcript
+from console.transcript import conversations, transcript
 from leads import retention
 from leads.details import ConsultationRequest
 from leads.export import write_csv_to
-from leads.intake import conversation_store, request_store
-from leads.settings import SettingsError, conversation_store_url
+from leads.intake import request_store
+from leads.settings import SettingsError
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class Stores:
     def __init__(self, request: Request):
         self.settings = request.app.ctx.leads_settings()
         self.requests = request_store(self.settings.db_url)
-        self.conversations = conversation_store(conversation_store_url())
+        self.conversations = conversations()
 
 
 pages = Blueprint("inbox")

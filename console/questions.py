@@ -18,9 +18,7 @@ from actions.answers import TOPICS
 from console import audit, findings
 from console.database import metadata, utc_now
 from console.pages import error_page, render
-from console.transcript import around, transcript
-from leads.intake import conversation_store
-from leads.settings import conversation_store_url
+from console.transcript import around, conversations, transcript
 
 LABELS = {"should_have_been": "should have been", "new_topic": "new topic needed", "ignore": "ignore"}
 PERIODS = (7, 30, 90, 365)
@@ -64,8 +62,8 @@ def _days(request: Request) -> int:
 
 
 async def _findings(request: Request, days: int) -> List[findings.Finding]:
-    conversations = conversation_store(conversation_store_url())
-    engine = conversations.engine if conversations else None
+    store = conversations()
+    engine = store.engine if store else None
     if engine is None or not sa.inspect(engine).has_table("events"):
         return []  # no conversation yet
     since = date.today() - timedelta(days=days)
@@ -97,8 +95,8 @@ async def question_page(request: Request, key: str):
     finding, missing = await _finding(request, key)
     if missing:
         return missing
-    conversations = conversation_store(conversation_store_url())
-    excerpts = [(o, around(transcript(conversations, o.sender), o.timestamp))
+    store = conversations()
+    excerpts = [(o, around(transcript(store, o.sender), o.timestamp))
                 for o in finding.occurrences[:SHOWN_OCCURRENCES]]
     return render(request, "question.html", finding=finding, excerpts=excerpts, label=labels(request.app.ctx.db)
                   .get(key), label_names=LABELS, topics=TOPICS, topic_title=topic_title, days=_days(request),

@@ -5,9 +5,11 @@ same store leads deletes from. No Rasa import: the events are Rasa's stored JSON
 A clicked button is shown by its title, as the visitor saw it.
 """
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import List, Optional
 
 from leads.conversations import ConversationStore
+from leads.settings import conversation_store_url
 
 
 @dataclass
@@ -39,6 +41,23 @@ def lines_of(events: List[tuple]) -> List[Line]:
             offered = buttons or offered
             lines.append(Line("assistant", event["text"], timestamp, buttons=[b.get("title", "") for b in buttons]))
     return lines
+
+
+@lru_cache(maxsize=4)
+def _store(url: str) -> ConversationStore:
+    return ConversationStore(url)
+
+
+def conversations() -> Optional[ConversationStore]:
+    """The tracker store (TRACKER_STORE_URL), one engine per URL; None if not configured.
+    A SQLite store that does not exist yet is looked for again next time."""
+    url = conversation_store_url()
+    if not url:
+        return None
+    store = _store(url)
+    if store.missing:
+        _store.cache_clear()
+    return store
 
 
 def transcript(conversations: Optional[ConversationStore], conversation_id: Optional[str]) -> List[Line]:
