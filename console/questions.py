@@ -3,8 +3,9 @@ wrongly (findings.py), each with the conversation around it, and the staff's lab
 
 A label says what should happen to a question: "should have been: <topic>" (a training
 example for that topic), "new topic needed", or "ignore". Labels are kept in the
-console's database, with the question's wording; `make review-export` turns them into
-a review file for a trainer. The live assistant's training data is never edited here.
+console's database, with the question's wording (not for "ignore": what is not needed is
+not kept); `make review-export` turns them into a review file for a trainer. The live
+assistant's training data is never edited here.
 """
 import asyncio
 from datetime import date, timedelta
@@ -52,7 +53,8 @@ def set_label(engine, finding: findings.Finding, label: Optional[str], topic: Op
         connection.execute(labels_table.delete().where(labels_table.c.key == finding.key))
         if label:
             connection.execute(labels_table.insert().values(
-                key=finding.key, kind=finding.kind, question=finding.question, label=label, topic=topic,
+                key=finding.key, kind=finding.kind, question="" if label == "ignore" else finding.question,
+                label=label, topic=topic,
                 labelled_by=staff, labelled_at=utc_now()))
 
 
