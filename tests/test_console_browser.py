@@ -335,21 +335,25 @@ def axe_violations(page):
 
 def test_every_page_works_at_phone_width_and_has_no_serious_accessibility_problem(browser, clinic, staff):
     phone = Staff(browser, clinic.console_url, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    problems = {}
+
+    def check(path):
+        phone.page.goto(clinic.console_url + path)
+        expect(phone.page.get_by_role("heading", level=1)).to_be_visible()
+        width = phone.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{path} is wider than the phone's screen: {width}"
+        problems[path] = axe_violations(phone.page)
+        name = "".join(c if c.isalnum() else "-" for c in path.split("?")[0])
+        phone.page.screenshot(path=str(ARTIFACTS / f"console-phone{name}.png"), full_page=True)
+
     try:
         # The checker itself works in this browser: it finds a seeded problem.
         phone.page.set_content('<html lang="en"><title>t</title><main><img src="data:,"></main></html>')
         assert [v[0] for v in axe_violations(phone.page)] == ["image-alt"]
-        phone.page.goto(clinic.console_url + "/sign-in")
-        problems = {"/sign-in": axe_violations(phone.page)}
+        check("/sign-in")
         phone.sign_in()
         for path in pages_to_check():
-            phone.page.goto(clinic.console_url + path)
-            expect(phone.page.get_by_role("heading", level=1)).to_be_visible()
-            width = phone.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-            assert width[0] <= width[1], f"{path} is wider than the phone's screen: {width}"
-            problems[path] = axe_violations(phone.page)
-            name = "".join(c if c.isalnum() else "-" for c in path.split("?")[0])
-            phone.page.screenshot(path=str(ARTIFACTS / f"console-phone{name}.png"), full_page=True)
+            check(path)
         assert {path: found for path, found in problems.items() if found} == {}
         for who in (staff, phone):
             foreign = [u for u in who.requested if not u.startswith((clinic.console_url + "/", "data:", "about:"))]
