@@ -24,6 +24,7 @@ import re
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import List, Optional
 
 import sqlalchemy as sa
@@ -42,8 +43,12 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1000
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 hasher = PasswordHasher()
-# Verified when the email has no account, so that both answers take as long.
-_UNKNOWN_ACCOUNT_HASH = hasher.hash("no such account")
+
+
+@lru_cache(maxsize=1)
+def _unknown_account_hash() -> str:
+    """Verified when the email has no account, so that both answers take as long."""
+    return hasher.hash("no such account")
 
 accounts_table = sa.Table(
     "staff_accounts",
@@ -115,7 +120,7 @@ def verify(engine, email: str, password: str) -> bool:
         row = connection.execute(sa.select(accounts_table.c.password_hash)
                                  .where(accounts_table.c.email == email)).first()
     try:
-        hasher.verify(row.password_hash if row else _UNKNOWN_ACCOUNT_HASH, password)
+        hasher.verify(row.password_hash if row else _unknown_account_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
     if row is None:
