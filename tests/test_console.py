@@ -3,6 +3,7 @@
 append-only audit log, the questions' analysis and the review export. The whole
 console in a browser, with a real assistant, is in test_console_browser.py."""
 import json
+import os
 import subprocess
 import sys
 import time
@@ -13,7 +14,8 @@ import requests
 import sqlalchemy as sa
 import yaml
 
-from conftest import ROOT
+import stores
+from conftest import ROOT, free_port
 from console import accounts, audit, findings, review_export, sessions
 from console.database import open_database, utc_now
 from console_server import PASSWORD, csrf_token, console_env, signed_in_session, staff_account, start_console
@@ -155,8 +157,28 @@ def test_a_password_reset_signs_out_everywhere_and_lifts_the_lock(tmp_path):
 
 # --- the audit log ----------------------------------------------------------------------
 
-def test_the_audit_log_is_append_only_in_the_database(tmp_path):
-    engine = open_database(f"sqlite:///{tmp_path / 'console.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def console_db_url(request, tmp_path):
+    """The console's database: SQLite (the default), and PostgreSQL (a deployment's)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'console.db'}"
+        return
+    if stores.postgres_bindir() is None:
+        reason = "PostgreSQL is not installed here (initdb not found)"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (.ci/run installs it)")
+        pytest.skip(reason + ": only SQLite is tested")
+    server = stores.Postgres(free_port())
+    try:
+        server.start()
+        yield server.url
+    finally:
+        server.destroy()
+
+
+def test_the_audit_log_is_append_only_in_the_database(console_db_url):
+    engine = open_database(console_db_url)
+    open_database(console_db_url)  # a restart: the tables and the guard are there already
     audit.record(engine, STAFF, "viewed", "request #1")
     for statement in ("UPDATE audit_log SET staff = 'someone else'", "DELETE FROM audit_log"):
         with pytest.raises(sa.exc.DatabaseError, match="append-only"):
