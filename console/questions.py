@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from actions.answers import TOPICS
+from actions import registry
 from console import audit, findings
 from console.database import metadata, utc_now
 from console.pages import error_page, render
@@ -39,8 +39,13 @@ labels_table = sa.Table(
 )
 
 
+def topics() -> Dict[str, registry.Faq]:
+    """The topics a question can be labelled with: the FAQs of data/faqs.yml, by intent."""
+    return registry.load()
+
+
 def topic_title(intent: Optional[str]) -> str:
-    return TOPICS[intent].title if intent in TOPICS else (intent or "")
+    return topics()[intent].title if intent in topics() else (intent or "")
 
 
 def labels(engine) -> Dict[str, sa.engine.Row]:
@@ -101,7 +106,7 @@ async def question_page(request: Request, key: str):
     excerpts = [(o, around(transcript(store, o.sender), o.timestamp))
                 for o in finding.occurrences[:SHOWN_OCCURRENCES]]
     return render(request, "question.html", finding=finding, excerpts=excerpts, label=labels(request.app.ctx.db)
-                  .get(key), label_names=LABELS, topics=TOPICS, topic_title=topic_title, days=_days(request),
+                  .get(key), label_names=LABELS, topics=topics(), topic_title=topic_title, days=_days(request),
                   saved=request.args.get("saved", ""))
 
 
@@ -115,7 +120,7 @@ async def label_question(request: Request, key: str):
     if label not in LABELS and label != "clear":
         return error_page(request, 400, "Unknown label", "Choose one of: should have been (a topic), new topic "
                           "needed, ignore.")
-    if label == "should_have_been" and topic not in TOPICS:
+    if label == "should_have_been" and topic not in topics():
         return error_page(request, 400, "Which topic?", "Choose the topic the question should have been answered "
                           "with, then save again.")
     label = None if label == "clear" else label

@@ -23,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from actions import answers
+from actions import registry
 from conftest import ROOT, free_port, start_assistant
 from console_server import PASSWORD, staff_account, start_console
 from leads.store import RequestStore
@@ -165,7 +165,7 @@ def test_a_request_made_through_the_widget_appears_in_the_inbox(browser, clinic,
         chat.get_by_role("button", name=title, exact=True).click()
         expect(log).to_contain_text(expected)
 
-    say("does it hurt?", answers.pain())
+    say("does it hurt?", registry.answer("ask_pain"))
     replies = chat.locator(".msg.bot:not(.typing)")
     before = replies.count()
     say("that's not what I asked", "that's not what I asked")
@@ -200,7 +200,7 @@ def test_the_request_page_shows_the_details_and_the_conversation(staff):
     for value in (VISITOR["name"], VISITOR["email"], VISITOR["time"], f"({ZONE})"):
         expect(details).to_contain_text(value)
     transcript = page.get_by_role("list", name="Conversation with the assistant")
-    for said in ("does it hurt?", answers.pain(), UNANSWERED, VISITOR["name"], "Yes, I agree",
+    for said in ("does it hurt?", registry.answer("ask_pain"), UNANSWERED, VISITOR["name"], "Yes, I agree",
                  f"Thank you, {VISITOR['name']}!"):
         expect(transcript).to_contain_text(said)
     expect(transcript.locator("li.visitor").filter(has_text="Send it")).to_contain_text("(clicked)")
@@ -289,7 +289,7 @@ def test_the_widget_preview_renders_the_real_widget_and_follows_the_options(staf
     preview.get_by_role("button", name="Open chat").click()
     chat = preview.get_by_role("dialog", name="Ask about micro-needling")
     chat.get_by_role("button", name="How much does it cost?").click()
-    expect(chat.get_by_role("log")).to_contain_text(answers.cost())  # the real assistant answered
+    expect(chat.get_by_role("log")).to_contain_text(registry.answer("ask_cost"))  # the real assistant answered
 
     page.get_by_label("Title").fill("Amara chat")
     page.get_by_label("Position").select_option("left")
@@ -297,7 +297,7 @@ def test_the_widget_preview_renders_the_real_widget_and_follows_the_options(staf
                              f'data-position="left"></script>')
     # The frame reloads with the new options; the widget reopens as the visitor left it.
     expect(preview.get_by_role("dialog", name="Amara chat")).to_be_visible()
-    expect(preview.get_by_role("dialog", name="Amara chat").get_by_role("log")).to_contain_text(answers.cost())
+    expect(preview.get_by_role("dialog", name="Amara chat").get_by_role("log")).to_contain_text(registry.answer("ask_cost"))
     frame_box = page.locator("#widget-preview").bounding_box()
     launcher_box = preview.get_by_role("button", name="Close chat").last.bounding_box()
     assert launcher_box["x"] - frame_box["x"] < frame_box["width"] / 2  # on the left now
