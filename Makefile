@@ -26,13 +26,18 @@ export REDIS_DB ?= 1
 export REDIS_KEY_PREFIX ?=
 # Consultation requests (leads/, make leads): SQLite here, or any SQLAlchemy URL.
 export LEADS_DB_URL ?= sqlite:///$(CURDIR)/var/leads.db
+# The staff console (console/, docs/staff.md): loopback only unless CONSOLE_HOST says otherwise.
+export CONSOLE_HOST ?= 127.0.0.1
+export CONSOLE_PORT ?= 5006
+export CONSOLE_URL ?= http://localhost:$(CONSOLE_PORT)
+export CONSOLE_DB_URL ?= sqlite:///$(CURDIR)/var/console.db
 export RASA_TELEMETRY_ENABLED ?= false
 export MODEL := models/clinic-faq.tar.gz
 
 SPACY_PIPELINE := models/spacy/clinic_faq
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_PIPELINE)/meta.json
 
-.PHONY: help install train run shell test validate eval report leads bench lock clean
+.PHONY: help install train run shell test validate eval report leads staff-account review-export bench lock clean
 
 # The staff commands' settings are variables. Typed without a value (`make leads DELETE`) one
 # would be a target to make, and make would answer "No rule to make target 'DELETE'".
@@ -62,6 +67,8 @@ help:
 	@echo "make leads    consultation requests, newest first; CSV=requests.csv: also export them;"
 	@echo "              DELETE=12: delete request 12 and its conversation (asks first; YES=1: don't ask);"
 	@echo "              PURGE=1: only delete what is past the retention period (for cron)"
+	@echo "make staff-account EMAIL=name@clinic   create a staff console account or reset its password (REMOVE=1: remove it)"
+	@echo "make review-export  questions labelled in the staff console, as candidate training examples (OUT=file)"
 	@echo "make bench    this config vs Rasa's default: speed, memory, accuracy (QUICK=1: shorter)"
 	@echo "make lock     re-resolve requirements.in into requirements.lock"
 
@@ -132,6 +139,15 @@ report: $(STAMP)
 leads: $(STAMP)
 	@LEADS_CALLED_FROM_MAKE=1 $(BIN)/python -m leads $(call option,CSV,--csv) $(call option,DELETE,--delete) \
 	  $(call flag,YES,--yes) $(call flag,PURGE,--purge)
+
+# The staff console's accounts (asks for the password, or reads STAFF_PASSWORD).
+staff-account: $(STAMP)
+	@if [ -z "$(EMAIL)" ]; then echo "usage: make staff-account EMAIL=name@clinic   (REMOVE=1 removes the account)" >&2; exit 2; fi
+	@$(BIN)/python -m console staff-account "$(EMAIL)" $(if $(REMOVE),--remove)
+
+# For trainers: the staff's labels on unanswered questions, as a review file (never into data/).
+review-export: $(STAMP)
+	@$(BIN)/python -m console review-export $(if $(OUT),--out "$(OUT)")
 
 test: $(MODEL)
 	$(BIN)/python -m pytest tests

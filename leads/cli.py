@@ -13,7 +13,6 @@ request does too, and `--purge` from cron makes sure it happens on quiet days as
 its messages then name the options as make's variables (docs/staff-commands.md).
 """
 import argparse
-import csv
 import os
 import re
 import sys
@@ -22,12 +21,10 @@ from typing import List, NoReturn, Optional, TextIO
 
 from leads import retention
 from leads.details import ConsultationRequest
+from leads.export import local_time, write_csv, zone_name
 from leads.intake import conversation_store
 from leads.settings import Settings, SettingsError, conversation_store_url, load
 from leads.store import RequestStore
-
-CSV_COLUMNS = ["id", "received_at_utc", "name", "email", "phone", "preferred_time", "concern", "conversation_id"]
-
 
 # `make leads` sets this, so that messages name what staff typed: DELETE=12, not --delete 12.
 CALLED_FROM_MAKE = "LEADS_CALLED_FROM_MAKE"
@@ -119,7 +116,7 @@ def main(argv: Optional[List[str]] = None, out: TextIO = sys.stdout) -> int:
     print_requests(requests, settings, out)
     if args.csv:
         try:
-            write_csv(requests, args.csv)
+            write_csv(requests, args.csv, settings.time_zone)
         except OSError as error:
             print(f"error: could not write {args.csv}: {error.strerror or error}", file=sys.stderr)
             return 1
@@ -152,7 +149,7 @@ def delete(store: RequestStore, conversations, request_id: int, without_asking: 
         if not confirmed(request, out):
             print("Nothing was deleted.", file=out)
             return 0  # the person at the terminal decided: nothing failed
-    deleted = store.delete(request_id)
+    deleted = retention.delete_request(store, conversations, request_id)
     if deleted is None:  # the retention purge of another process got there first
         print(f"error: there is no consultation request #{request_id} (see `make leads`)", file=sys.stderr)
         return 1
@@ -160,8 +157,7 @@ def delete(store: RequestStore, conversations, request_id: int, without_asking: 
         print(f"Deleted request #{request_id}. No conversation store is configured (TRACKER_STORE_URL), "
               f"so its conversation was not deleted.", file=out)
         return 0
-    events = conversations.delete([deleted.conversation_id])
-    print(f"Deleted request #{request_id} and its conversation ({events} event(s)).", file=out)
+    print(f"Deleted request #{request_id} and its conversation ({deleted.events} event(s)).", file=out)
     return 0
 
 
@@ -172,29 +168,11 @@ def print_requests(requests: List[ConsultationRequest], settings: Settings, out:
         return
     print(f"Consultation requests, newest first ({len(requests)}, {kept}):", file=out)
     for request in requests:
-        print(f"\n#{request.id}  received {request.received_at:%Y-%m-%d %H:%M} UTC", file=out)
+        received = local_time(request.received_at, settings.time_zone)
+        print(f"\n#{request.id}  received {received:%Y-%m-%d %H:%M} {zone_name(settings.time_zone)}", file=out)
         for label, value in [
             ("name", request.name), ("email", request.contact.email), ("phone", request.contact.phone),
             ("preferred time", request.preferred_time), ("concern", request.concern),
         ]:
             print(f"    {label + ':':16}{value or '-'}", file=out)
     print("\nExport: make leads CSV=requests.csv    Delete one: make leads DELETE=<id>", file=out)
-
-
-def write_csv(requests: List[ConsultationRequest], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(CSV_COLUMNS)
-        for r in requests:
-            writer.writerow([r.id, r.received_at.isoformat(timespec="seconds")] + [spreadsheet_safe(v) for v in (
-                r.name, r.contact.email or "", r.contact.phone or "", r.preferred_time, r.concern or "",
-                r.conversation_id or "")])
-
-
-# A cell a spreadsheet would run as a formula (=HYPERLINK(...) typed as a "preferred time").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """Visitors' text is shown, never run: a leading ' makes spreadsheets treat it as text."""
-    return "'" + value if value.startswith(FORMULA_START) else value

@@ -12,9 +12,10 @@ Rasa owns the ``events`` table: it is read by reflection, never redefined here.
 Rasa reads a conversation from the store on every message, so a visitor who writes
 again after the deletion simply starts a new conversation.
 """
+import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, List, Optional
+from typing import Iterable, List, Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -28,7 +29,7 @@ DETAILS_INTENT = "inform"
 
 
 class ConversationStore:
-    """Rasa's SQL tracker store, seen only as the conversations to delete."""
+    """Rasa's SQL tracker store, seen as the conversations to read (for staff) and delete."""
 
     def __init__(self, url: str):
         parsed = make_url(url)
@@ -46,6 +47,17 @@ class ConversationStore:
             return sa.Table("events", sa.MetaData(), autoload_with=self.engine)
         except sa.exc.NoSuchTableError:
             return None
+
+    def events_of(self, conversation_id: str) -> List[Tuple[str, float, dict]]:
+        """One conversation's events, oldest first: (type, timestamp, the event as Rasa stored it)."""
+        events = self._events()
+        if events is None or not conversation_id:
+            return []
+        query = (sa.select(events.c.type_name, events.c.timestamp, events.c.data)
+                 .where(events.c.sender_id == conversation_id).order_by(events.c.id))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).fetchall()
+        return [(kind, timestamp or 0.0, json.loads(data or "{}")) for kind, timestamp, data in rows]
 
     def delete(self, conversation_ids: Iterable[Optional[str]]) -> int:
         """Deletes every event of these conversations; returns how many events went."""

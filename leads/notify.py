@@ -3,10 +3,12 @@
 Configured in leads.yml (``notification.via``), off by default. The message holds the
 request's number and time only, never the visitor's details: webhooks often go to
 third-party chat services and email travels in the clear, so staff read the details
-with ``make leads`` on the server. Raises on failure; ``intake`` logs it and goes on.
+in the staff console (the message links to the request's page when CONSOLE_URL is set)
+or with ``make leads`` on the server. Raises on failure; ``intake`` logs it and goes on.
 """
 import smtplib
 from email.message import EmailMessage
+from typing import Optional
 
 import requests
 
@@ -16,11 +18,10 @@ from leads.settings import Settings
 TIMEOUT_SECONDS = 10
 
 
-def message(request: ConsultationRequest) -> str:
-    return (
-        f"New consultation request #{request.id}, received {request.received_at:%Y-%m-%d %H:%M} UTC. "
-        f"See it with `make leads` on the assistant's server."
-    )
+def message(request: ConsultationRequest, console_url: Optional[str] = None) -> str:
+    where = (f"Open it in the staff console: {console_url}/requests/{request.id}" if console_url
+             else "See it with `make leads` on the assistant's server.")
+    return f"New consultation request #{request.id}, received {request.received_at:%Y-%m-%d %H:%M} UTC. {where}"
 
 
 def notify(settings: Settings, request: ConsultationRequest) -> None:
@@ -33,7 +34,7 @@ def notify(settings: Settings, request: ConsultationRequest) -> None:
 def _webhook(settings: Settings, request: ConsultationRequest) -> None:
     hook = settings.webhook
     headers = {"Authorization": f"Bearer {hook.token}"} if hook.token else {}
-    body = {"text": message(request), "request_id": request.id, "received_at": request.received_at.isoformat() + "Z"}
+    body = {"text": message(request, settings.console_url), "request_id": request.id, "received_at": request.received_at.isoformat() + "Z"}
     requests.post(hook.url, json=body, headers=headers, timeout=TIMEOUT_SECONDS).raise_for_status()
 
 
@@ -43,7 +44,7 @@ def _email(settings: Settings, request: ConsultationRequest) -> None:
     mail["Subject"] = f"New consultation request #{request.id}"
     mail["From"] = smtp.sender
     mail["To"] = smtp.recipient
-    mail.set_content(message(request))
+    mail.set_content(message(request, settings.console_url))
     with smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT_SECONDS) as server:
         if smtp.starttls:
             server.starttls()

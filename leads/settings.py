@@ -7,8 +7,10 @@ Every problem raises ``SettingsError`` with a message that names the setting.
 """
 import os
 from dataclasses import dataclass
+from datetime import timezone, tzinfo
 from pathlib import Path
 from typing import Any, Mapping, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -47,6 +49,10 @@ class Settings:
     webhook: Optional[Webhook] = None
     smtp: Optional[Smtp] = None
     file: Optional[Path] = None
+    # The clinic's time zone: times in exports and listings are shown in it (stored in UTC).
+    time_zone: tzinfo = timezone.utc
+    # The staff console's address (CONSOLE_URL): notifications link to the request's page.
+    console_url: Optional[str] = None
 
 
 def load(path: Optional[Path] = None, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -63,6 +69,8 @@ def load(path: Optional[Path] = None, environ: Mapping[str, str] = os.environ) -
     days = data.get("retention_days")
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise SettingsError(f"{path}: retention_days must be a whole number of days, 1 or more (found {days!r})")
+
+    time_zone = _time_zone(data.get("time_zone", "UTC"), path)
 
     notification = data.get("notification") or {}
     if not isinstance(notification, dict):
@@ -93,8 +101,21 @@ def load(path: Optional[Path] = None, environ: Mapping[str, str] = os.environ) -
         )
     return Settings(
         db_url=environ.get("LEADS_DB_URL") or DEFAULT_DB_URL, retention_days=days, notify_via=via,
-        webhook=webhook, smtp=smtp, file=path,
+        webhook=webhook, smtp=smtp, file=path, time_zone=time_zone,
+        console_url=(environ.get("CONSOLE_URL") or "").strip().rstrip("/") or None,
     )
+
+
+def _time_zone(name: Any, path: Path) -> tzinfo:
+    if str(name).strip().upper() == "UTC":
+        return timezone.utc  # needs no time zone database
+    try:
+        return ZoneInfo(str(name).strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"{path}: time_zone must be a time zone name such as Europe/Berlin or UTC (found {name!r}; "
+            f"if the name is right, the system's time zone data is missing: install tzdata)"
+        ) from None
 
 
 def _section(notification: dict, name: str, path: Path) -> dict:

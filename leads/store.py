@@ -4,6 +4,7 @@ Any SQLAlchemy URL works: ``sqlite:///var/leads.db`` (the default; the folder is
 created) or ``postgresql://user:password@host:5432/dbname``. The table is created on
 first use. Times are stored in UTC.
 """
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import List, Optional
@@ -31,6 +32,23 @@ requests_table = sa.Table(
     # The conversation's sender id in Rasa's tracker store, to delete it with the request.
     sa.Column("conversation_id", sa.String(255), index=True),
 )
+
+# When the retention purge last ran, and what it deleted (one row; shown on the console's health page).
+purge_table = sa.Table(
+    "retention_purge",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("ran_at", sa.DateTime, nullable=False),  # UTC
+    sa.Column("requests_deleted", sa.Integer, nullable=False),
+    sa.Column("conversations_deleted", sa.Integer, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class PurgeRun:
+    ran_at: datetime  # UTC
+    requests_deleted: int
+    conversations_deleted: int
 
 
 def utc_now() -> datetime:
@@ -88,6 +106,17 @@ class RequestStore:
     def delete_received_before(self, cutoff: datetime) -> List[ConsultationRequest]:
         """Deletes every request that arrived before ``cutoff`` (UTC); returns them."""
         return self._delete(requests_table.c.received_at < cutoff)
+
+    def record_purge(self, requests_deleted: int, conversations_deleted: int) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(purge_table.delete())
+            connection.execute(purge_table.insert().values(
+                id=1, ran_at=utc_now(), requests_deleted=requests_deleted, conversations_deleted=conversations_deleted))
+
+    def last_purge(self) -> Optional[PurgeRun]:
+        with self.engine.connect() as connection:
+            row = connection.execute(purge_table.select()).first()
+        return PurgeRun(row.ran_at, row.requests_deleted, row.conversations_deleted) if row else None
 
     def _delete(self, condition) -> List[ConsultationRequest]:
         with self.engine.begin() as connection:

