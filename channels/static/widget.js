@@ -182,6 +182,15 @@
     });
   }
 
+  // Every answer names the session to use next: renewed, or a fresh one after a
+  // consultation request was sent or cancelled (that conversation is never replayed).
+  function adoptSession(json) {
+    if (json && typeof json.session === "string" && json.session !== state.session) {
+      state.session = json.session;
+      save();
+    }
+  }
+
   function restoreHistory() {
     if (restored) return Promise.resolve();
     restored = true;
@@ -190,6 +199,7 @@
     // Until the history is back, nothing can be sent (it would land above the old messages).
     input.disabled = sendButton.disabled = true;
     return request("POST", "history", { session: state.session }).then(function (json) {
+      adoptSession(json);
       (json.messages || []).forEach(function (m) { addMessage(m.from, m.text, m.buttons); });
     }).catch(function (failure) {
       if (failure.status === 401) { delete state.session; save(); return; }
@@ -225,12 +235,18 @@
         if (!fromInput && payload) body.payload = payload;
         return request("POST", "message", body);
       }).catch(function (failure) {
-        if (failure.status === 401 && !retried) { delete state.session; save(); return attempt(true); }
+        if (failure.status === 401 && !retried) {
+          // The session expired (idle, or too old): its messages are not shown any longer.
+          delete state.session; save();
+          log.textContent = ""; showGreeting(); clearQuickReplies(); log.appendChild(pending); setTyping(true);
+          return attempt(true);
+        }
         throw failure;
       });
     };
     attempt(false).then(function (json) {
       if (conversation !== generation) return; // the visitor started a new conversation meanwhile
+      adoptSession(json);
       (json.messages || []).forEach(function (m) { addMessage("bot", m.text, m.buttons); });
     }).catch(function (failure) {
       if (conversation !== generation) return;
