@@ -20,6 +20,7 @@ from leads import retention
 from leads.details import ConsultationRequest
 from leads.intake import conversation_store
 from leads.settings import Settings, SettingsError, conversation_store_url, load
+from leads.spreadsheet import private_file, spreadsheet_safe
 from leads.store import RequestStore
 
 CSV_COLUMNS = ["id", "received_at_utc", "name", "email", "phone", "preferred_time", "concern", "conversation_id"]
@@ -50,9 +51,9 @@ def main(argv: Optional[List[str]] = None, out: TextIO = sys.stdout) -> int:
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    purged = retention.purge_expired(store, conversations, settings.retention_days)
+    purged = retention.purge_expired(store, conversations, settings.retention_days, settings.chat_retention_days)
     if purged.request_ids or purged.conversations or args.purge:
-        print(f"Deleted after {settings.retention_days} days: {len(purged.request_ids)} request(s), "
+        print(f"Deleted after {retention_periods(settings)}: {len(purged.request_ids)} request(s), "
               f"{purged.conversations} conversation(s).", file=out)
     if args.purge:
         return 0
@@ -82,6 +83,12 @@ def delete(store: RequestStore, conversations, request_id: int, out: TextIO) -> 
     return 0
 
 
+def retention_periods(settings: Settings) -> str:
+    if settings.chat_retention_days in (None, settings.retention_days):
+        return f"{settings.retention_days} days"
+    return f"{settings.retention_days} days ({settings.chat_retention_days} for chats without a request)"
+
+
 def print_requests(requests: List[ConsultationRequest], settings: Settings, out: TextIO) -> None:
     kept = f"kept for {settings.retention_days} days"
     if not requests:
@@ -99,7 +106,7 @@ def print_requests(requests: List[ConsultationRequest], settings: Settings, out:
 
 
 def write_csv(requests: List[ConsultationRequest], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as file:
+    with private_file(path) as file:
         writer = csv.writer(file)
         writer.writerow(CSV_COLUMNS)
         for r in requests:
@@ -107,11 +114,3 @@ def write_csv(requests: List[ConsultationRequest], path: Path) -> None:
                 r.name, r.contact.email or "", r.contact.phone or "", r.preferred_time, r.concern or "",
                 r.conversation_id or "")])
 
-
-# A cell a spreadsheet would run as a formula (=HYPERLINK(...) typed as a "preferred time").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """Visitors' text is shown, never run: a leading ' makes spreadsheets treat it as text."""
-    return "'" + value if value.startswith(FORMULA_START) else value

@@ -43,7 +43,8 @@ def after_filing(settings: Settings, saved: ConsultationRequest) -> None:
     """The retention purge and the notification: never raises."""
     try:
         purged = retention.purge_expired(
-            request_store(settings.db_url), conversation_store(conversation_store_url()), settings.retention_days
+            request_store(settings.db_url), conversation_store(conversation_store_url()), settings.retention_days,
+            settings.chat_retention_days,
         )
         if purged.request_ids or purged.conversations:
             logger.info("Retention: deleted %d expired request(s) and %d conversation(s)",
