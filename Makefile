@@ -40,7 +40,7 @@ help:
 	@echo "make validate check the training data, answers and fact sources (docs/training.md)"
 	@echo "make eval     held-out accuracy, per-intent scores, confusions (CROSS=5: cross-validation)"
 	@echo "make report   what visitors asked that the assistant could not answer"
-	@echo "make leads    consultation requests, newest first (CSV=file.csv: export; DELETE=id: delete one; PURGE=1: retention only)"
+	@echo "make leads    consultation requests, newest first (CSV=file.csv: export to exports/; DELETE=id: delete one; PURGE=1: retention only)"
 	@echo "make bench    this config vs Rasa's default: speed, memory, accuracy (QUICK=1: shorter)"
 	@echo "make lock     re-resolve requirements.in into requirements.lock"
 
@@ -102,12 +102,16 @@ else
 	@$(BIN)/python -m trainer.eval results
 endif
 
+# Exports hold visitors' words and details: a relative CSV= file goes into exports/,
+# which git and docker ignore (an absolute path is used as given).
+export_path = $(if $(filter /%,$(1)),$(1),exports/$(1))
+
 report: $(STAMP)
-	@$(BIN)/python -m trainer.report $(if $(SINCE),--since $(SINCE)) $(if $(CSV),--csv $(CSV))
+	@$(BIN)/python -m trainer.report $(if $(SINCE),--since $(SINCE)) $(if $(CSV),--csv $(call export_path,$(CSV)))
 
 # Consultation requests for the clinic's staff (leads/, settings in leads.yml).
 leads: $(STAMP)
-	@$(BIN)/python -m leads $(if $(CSV),--csv $(CSV)) $(if $(DELETE),--delete $(DELETE)) $(if $(PURGE),--purge)
+	@$(BIN)/python -m leads $(if $(CSV),--csv $(call export_path,$(CSV))) $(if $(DELETE),--delete $(DELETE)) $(if $(PURGE),--purge)
 
 test: $(MODEL)
 	$(BIN)/python -m pytest tests
