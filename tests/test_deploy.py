@@ -44,14 +44,14 @@ class Nginx:
     """One of deploy/'s nginx site files, with this machine's ports, certificate and paths
     put in place of the production ones, run by a real nginx in a folder of its own."""
 
-    def __init__(self, site: Path, folder: Path, upstreams: dict, include: str) -> None:
+    def __init__(self, site: Path, folder: Path, upstreams: dict, include: str, acme: str) -> None:
         self.folder, self.http_port, self.https_port = folder, free_port(), free_port()
         self.certificates = certs.make(folder / "certs")
         text = site.read_text()
         replacements = {
             "listen 80;": f"listen 127.0.0.1:{self.http_port};", "listen [::]:80;": "",
             "listen 443 ssl;": f"listen 127.0.0.1:{self.https_port} ssl;", "listen [::]:443 ssl;": "",
-            include: str(DEPLOY / "nginx" / "assistant.conf"), "/var/www/acme": str(folder / "acme"),
+            include: str(DEPLOY / "nginx" / "assistant.conf"), acme: str(folder / "acme"),
             **upstreams,
         }
         for production, here in replacements.items():
@@ -102,7 +102,7 @@ class Nginx:
 def single_vm_nginx(folder: Path, assistant_port: int) -> Nginx:
     return Nginx(SINGLE_VM / "nginx-site.conf", folder, {"server 127.0.0.1:5005;": f"server 127.0.0.1:{assistant_port};",
                  "/etc/letsencrypt/live/chat.example-clinic.com/": ""},
-                 include="/etc/nginx/snippets/clinic-assistant.conf")
+                 include="/etc/nginx/snippets/clinic-assistant.conf", acme="/var/www/html")
 
 
 @pytest.mark.parametrize("site", ["compose", "single-vm"])
@@ -111,7 +111,7 @@ def test_the_nginx_configurations_are_valid(site, tmp_path):
     if site == "compose":
         nginx = Nginx(DEPLOY / "nginx" / "compose.conf", tmp_path, {
             "server rasa-1:5005": f"server 127.0.0.1:{free_port()}", "server rasa-2:5005": f"server 127.0.0.1:{free_port()}",
-            "/etc/nginx/certs/": ""}, include="/etc/nginx/snippets/assistant.conf")
+            "/etc/nginx/certs/": ""}, include="/etc/nginx/snippets/assistant.conf", acme="/var/www/acme")
     else:
         nginx = single_vm_nginx(tmp_path, free_port())
     result = nginx.test_config()

@@ -500,6 +500,40 @@ def test_requests_filed_at_the_same_moment_by_several_processes_are_one(postgres
         engine.dispose()
 
 
+def test_the_submit_action_retried_after_a_timeout_files_one_request(tmp_path):
+    """Rasa gives up on a slow action server after ACTION_TIMEOUT and the visitor tries
+    again (or nginx resends to another replica): the action server gets the same submit
+    twice. Through a real action server (`python -m serving actions`), as Rasa calls it."""
+    from conftest import actions_server, stop, wait_until_ready
+
+    port, log = free_port(), tmp_path / "actions.log"
+    env = {**os.environ, "LEADS_DB_URL": f"sqlite:///{tmp_path / 'leads.db'}",
+           "LEADS_SETTINGS": str(write_settings(tmp_path / "leads.yml")),
+           "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'conversations.db'}"}
+    sample = SAMPLES["requests"][0]
+    slots = {"visitor_name": sample["name"], "visitor_contact": sample["email"],
+             "preferred_time": sample["preferred_time"], "concern": sample["concern"],
+             "storage_consent": True, "request_confirmed": True}
+    call = {"next_action": "action_submit_consultation_request", "sender_id": "conv-timeout", "version": "3.6.2",
+            "domain": {}, "tracker": {"sender_id": "conv-timeout", "slots": slots, "latest_message": {},
+                                      "events": [], "paused": False, "active_loop": {}}}
+    server = actions_server(port, env, log)
+    try:
+        wait_until_ready([f"http://127.0.0.1:{port}/health"], [server], [log])
+        import requests
+
+        references = set()
+        for _ in range(2):
+            reply = requests.post(f"http://127.0.0.1:{port}/webhook", json=call, timeout=30)
+            assert reply.status_code == 200, reply.text
+            [sent] = [r for r in reply.json()["responses"] if r.get("response") == "utter_request_sent"]
+            references.add(sent["reference"])
+    finally:
+        stop([server])
+    stored = RequestStore(env["LEADS_DB_URL"]).newest_first()
+    assert len(stored) == 1 and references == {stored[0].id}
+
+
 def test_a_requests_table_from_before_the_key_gains_it(tmp_path):
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     engine = sa.create_engine(url)

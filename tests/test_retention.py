@@ -46,7 +46,7 @@ def save_chat(url: str, sender: str, days_ago: float, question: str = "can i hav
 
     when = time.time() - days_ago * DAY
     events = [ActionExecuted("action_listen", timestamp=when),
-              UserUttered(question, {"intent": {"name": "ask_medical_unanswered", "confidence": 0.9}}, timestamp=when),
+              UserUttered(question, {"name": "ask_medical_unanswered", "confidence": 0.9}, timestamp=when),
               BotUttered("I can't answer that from the clinic's information.", timestamp=when + 1),
               ActionExecuted("action_listen", timestamp=when + 1)]
     asyncio.run(rasa_store(url).save(DialogueStateTracker.from_events(sender, events)))
@@ -146,7 +146,7 @@ def form_events(when: float):
     from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 
     def user(text, intent):
-        return UserUttered(text, {"intent": {"name": intent, "confidence": 0.9}, "entities": []}, timestamp=when)
+        return UserUttered(text, {"name": intent, "confidence": 0.9}, timestamp=when)
 
     return [
         user("can i have it if im pregnant?", "ask_medical_unanswered"), BotUttered("I can't answer that.", timestamp=when),

@@ -96,6 +96,63 @@ def test_rate_limiter_forgets_idle_keys():
     assert list(limiter._events) == ["one more"]
 
 
+@pytest.fixture(scope="module")
+def redis_server():
+    import os
+
+    import stores
+    from conftest import free_port
+
+    if stores.missing_binaries() and "redis-server" in " ".join(stores.missing_binaries()):
+        reason = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("CI"):
+            pytest.fail(reason + "; .ci/run installs it")
+        pytest.skip(reason)
+    server = stores.Redis(free_port())
+    server.start()
+    yield server
+    server.destroy()
+
+
+def test_redis_rate_limits_are_shared_by_every_replica(redis_server):
+    """Two channels (two replicas) with the same Redis: the limit counts both."""
+    environ = {"LOCK_STORE_TYPE": "redis", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_server.port),
+               "REDIS_KEY_PREFIX": "test-shared:"}
+
+    async def alternate():
+        replicas = [Limits("auto", environ).limiter("messages", 5, 60) for _ in range(2)]
+        results = [await replicas[n % 2].allow("visitor-a") for n in range(6)]
+        return results, await replicas[1].allow("visitor-b")
+
+    results, other_visitor = asyncio.run(alternate())
+    assert results == [True] * 5 + [False] and other_visitor
+
+
+def test_redis_rate_limits_let_requests_through_while_redis_is_down(caplog):
+    from conftest import free_port
+
+    limiter = Limits("redis", {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(free_port())}).limiter("x", 1, 60)
+    assert asyncio.run(limiter.allow("a")) and asyncio.run(limiter.allow("a"))  # the lock store answers 503 then
+    assert "could not reach Redis" in caplog.text
+
+
+def test_a_store_that_exits_becomes_a_503_on_history():
+    """Rasa's SQL store turns some database errors (PostgreSQL and a NUL) into SystemExit;
+    /history must answer 503 like /message, not let it stop the replica."""
+    from types import SimpleNamespace
+
+    from channels import guard
+
+    class ExitingStore:
+        async def retrieve(self, sender_id):
+            raise SystemExit(1)
+
+    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=ExitingStore()))))
+    with pytest.raises(guard.Refused) as refused:
+        asyncio.run(guard.read_tracker(request, "widget-x"))
+    assert refused.value.status == 503 and refused.value.code == "unavailable"
+
+
 def test_the_rate_limit_store_follows_the_lock_store():
     assert Limits("auto", {"LOCK_STORE_TYPE": "in_memory"}).store == "memory"
     assert Limits("auto", {"LOCK_STORE_TYPE": "redis"}).store == "redis"
@@ -180,28 +237,28 @@ def form_conversation(ended_with=None):
         return [SlotSet("requested_slot", slot), BotUttered(question)]
 
     events = [
-        UserUttered("can i have it if im pregnant?", {"intent": {"name": "ask_medical_unanswered"}}),
+        UserUttered("can i have it if im pregnant?", {"name": "ask_medical_unanswered"}),
         BotUttered("I can't answer that."),
         ActionExecuted("consultation_form"), ActiveLoop("consultation_form"),
         *asked("visitor_name", "What's your name?"),
-        UserUttered("Jane Smith", {"intent": {"name": "inform"}}), SlotSet("visitor_name", "Jane Smith"),
+        UserUttered("Jane Smith", {"name": "inform"}), SlotSet("visitor_name", "Jane Smith"),
         *asked("visitor_contact", "What email address or phone number?"),
-        UserUttered("it's jane.smith@example.com", {"intent": {"name": "inform"}}),
+        UserUttered("it's jane.smith@example.com", {"name": "inform"}),
         SlotSet("visitor_contact", "jane.smith@example.com"),
         *asked("preferred_time", "When would you like the clinic to get in touch?"),
-        UserUttered("weekday mornings", {"intent": {"name": "nlu_fallback"}}), SlotSet("preferred_time", "weekday mornings"),
+        UserUttered("weekday mornings", {"name": "nlu_fallback"}), SlotSet("preferred_time", "weekday mornings"),
         *asked("concern", "About your question \u201ccan i have it if im pregnant?\u201d \u2014 is that right?"),
-        UserUttered("/affirm", {"intent": {"name": "affirm"}}, metadata={"button_title": "Yes, that's right"}),
+        UserUttered("/affirm", {"name": "affirm"}, metadata={"button_title": "Yes, that's right"}),
         SlotSet("concern", "your question \u201ccan i have it if im pregnant?\u201d"),
         BotUttered("Here is your request:\nName: Jane Smith\nContact: jane.smith@example.com\n"
                    "Preferred time: weekday mornings\nShall I send it?", metadata={"utter_action": "utter_ask_request_confirmed"}),
     ]
     if ended_with:
-        events += [UserUttered("/affirm", {"intent": {"name": "affirm"}}), ActiveLoop(None),
+        events += [UserUttered("/affirm", {"name": "affirm"}), ActiveLoop(None),
                    SlotSet("requested_slot", None), ActionExecuted(ended_with),
                    BotUttered("Thank you, Jane Smith! The team will contact you at jane.smith@example.com.",
                               metadata={"utter_action": "utter_request_sent"}),
-                   UserUttered("does it hurt?", {"intent": {"name": "ask_pain"}}), BotUttered("It is painless.")]
+                   UserUttered("does it hurt?", {"name": "ask_pain"}), BotUttered("It is painless.")]
     return events
 
 
