@@ -34,10 +34,18 @@ maintenance_table = sa.Table(
 )
 
 
+def _ensure_table(store: RequestStore) -> None:
+    try:
+        maintenance_table.create(store.engine, checkfirst=True)
+    except sa.exc.DBAPIError:
+        if not sa.inspect(store.engine).has_table(maintenance_table.name):
+            raise  # not a second process creating it at the same moment
+
+
 def take_lease(store: RequestStore, every: timedelta, now: Optional[datetime] = None) -> bool:
     """True for exactly one caller per period, across processes."""
     now = now or utc_now()
-    maintenance_table.create(store.engine, checkfirst=True)
+    _ensure_table(store)
     try:
         with store.engine.begin() as connection:
             connection.execute(maintenance_table.insert().values(task=PURGE, last_run=None))
@@ -55,7 +63,7 @@ def take_lease(store: RequestStore, every: timedelta, now: Optional[datetime] = 
 
 def last_run(store: RequestStore):
     """(when, what) of the last purge, or None: for staff tools."""
-    maintenance_table.create(store.engine, checkfirst=True)
+    _ensure_table(store)
     with store.engine.connect() as connection:
         row = connection.execute(sa.select(maintenance_table.c.last_run, maintenance_table.c.last_result)
                                  .where(maintenance_table.c.task == PURGE)).first()

@@ -73,7 +73,13 @@ class RequestStore:
 
     def __init__(self, url: str):
         self.engine = engine_for(url)
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except sa.exc.DBAPIError:
+            # Another process (a replica, the scheduled purge) created them at the same moment.
+            missing = set(metadata.tables) - set(sa.inspect(self.engine).get_table_names())
+            if missing:
+                raise
         self._add_new_columns()
 
     def _add_new_columns(self) -> None:

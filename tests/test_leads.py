@@ -534,6 +534,29 @@ def test_the_submit_action_retried_after_a_timeout_files_one_request(tmp_path):
     assert len(stored) == 1 and references == {stored[0].id}
 
 
+def test_stores_opened_at_the_same_moment_both_work(tmp_path):
+    """The scheduled purge and a visitor's request open the store at once when the action
+    server starts (and replicas start together): creating the tables must not fail either."""
+    failures = []
+    for n in range(20):
+        url = f"sqlite:///{tmp_path / f'leads-{n}.db'}"
+        barrier = threading.Barrier(2)
+
+        def open_store():
+            barrier.wait()
+            try:
+                RequestStore(url)
+            except Exception as error:  # noqa: BLE001 - collected and asserted below
+                failures.append(repr(error)[:120])
+
+        threads = [threading.Thread(target=open_store) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+
+
 def test_a_requests_table_from_before_the_key_gains_it(tmp_path):
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     engine = sa.create_engine(url)
