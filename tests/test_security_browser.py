@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from actions import answers
+from actions import registry
 from conftest import ROOT, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -75,7 +75,7 @@ def test_the_demo_runs_under_its_content_security_policy(page, assistant):
     box = page.get_by_role("textbox")
     box.fill("does it hurt?")
     box.press("Enter")
-    expect(page.get_by_role("log")).to_contain_text(answers.pain())
+    expect(page.get_by_role("log")).to_contain_text(registry.answer("ask_pain"))
     violations = [line for line in page.console_lines if "Content Security Policy" in line or "CSP violation" in line]
     assert violations == []
 
@@ -106,7 +106,7 @@ def test_an_expired_session_in_the_browser_shows_nothing_of_it(page, assistant, 
     box = page.get_by_role("textbox")
     box.fill("how long is the downtime?")
     box.press("Enter")
-    expect(log).to_contain_text(answers.downtime())
+    expect(log).to_contain_text(registry.answer("ask_downtime"))
     stored = json.loads(page.evaluate(f"window.localStorage.getItem({json.dumps(storage_key(assistant))})"))
     assert stored["session"].split(".")[0] != signer.issue().split(".")[0]
 
@@ -118,7 +118,7 @@ def test_a_session_that_expires_mid_chat_clears_the_old_messages(page, assistant
     box = page.get_by_role("textbox")
     box.fill("does it hurt?")
     box.press("Enter")
-    expect(log).to_contain_text(answers.pain())
+    expect(log).to_contain_text(registry.answer("ask_pain"))
     expired = {"error": "invalid_session", "message": "Unknown or expired session: start a new conversation."}
     page.route("**/webhooks/widget/message", lambda route: route.fulfill(  # the next message only
         status=401, content_type="application/json", body=json.dumps(expired),
@@ -126,4 +126,4 @@ def test_a_session_that_expires_mid_chat_clears_the_old_messages(page, assistant
     box.fill("how much does it cost?")
     box.press("Enter")
     expect(log).to_contain_text(answers.cost())
-    expect(log).not_to_contain_text(answers.pain())  # the expired conversation is not shown any longer
+    expect(log).not_to_contain_text(registry.answer("ask_pain"))  # the expired conversation is not shown any longer
