@@ -3,10 +3,10 @@
     python -m leads                 list the requests, newest first
     python -m leads --csv FILE      ...and write them to a spreadsheet file
     python -m leads --delete ID     delete one request and its conversation
-    python -m leads --purge         only delete what is past the retention period (for cron)
+    python -m leads --purge         only delete what is past the retention period (now)
 
 Every run first deletes what is older than the retention period (leads.yml); storing a
-request does too, and `--purge` from cron makes sure it happens on quiet days as well.
+request does too, and the action server does it on its own schedule (leads/schedule.py).
 `make leads`, `make leads CSV=requests.csv`, `make leads DELETE=12` and `make leads PURGE=1`
 run it with the project's settings (LEADS_DB_URL, TRACKER_STORE_URL).
 """
