@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from actions import registry
+from actions import answers, registry
 from conftest import ROOT, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
