@@ -64,7 +64,7 @@ help:
 	@echo "make eval     held-out accuracy, per-intent scores, confusions, and the blind sets with their misses"
 	@echo "              (PART=tune: the blind sets' tuning part; CROSS=5: cross-validation)"
 	@echo "make report   what visitors asked that the assistant could not answer (SINCE=2026-11-01, CSV=todo.csv)"
-	@echo "make leads    consultation requests, newest first; CSV=requests.csv: also export them;"
+	@echo "make leads    consultation requests, newest first; CSV=requests.csv: also export them (into exports/);"
 	@echo "              DELETE=12: delete request 12 and its conversation (asks first; YES=1: don't ask);"
 	@echo "              PURGE=1: only delete what is past the retention period (for cron)"
 	@echo "make staff-account EMAIL=name@clinic   create a staff console account or reset its password (REMOVE=1: remove it)"
@@ -132,12 +132,18 @@ else
 	@echo; $(BIN)/python -m trainer.blind_eval --part $(or $(PART),heldout) --json results/blind-$(or $(PART),heldout).json
 endif
 
+# Exports hold visitors' words and details: a relative CSV= file goes into exports/,
+# which git and docker ignore (an absolute path is used as given).
+export_path = $(if $(filter /%,$(1)),$(1),exports/$(1))
+# csv_option: --csv 'exports/<file>' if CSV was given (quoted for the shell; exports/ made).
+csv_option = $(if $(call given,CSV),--csv '$(subst ','\'',$(call export_path,$(CSV)))'$(shell mkdir -p exports))
+
 report: $(STAMP)
-	@$(BIN)/python -m trainer.report $(call option,SINCE,--since) $(call option,CSV,--csv)
+	@$(BIN)/python -m trainer.report $(call option,SINCE,--since) $(call csv_option)
 
 # Consultation requests for the clinic's staff (leads/, settings in leads.yml; docs/staff-commands.md).
 leads: $(STAMP)
-	@LEADS_CALLED_FROM_MAKE=1 $(BIN)/python -m leads $(call option,CSV,--csv) $(call option,DELETE,--delete) \
+	@LEADS_CALLED_FROM_MAKE=1 $(BIN)/python -m leads $(call csv_option) $(call option,DELETE,--delete) \
 	  $(call flag,YES,--yes) $(call flag,PURGE,--purge)
 
 # The staff console's accounts (asks for the password, or reads STAFF_PASSWORD).

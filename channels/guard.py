@@ -2,9 +2,11 @@
 
 Every refusal is a 4xx JSON error saying what to send instead; a failure behind the
 channel (tracker store, lock store) is a 503 JSON error asking to try again. Neither
-crashes the server, and neither logs the visitor's words.
+crashes the server, and neither logs the visitor's words. Replies are UTF-8 JSON ("€",
+not "\\u20ac"), as a person reading curl's output expects.
 """
 import asyncio
+import json
 import logging
 import re
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -27,7 +29,9 @@ SENDER_ID = re.compile("[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,128}")
 RESERVED_SENDER_PREFIX = "widget-"  # the widget's signed conversations: not reachable over REST
 INTENT_PAYLOAD = re.compile(r"/[A-Za-z0-9_]{1,64}")
 UNAVAILABLE = "The assistant can't answer right now. Please try again in a moment."
-MAX_BODY_BYTES = 64 * 1024  # far above any valid request (messages are capped at ~1,000 characters)
+# Far above any valid request (messages are capped at ~1,000 characters). Sanic refuses
+# larger bodies before reading them (serving/__main__.py sets its REQUEST_MAX_SIZE to this).
+MAX_BODY_BYTES = 64 * 1024
 
 
 class Refused(Exception):
@@ -41,8 +45,23 @@ class Refused(Exception):
         return error(self.status, self.code, self.message, headers)
 
 
+def utf8_json(body: Any) -> Text:
+    """JSON with characters as they are (UTF-8 on the wire), or escaped if one can't be
+    encoded (a lone surrogate): a reply must never fail on what it quotes."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body, separators=(",", ":"))
+    return text
+
+
+def json_response(body: Any, status: int = 200, headers: Optional[Dict[Text, Text]] = None) -> HTTPResponse:
+    return response.json(body, status=status, headers=headers, dumps=utf8_json)
+
+
 def error(status: int, code: Text, message: Text, headers: Optional[Dict[Text, Text]] = None) -> HTTPResponse:
-    return response.json({"error": code, "message": message}, status=status, headers=headers)
+    return json_response({"error": code, "message": message}, status=status, headers=headers)
 
 
 def json_object(request: Request, example: Text) -> Dict[Text, Any]:
@@ -113,6 +132,18 @@ async def handle(on_new_message: Callable[[UserMessage], Awaitable[Any]], messag
     except BaseException as failure:  # noqa: B036
         logger.error(f"Could not process a message on the {message.input_channel} channel: {describe(failure)}")
         raise Refused(503, "unavailable", UNAVAILABLE) from failure
+
+
+async def read_tracker(request: Request, sender_id: Text) -> Any:
+    """The stored conversation (None if there is none); a store failure becomes Refused(503)."""
+    agent = getattr(request.app.ctx, "agent", None)
+    try:
+        return await agent.tracker_store.retrieve(sender_id)
+    except asyncio.CancelledError:
+        raise
+    except BaseException as failure:  # noqa: B036 - SystemExit from Rasa's SQL store, as in handle()
+        logger.error(f"Could not read a conversation from the tracker store: {describe(failure)}")
+        raise Refused(503, "unavailable", "The conversation can't be loaded right now. Please try again.") from failure
 
 
 def describe(failure: BaseException) -> Text:

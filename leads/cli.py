@@ -4,10 +4,10 @@
     python -m leads --csv FILE      ...and write them to a spreadsheet file
     python -m leads --delete ID     delete one request and its conversation (asks first;
                                     --yes: don't ask, for scripts)
-    python -m leads --purge         only delete what is past the retention period (for cron)
+    python -m leads --purge         only delete what is past the retention period (now; the action server also does it on its own schedule, leads/schedule.py)
 
 Every run first deletes what is older than the retention period (leads.yml); storing a
-request does too, and `--purge` from cron makes sure it happens on quiet days as well.
+request does too, and the action server does it on its own schedule (leads/schedule.py).
 `make leads`, `make leads CSV=requests.csv`, `make leads DELETE=12 [YES=1]` and
 `make leads PURGE=1` run it with the project's settings (LEADS_DB_URL, TRACKER_STORE_URL);
 its messages then name the options as make's variables (docs/staff-commands.md).
@@ -102,9 +102,9 @@ def main(argv: Optional[List[str]] = None, out: TextIO = sys.stdout) -> int:
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    purged = retention.purge_expired(store, conversations, settings.retention_days)
+    purged = retention.purge_expired(store, conversations, settings.retention_days, settings.chat_retention_days)
     if purged.request_ids or purged.conversations or args.purge:
-        print(f"Deleted after {settings.retention_days} days: {len(purged.request_ids)} request(s), "
+        print(f"Deleted after {retention_periods(settings)}: {len(purged.request_ids)} request(s), "
               f"{purged.conversations} conversation(s).", file=out)
     if args.purge:
         return 0
@@ -159,6 +159,12 @@ def delete(store: RequestStore, conversations, request_id: int, without_asking: 
         return 0
     print(f"Deleted request #{request_id} and its conversation ({deleted.events} event(s)).", file=out)
     return 0
+
+
+def retention_periods(settings: Settings) -> str:
+    if settings.chat_retention_days in (None, settings.retention_days):
+        return f"{settings.retention_days} days"
+    return f"{settings.retention_days} days ({settings.chat_retention_days} for chats without a request)"
 
 
 def print_requests(requests: List[ConsultationRequest], settings: Settings, out: TextIO) -> None:

@@ -1,31 +1,34 @@
-"""Deletes conversations from Rasa's tracker store: they hold a visitor's details too.
+"""The conversations in Rasa's tracker store, seen as personal data to delete.
 
-While the consultation form runs, the visitor types their name, email or phone and
-the form keeps them in slots; Rasa's SQL tracker store (``TRACKER_STORE_URL``) keeps
-every one of those events. Deleting a request (by id, or when it expires) therefore
-deletes its whole conversation as well, and conversations in which the form ran but
-no request was stored (cancelled, no consent), or in which the visitor typed details
-outside the form (a message understood as ``inform``: a name, an email, a phone
-number), are deleted once idle for the retention period.
+Every conversation is kept only for its retention period (leads.yml): its events are
+deleted once it has been idle that long. While the consultation form runs, the visitor
+types their name, email or phone and the form keeps them in slots; Rasa's SQL tracker
+store (``TRACKER_STORE_URL``) keeps every one of those events. So:
 
-Rasa owns the ``events`` table: it is read by reflection, never redefined here.
-Rasa reads a conversation from the store on every message, so a visitor who writes
-again after the deletion simply starts a new conversation.
+- deleting a request (by id, or when it expires) deletes its whole conversation;
+- conversations that hold details (the form ran, or details were typed outside it)
+  and FAQ chats have their own periods (``retention_days``, ``chat_retention_days``);
+- a request that is declined or cancelled has its details deleted at once
+  (``scrub_details``): those events are rewritten in place without text or value
+  (leads/privacy.py), so Rasa, which counts a conversation's stored events, goes on
+  normally.
+
+Rasa owns the ``events`` table: it is read by reflection, never redefined here. Rasa
+reads a conversation from the store on every message, so a visitor who writes again
+after a deletion simply starts a new conversation.
 """
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from leads import privacy
 from leads.store import engine_for
 
-# The form whose slots hold the details (domain.yml, forms:), and the intent of a
-# message that gives details (data/nlu/consultation.yml).
-FORM_ACTION = "consultation_form"
-DETAILS_INTENT = "inform"
+CHUNK = 500  # ids per statement: SQLite allows at most 999 parameters in old versions
 
 
 class ConversationStore:
@@ -65,22 +68,83 @@ class ConversationStore:
         events = self._events()
         if not ids or events is None:
             return 0
+        deleted = 0
         with self.engine.begin() as connection:
-            return connection.execute(events.delete().where(events.c.sender_id.in_(ids))).rowcount
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start:start + CHUNK]
+                deleted += connection.execute(events.delete().where(events.c.sender_id.in_(chunk))).rowcount
+        return deleted
 
-    def idle_form_conversations(self, cutoff: datetime) -> List[str]:
-        """Conversations holding details (the form ran, or details were typed), with no
-        event since ``cutoff`` (UTC)."""
+    def idle_conversations(self, cutoff: datetime) -> List[str]:
+        """Every conversation with no event since ``cutoff`` (UTC)."""
         events = self._events()
         if events is None:
             return []
-        with_form = sa.select(events.c.sender_id).where(
-            sa.or_(events.c.action_name == FORM_ACTION, events.c.intent_name == DETAILS_INTENT))
         idle = (
             sa.select(events.c.sender_id)
-            .where(events.c.sender_id.in_(with_form.scalar_subquery()))
             .group_by(events.c.sender_id)
-            .having(sa.func.max(events.c.timestamp) < cutoff.replace(tzinfo=timezone.utc).timestamp())
+            .having(sa.func.max(events.c.timestamp) < _epoch(cutoff))
         )
         with self.engine.connect() as connection:
             return [row[0] for row in connection.execute(idle)]
+
+    def with_details(self, conversation_ids: Iterable[str]) -> Set[str]:
+        """Those of these conversations that hold details: the form ran, or details were
+        typed outside it (a message understood as ``inform``)."""
+        ids = sorted(set(conversation_ids))
+        events = self._events()
+        if not ids or events is None:
+            return set()
+        found: Set[str] = set()
+        with self.engine.connect() as connection:
+            for start in range(0, len(ids), CHUNK):
+                query = sa.select(events.c.sender_id).distinct().where(
+                    events.c.sender_id.in_(ids[start:start + CHUNK]),
+                    sa.or_(events.c.action_name == privacy.FORM, events.c.intent_name == privacy.DETAILS_INTENT),
+                )
+                found.update(row[0] for row in connection.execute(query))
+        return found
+
+    def idle_form_conversations(self, cutoff: datetime) -> List[str]:
+        """Conversations holding details, with no event since ``cutoff`` (UTC)."""
+        return sorted(self.with_details(self.idle_conversations(cutoff)))
+
+    def scrub_details(self, conversation_id: str) -> int:
+        """Rewrites the events of a conversation that hold details without them; returns
+        how many. The other events (questions, answers) stay until the retention period."""
+        events = self._events()
+        if events is None:
+            return 0
+        query = sa.select(events.c.id, events.c.data).where(events.c.sender_id == conversation_id).order_by(events.c.id)
+        with self.engine.begin() as connection:
+            rows = connection.execute(query).fetchall()
+            parsed = [_json(row.data) for row in rows]
+            personal = privacy.personal_events(parsed)
+            for position in sorted(personal):
+                connection.execute(events.update().where(events.c.id == rows[position].id).values(
+                    data=json.dumps(privacy.without_details(parsed[position]))))
+        return len(personal)
+
+
+_STORES: Dict[str, ConversationStore] = {}
+
+
+def store_for(url: str) -> ConversationStore:
+    """One store (one connection pool) per URL, for a long-running server; a SQLite file
+    that did not exist yet is looked for again next time."""
+    store = _STORES.get(url)
+    if store is None or store.missing:
+        store = _STORES[url] = ConversationStore(url)
+    return store
+
+
+def _epoch(moment: datetime) -> float:
+    return moment.replace(tzinfo=timezone.utc).timestamp()
+
+
+def _json(data: Optional[str]) -> dict:
+    try:
+        value = json.loads(data or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

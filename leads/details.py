@@ -50,6 +50,8 @@ class ConsultationRequest:
     preferred_time: str
     concern: Optional[str]
     conversation_id: Optional[str] = None
+    # Filing the same key twice stores one request (leads/store.py); derived if not given.
+    idempotency_key: Optional[str] = None
     # Set by the store.
     id: Optional[int] = None
     received_at: Optional[datetime] = None  # UTC

@@ -5,7 +5,8 @@ safe and readable in Excel and its kin:
 
 * a UTF-8 byte order mark, so "Zoë Müller" is not shown as "ZoÃ« MÃ¼ller";
 * times in the clinic's time zone (leads.yml: time_zone), named in their own column;
-* no cell a spreadsheet would run as a formula: visitors' text is shown, never run.
+* no cell a spreadsheet would run as a formula: visitors' text is shown, never run
+  (leads/spreadsheet.py, shared with `make report CSV=`).
 """
 import csv
 from datetime import datetime, timezone, tzinfo
@@ -13,19 +14,11 @@ from pathlib import Path
 from typing import Iterable, Mapping, Optional, TextIO
 
 from leads.details import ConsultationRequest
+from leads.spreadsheet import private_file, spreadsheet_safe
 
 CSV_COLUMNS = ["id", "received_at", "time_zone", "name", "email", "phone", "preferred_time", "concern",
                "conversation_id"]
 BOM = "\ufeff"
-
-# A cell a spreadsheet would run as a formula (=HYPERLINK(...) typed as a "preferred time").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """Visitors' text is shown, never run: a leading ' makes spreadsheets treat it as text."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
 
 def local_time(received_at: datetime, zone: tzinfo) -> datetime:
     """A stored time (naive UTC) in the clinic's time zone."""
@@ -54,5 +47,5 @@ def write_csv_to(file: TextIO, requests: Iterable[ConsultationRequest], zone: tz
 
 
 def write_csv(requests: Iterable[ConsultationRequest], path: Path, zone: tzinfo = timezone.utc) -> int:
-    with path.open("w", newline="", encoding="utf-8") as file:
+    with private_file(path) as file:  # personal data: readable by its owner only
         return write_csv_to(file, requests, zone)

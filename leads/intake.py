@@ -5,8 +5,8 @@ it and can fail without losing it: their failures are logged (by kind, never wit
 personal data) and the visitor's conversation goes on.
 """
 import logging
-from functools import lru_cache
-from typing import Optional
+import threading
+from typing import Dict, Optional
 
 from leads import notify, retention
 from leads.conversations import ConversationStore
@@ -17,9 +17,17 @@ from leads.store import RequestStore
 logger = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=4)
+_STORES: Dict[str, RequestStore] = {}
+_CREATING = threading.Lock()
+
+
 def request_store(url: str) -> RequestStore:
-    return RequestStore(url)
+    """One store (one connection pool) per URL; the scheduled purge and a visitor's
+    request may ask for it at the same moment, from two threads."""
+    with _CREATING:
+        if url not in _STORES:
+            _STORES[url] = RequestStore(url)
+        return _STORES[url]
 
 
 def conversation_store(url: Optional[str]) -> Optional[ConversationStore]:
@@ -43,7 +51,8 @@ def after_filing(settings: Settings, saved: ConsultationRequest) -> None:
     """The retention purge and the notification: never raises."""
     try:
         purged = retention.purge_expired(
-            request_store(settings.db_url), conversation_store(conversation_store_url()), settings.retention_days
+            request_store(settings.db_url), conversation_store(conversation_store_url()), settings.retention_days,
+            settings.chat_retention_days,
         )
         if purged.request_ids or purged.conversations:
             logger.info("Retention: deleted %d expired request(s) and %d conversation(s)",

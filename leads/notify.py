@@ -5,8 +5,13 @@ request's number and time only, never the visitor's details: webhooks often go t
 third-party chat services and email travels in the clear, so staff read the details
 in the staff console (the message links to the request's page when CONSOLE_URL is set)
 or with ``make leads`` on the server. Raises on failure; ``intake`` logs it and goes on.
+
+Both carry a secret, so both check the server's certificate (the system's CAs; a
+private CA through SSL_CERT_FILE for SMTP, REQUESTS_CA_BUNDLE for the webhook). The
+webhook follows no redirect: a redirect could send the token somewhere else.
 """
 import smtplib
+import ssl
 from email.message import EmailMessage
 from typing import Optional
 
@@ -35,7 +40,11 @@ def _webhook(settings: Settings, request: ConsultationRequest) -> None:
     hook = settings.webhook
     headers = {"Authorization": f"Bearer {hook.token}"} if hook.token else {}
     body = {"text": message(request, settings.console_url), "request_id": request.id, "received_at": request.received_at.isoformat() + "Z"}
-    requests.post(hook.url, json=body, headers=headers, timeout=TIMEOUT_SECONDS).raise_for_status()
+    reply = requests.post(hook.url, json=body, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False,
+                          verify=True)
+    reply.raise_for_status()
+    if 300 <= reply.status_code < 400:
+        raise requests.HTTPError(f"the webhook answered with a redirect ({reply.status_code}); use its final URL")
 
 
 def _email(settings: Settings, request: ConsultationRequest) -> None:
@@ -47,7 +56,7 @@ def _email(settings: Settings, request: ConsultationRequest) -> None:
     mail.set_content(message(request, settings.console_url))
     with smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT_SECONDS) as server:
         if smtp.starttls:
-            server.starttls()
+            server.starttls(context=ssl.create_default_context())
         if smtp.user:
             server.login(smtp.user, smtp.password or "")
         server.send_message(mail)

@@ -1,6 +1,16 @@
-"""Personal data is kept only for the retention period (leads.yml: retention_days), or
-less: a request deleted by staff (`make leads DELETE=id`, or the staff console) goes with
-its conversation."""
+"""Personal data is kept only for its retention period (leads.yml), or less: a request
+deleted by staff (`make leads DELETE=id`, or the staff console) goes with its conversation.
+
+- A consultation request, with its conversation: ``retention_days`` after it arrived.
+- A conversation that holds details but sent no request (cancelled, no consent, details
+  typed outside the form): ``retention_days`` after its last message.
+- Any other conversation (FAQ chats, which can hold health questions such as "can I have
+  it if I'm pregnant?"): ``chat_retention_days`` after its last message.
+
+A conversation whose request is still kept stays with it. ``purge_expired`` is run by the
+service itself on a schedule (leads/schedule.py), by `make leads`, and after a request
+is stored.
+"""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import List, Optional
@@ -18,17 +28,23 @@ class Purged:
 
 
 def purge_expired(store: RequestStore, conversations: Optional[ConversationStore], retention_days: int,
-                  now: Optional[datetime] = None) -> Purged:
-    """Deletes requests older than the retention period, their conversations, and idle
-    conversations in which details were typed but no request was stored."""
-    cutoff = (now or utc_now()) - timedelta(days=retention_days)
+                  chat_retention_days: Optional[int] = None, now: Optional[datetime] = None) -> Purged:
+    """Deletes what is past its retention period (see the module's docstring).
+    ``chat_retention_days`` None: the same as ``retention_days``."""
+    now = now or utc_now()
+    cutoff = now - timedelta(days=retention_days)
+    chat_cutoff = now - timedelta(days=chat_retention_days or retention_days)
     expired = store.delete_received_before(cutoff)
     doomed = {r.conversation_id for r in expired if r.conversation_id}
-    if conversations is not None:
-        doomed |= set(conversations.idle_form_conversations(cutoff))
-        events = conversations.delete(doomed)
-    else:
-        doomed, events = set(), 0
+    if conversations is None:
+        store.record_purge(len(expired), 0)
+        return Purged(sorted(r.id for r in expired), 0, 0)
+    kept_with_a_request = store.conversation_ids()
+    with_details = set(conversations.idle_form_conversations(cutoff))
+    chats = set(conversations.idle_conversations(chat_cutoff))
+    chats -= conversations.with_details(chats)
+    doomed |= (with_details | chats) - kept_with_a_request
+    events = conversations.delete(doomed)
     store.record_purge(len(expired), len(doomed))
     return Purged(sorted(r.id for r in expired), len(doomed), events)
 

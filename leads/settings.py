@@ -1,15 +1,20 @@
 """Settings for consultation requests: leads.yml, plus the environment.
 
 One YAML file (``leads.yml``, or the file named in ``LEADS_SETTINGS``) holds the
-retention period and the notification; the database is ``LEADS_DB_URL``; secrets
+retention periods and the notification; the database is ``LEADS_DB_URL``; secrets
 (webhook token, SMTP login) come only from the environment, never from the file.
 Every problem raises ``SettingsError`` with a message that names the setting.
+
+Notifications carry a secret (the webhook's token, the SMTP login): they go over TLS
+with a verified certificate (https, STARTTLS), except to this machine (loopback).
 """
+import ipaddress
 import os
 from dataclasses import dataclass
 from datetime import timezone, tzinfo
 from pathlib import Path
 from typing import Any, Mapping, Optional
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -46,6 +51,8 @@ class Settings:
     db_url: str
     retention_days: int
     notify_via: str
+    chat_retention_days: Optional[int] = None  # FAQ chats; None: retention_days
+    purge_every_minutes: int = 60
     webhook: Optional[Webhook] = None
     smtp: Optional[Smtp] = None
     file: Optional[Path] = None
@@ -66,9 +73,9 @@ def load(path: Optional[Path] = None, environ: Mapping[str, str] = os.environ) -
     if not isinstance(data, dict):
         raise SettingsError(f"{path}: expected settings like 'retention_days: 30', found {type(data).__name__}")
 
-    days = data.get("retention_days")
-    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise SettingsError(f"{path}: retention_days must be a whole number of days, 1 or more (found {days!r})")
+    days = _whole_number(data, "retention_days", path, "days")
+    chat_days = _whole_number(data, "chat_retention_days", path, "days", default=days)
+    purge_every = _whole_number(data, "purge_every_minutes", path, "minutes", default=60)
 
     time_zone = _time_zone(data.get("time_zone", "UTC"), path)
 
@@ -83,8 +90,12 @@ def load(path: Optional[Path] = None, environ: Mapping[str, str] = os.environ) -
     webhook = smtp = None
     if via == "webhook":
         url = str(_section(notification, "webhook", path).get("url") or "").strip()
-        if not url.startswith(("http://", "https://")):
-            raise SettingsError(f"{path}: notification.webhook.url must be an http(s) URL when via is webhook")
+        scheme, host = _scheme_and_host(url)
+        if scheme not in ("http", "https") or not host:
+            raise SettingsError(f"{path}: notification.webhook.url must be an https URL when via is webhook")
+        if scheme == "http" and not is_loopback(host):
+            raise SettingsError(f"{path}: notification.webhook.url must use https (http only for this machine): "
+                                f"the token and the message would travel unencrypted")
         webhook = Webhook(url=url, token=environ.get("LEADS_WEBHOOK_TOKEN") or None)
     elif via == "smtp":
         section = _section(notification, "smtp", path)
@@ -94,15 +105,19 @@ def load(path: Optional[Path] = None, environ: Mapping[str, str] = os.environ) -
         port = section.get("port", 587)
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
             raise SettingsError(f"{path}: notification.smtp.port must be a port number (found {port!r})")
+        starttls = section.get("starttls", True)
+        if starttls is not True and not is_loopback(str(section["host"]).strip()):
+            raise SettingsError(f"{path}: notification.smtp.starttls must be true (false only for a server on this "
+                                f"machine): the login and the message would travel unencrypted")
         smtp = Smtp(
-            host=str(section["host"]).strip(), port=port, starttls=bool(section.get("starttls", True)),
+            host=str(section["host"]).strip(), port=port, starttls=bool(starttls),
             sender=str(section["from"]).strip(), recipient=str(section["to"]).strip(),
             user=environ.get("LEADS_SMTP_USER") or None, password=environ.get("LEADS_SMTP_PASSWORD") or None,
         )
     return Settings(
         db_url=environ.get("LEADS_DB_URL") or DEFAULT_DB_URL, retention_days=days, notify_via=via,
-        webhook=webhook, smtp=smtp, file=path, time_zone=time_zone,
-        console_url=(environ.get("CONSOLE_URL") or "").strip().rstrip("/") or None,
+        chat_retention_days=chat_days, purge_every_minutes=purge_every, webhook=webhook, smtp=smtp, file=path,
+        time_zone=time_zone, console_url=(environ.get("CONSOLE_URL") or "").strip().rstrip("/") or None,
     )
 
 
@@ -116,6 +131,32 @@ def _time_zone(name: Any, path: Path) -> tzinfo:
             f"{path}: time_zone must be a time zone name such as Europe/Berlin or UTC (found {name!r}; "
             f"if the name is right, the system's time zone data is missing: install tzdata)"
         ) from None
+
+
+def _whole_number(data: dict, name: str, path: Path, unit: str, default: Optional[int] = None) -> int:
+    value = data.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SettingsError(f"{path}: {name} must be a whole number of {unit}, 1 or more (found {value!r})")
+    return value
+
+
+def _scheme_and_host(url: str):
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower(), parts.hostname or ""
+    except ValueError:
+        return "", ""
+
+
+def is_loopback(host: str) -> bool:
+    """This machine: localhost, 127.0.0.0/8, ::1."""
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _section(notification: dict, name: str, path: Path) -> dict:

@@ -2,12 +2,19 @@
 
 Any SQLAlchemy URL works: ``sqlite:///var/leads.db`` (the default; the folder is
 created) or ``postgresql://user:password@host:5432/dbname``. The table is created on
-first use. Times are stored in UTC.
+first use, and a table from an older version gains the columns added since. Times are
+stored in UTC.
+
+Each request has an idempotency key (a hash of its conversation and details), unique in
+the table: the same request filed again (a retry after a timeout, a message resent by
+the proxy to another replica) returns the stored one instead of a second request.
 """
+import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Set
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
@@ -31,7 +38,17 @@ requests_table = sa.Table(
     sa.Column("concern", sa.String(MAX_CONCERN)),
     # The conversation's sender id in Rasa's tracker store, to delete it with the request.
     sa.Column("conversation_id", sa.String(255), index=True),
+    sa.Column("idempotency_key", sa.String(64), unique=True),
 )
+# Columns added since the first version, with the statement that adds them.
+ADDED_COLUMNS = {
+    "idempotency_key": [
+        "ALTER TABLE consultation_requests ADD COLUMN idempotency_key VARCHAR(64)",
+        "CREATE UNIQUE INDEX IF NOT EXISTS ix_consultation_requests_idempotency_key "
+        "ON consultation_requests (idempotency_key)",
+    ],
+}
+logger = logging.getLogger(__name__)
 
 # When the retention purge last ran, and what it deleted (one row; shown on the console's health page).
 purge_table = sa.Table(
@@ -74,20 +91,59 @@ class RequestStore:
 
     def __init__(self, url: str):
         self.engine = engine_for(url)
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except sa.exc.DBAPIError:
+            # Another process (a replica, the scheduled purge) created them at the same moment.
+            missing = set(metadata.tables) - set(sa.inspect(self.engine).get_table_names())
+            if missing:
+                raise
+        self._add_new_columns()
+
+    def _add_new_columns(self) -> None:
+        present = {c["name"] for c in sa.inspect(self.engine).get_columns(requests_table.name)}
+        for column, statements in ADDED_COLUMNS.items():
+            if column in present:
+                continue
+            try:
+                with self.engine.begin() as connection:
+                    for statement in statements:
+                        connection.execute(sa.text(statement))
+                logger.info("Added the column %s to %s", column, requests_table.name)
+            except sa.exc.DBAPIError:
+                # Another process (a second replica starting) added it at the same moment.
+                if column not in {c["name"] for c in sa.inspect(self.engine).get_columns(requests_table.name)}:
+                    raise
 
     def add(self, request: ConsultationRequest) -> ConsultationRequest:
-        """Stores the request (checked again: raises InvalidDetail); returns it with its id and time."""
-        request = validated(request)
-        received_at = utc_now()
-        with self.engine.begin() as connection:
-            result = connection.execute(requests_table.insert().values(
-                received_at=received_at, name=request.name, email=request.contact.email,
-                phone=request.contact.phone, preferred_time=request.preferred_time,
-                concern=request.concern, conversation_id=request.conversation_id,
-            ))
-            new_id = result.inserted_primary_key[0]
+        """Stores the request (checked again: raises InvalidDetail); returns it with its id
+        and time. The same request filed again returns the stored one."""
+        checked = validated(request)
+        key = request.idempotency_key or idempotency_key(checked)
+        request = checked
+        if key:
+            stored = self._by_key(key)
+            if stored:
+                return stored
+        try:
+            with self.engine.begin() as connection:
+                result = connection.execute(requests_table.insert().values(
+                    received_at=utc_now(), name=request.name, email=request.contact.email,
+                    phone=request.contact.phone, preferred_time=request.preferred_time,
+                    concern=request.concern, conversation_id=request.conversation_id, idempotency_key=key,
+                ))
+                new_id = result.inserted_primary_key[0]
+        except sa.exc.IntegrityError:
+            stored = self._by_key(key) if key else None
+            if stored is None:
+                raise
+            return stored  # filed at the same moment by another process
         return self.get(new_id)
+
+    def _by_key(self, key: str) -> Optional[ConsultationRequest]:
+        with self.engine.connect() as connection:
+            row = connection.execute(requests_table.select().where(requests_table.c.idempotency_key == key)).first()
+        return _request(row) if row else None
 
     def get(self, request_id: int) -> Optional[ConsultationRequest]:
         with self.engine.connect() as connection:
@@ -98,6 +154,12 @@ class RequestStore:
         query = requests_table.select().order_by(requests_table.c.received_at.desc(), requests_table.c.id.desc())
         with self.engine.connect() as connection:
             return [_request(row) for row in connection.execute(query)]
+
+    def conversation_ids(self) -> Set[str]:
+        """The conversations of the requests still kept."""
+        query = sa.select(requests_table.c.conversation_id).where(requests_table.c.conversation_id.isnot(None))
+        with self.engine.connect() as connection:
+            return {row[0] for row in connection.execute(query)}
 
     def delete(self, request_id: int) -> Optional[ConsultationRequest]:
         """Deletes one request; returns it, or None if there is no such request."""
@@ -124,6 +186,16 @@ class RequestStore:
             if rows:
                 connection.execute(requests_table.delete().where(requests_table.c.id.in_([r.id for r in rows])))
         return [_request(row) for row in rows]
+
+
+def idempotency_key(request: ConsultationRequest) -> Optional[str]:
+    """The same conversation asking the same thing is the same request. Without a
+    conversation there is nothing to tell two people apart by: no key."""
+    if not request.conversation_id:
+        return None
+    parts = [request.conversation_id, request.name, str(request.contact), request.preferred_time,
+             request.concern or ""]
+    return hashlib.sha256("\x00".join(" ".join(str(p).split()) for p in parts).encode("utf-8")).hexdigest()
 
 
 def _request(row) -> ConsultationRequest:

@@ -6,10 +6,13 @@
     python -m serving shell ...    `rasa shell ...`, likewise
     python -m serving actions ...  the action server (actions.py: rasa_sdk's app without
                                    its error echo and open CORS)
+
+Both refuse to start with a placeholder or guessable secret (channels/secret_strength.py).
 """
 import os
 import sys
 from pathlib import Path
+from typing import List
 
 
 def _create_sqlite_directory() -> None:
@@ -19,16 +22,32 @@ def _create_sqlite_directory() -> None:
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _refuse_weak_secrets(argv: List[str]) -> None:
+    # Placeholders (deploy/example.env's "change-me") and guessable secrets stop the start.
+    from channels.secret_strength import check_environment
+
+    token = argv[argv.index("--auth-token") + 1] if "--auth-token" in argv[:-1] else None
+    problems = check_environment(os.environ, auth_token=token)
+    if problems:
+        sys.exit("error: refusing to start with weak secrets:\n  " + "\n  ".join(problems))
+
+
 def main() -> None:
+    _refuse_weak_secrets(sys.argv[2:])
     if sys.argv[1:2] == ["actions"]:
         from serving import actions
 
         actions.main(sys.argv[2:])
         return
 
+    from channels.guard import MAX_BODY_BYTES
+
     # Sanic reads SANIC_* settings when the app is created: its own errors (unknown
-    # route, wrong method, oversized body) are JSON too, like the channels' errors.
+    # route, wrong method, oversized body) are JSON too, like the channels' errors, and
+    # a body over the channels' limit is refused from its Content-Length, unread (Sanic
+    # would otherwise read up to 100 MB first).
     os.environ.setdefault("SANIC_FALLBACK_ERROR_FORMAT", "json")
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
     _create_sqlite_directory()
 
     from serving import reliability, speedups

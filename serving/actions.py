@@ -10,6 +10,9 @@ rasa_sdk 3.6's ``create_app`` (rasa_sdk/endpoint.py)
 The action server is internal (only Rasa calls it), so here CORS is off and errors are
 answered with a short JSON message; the log names the action and the error, never the
 tracker. Everything else is rasa_sdk's own app: the same /webhook, /health and /actions.
+
+It also runs the retention purge on a schedule (leads/schedule.py): the action server
+is the process that stores consultation requests, so no cron job is needed.
 """
 import argparse
 import logging
@@ -55,7 +58,21 @@ def create_app(package: str = ACTIONS_PACKAGE) -> Sanic:
 
     app = create_rasa_sdk_app(package, cors_origins=None)
     app.error_handler.add(Exception, answer_without_echo)  # replaces rasa_sdk's echoing handler
+    app.register_listener(start_retention_purge, "after_server_start")
+    app.register_listener(stop_retention_purge, "before_server_stop")
     return app
+
+
+async def start_retention_purge(app: Sanic, loop: Any) -> None:
+    from leads import schedule, settings
+
+    app.ctx.retention_purge = loop.create_task(schedule.run_periodically(settings.load()))
+
+
+async def stop_retention_purge(app: Sanic, loop: Any) -> None:
+    task = getattr(app.ctx, "retention_purge", None)
+    if task:
+        task.cancel()
 
 
 def main(argv: Optional[list] = None) -> None:

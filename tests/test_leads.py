@@ -3,6 +3,8 @@ retention, deletion with the conversation, notification against real local serve
 import csv
 import json
 import os
+import socketserver
+import ssl
 import subprocess
 import sys
 import threading
@@ -16,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+import certs
 import stores
 from conftest import ROOT, free_port
 from leads import details, intake, notify, retention
@@ -182,11 +185,15 @@ def test_retention_deletes_old_requests_their_conversations_and_abandoned_forms(
     assert senders(engine) == ["cancelled-form", "details-without-form", "questions-only", "with-request"]
 
     # 31 days on, the request goes with its conversation, and so do the conversations in
-    # which details were typed but never sent. Conversations without details stay.
-    purged = retention.purge_expired(store, conversations, retention_days=30, now=utc_now() + timedelta(days=31))
+    # which details were typed but never sent. FAQ chats have their own period (here 60 days).
+    purged = retention.purge_expired(store, conversations, retention_days=30, chat_retention_days=60,
+                                     now=utc_now() + timedelta(days=31))
     assert (purged.request_ids, purged.conversations, purged.events) == ([saved.id], 3, 5)
     assert senders(engine) == ["questions-only"]
     assert store.newest_first() == []
+    purged = retention.purge_expired(store, conversations, retention_days=30, chat_retention_days=60,
+                                     now=utc_now() + timedelta(days=61))
+    assert (purged.conversations, senders(engine)) == (1, [])
 
 
 def test_retention_keeps_what_is_younger_than_the_period(tmp_path):
@@ -221,6 +228,27 @@ def test_bad_settings_name_the_setting(tmp_path, case):
     with pytest.raises(SettingsError) as error:
         load(path, environ={})
     assert case["expect"] in str(error.value)
+
+
+def test_notifications_go_over_tls_except_to_this_machine(tmp_path):
+    def webhook_at(url):
+        path = write_settings(tmp_path / "leads.yml", notification={"via": "webhook", "webhook": {"url": url}})
+        return load(path, environ={}).webhook.url
+
+    for url in ("https://hooks.example.com/x", "http://127.0.0.1:9000/hook", "http://localhost/hook",
+                "http://[::1]:9000/hook"):
+        assert webhook_at(url) == url
+    path = write_settings(tmp_path / "leads.yml", notification={"via": "smtp", "smtp": {
+        "host": "localhost", "starttls": False, "from": "a@example.com", "to": "b@example.com"}})
+    assert load(path, environ={}).smtp.starttls is False  # a local relay (the server's own postfix)
+
+
+def test_retention_periods_and_the_purge_interval_are_settings(tmp_path):
+    path = write_settings(tmp_path / "leads.yml", chat_retention_days=7, purge_every_minutes=15)
+    settings = load(path, environ={})
+    assert (settings.retention_days, settings.chat_retention_days, settings.purge_every_minutes) == (30, 7, 15)
+    defaults = load(write_settings(tmp_path / "leads.yml"), environ={})
+    assert (defaults.chat_retention_days, defaults.purge_every_minutes) == (30, 60)
 
 
 def test_secrets_come_from_the_environment_only(tmp_path):
@@ -342,6 +370,220 @@ def test_email_notification_through_a_real_smtp_server(tmp_path):
     [(sender, recipients, data)] = mails
     assert (sender, recipients) == ("bot@example.com", ["desk@example.com"])
     assert f"New consultation request #{saved.id}" in data and sample["name"] not in data
+
+
+class StartTlsSmtp(socketserver.StreamRequestHandler):
+    """A small SMTP server that offers STARTTLS with a certificate from tests/certs.py and
+    records what it is told, and whether the login came before or after TLS."""
+
+    context: ssl.SSLContext
+    log: list
+
+    def handle(self):
+        connection, tls = self.request, False
+        stream = connection.makefile("rwb")
+
+        def say(line):
+            stream.write(line.encode() + b"\r\n")
+            stream.flush()
+
+        say("220 test ESMTP")
+        while True:
+            line = stream.readline().decode().strip()
+            command = line.split(" ")[0].upper()
+            if command == "EHLO":
+                say("250-test\r\n250-" + ("AUTH PLAIN" if tls else "STARTTLS"))
+                say("250 SIZE 100000")
+            elif command == "STARTTLS":
+                say("220 go ahead")
+                try:
+                    connection = self.context.wrap_socket(connection, server_side=True)
+                except (ssl.SSLError, OSError):
+                    self.log.append(("tls refused by the client", None))
+                    return
+                stream, tls = connection.makefile("rwb"), True
+            elif command == "AUTH":
+                self.log.append(("login", tls))
+                say("235 ok")
+            elif command == "DATA":
+                say("354 go on")
+                data = b"".join(iter(lambda: stream.readline(), b".\r\n"))
+                self.log.append(("mail", data.decode()))
+                say("250 ok")
+            elif command in ("MAIL", "RCPT", "RSET", "NOOP"):
+                say("250 ok")
+            else:  # QUIT, or the connection closed
+                say("221 bye") if command == "QUIT" else None
+                return
+
+
+@pytest.fixture
+def tls_smtp(tmp_path):
+    certificates = certs.make(tmp_path / "certs")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificates.cert, certificates.key)
+    handler = type("Smtp", (StartTlsSmtp,), {"context": context, "log": []})
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield handler, server.server_address[1], certificates
+    server.shutdown()
+    server.server_close()
+
+
+def test_smtp_starttls_checks_the_certificate_before_the_login(tmp_path, tls_smtp, monkeypatch):
+    handler, port, certificates = tls_smtp
+    path = write_settings(tmp_path / "leads.yml", notification={"via": "smtp", "smtp": {
+        "host": "127.0.0.1", "port": port, "from": "bot@example.com", "to": "desk@example.com"}})
+    settings = load(path, environ={"LEADS_DB_URL": f"sqlite:///{tmp_path / 'leads.db'}",
+                                   "LEADS_SMTP_USER": "bot", "LEADS_SMTP_PASSWORD": "smtp-pass-7f3c"})
+    saved = RequestStore(settings.db_url).add(request_from(SAMPLES["requests"][0]))
+    # A certificate no trusted CA signed (an interceptor's): refused, the login never sent.
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with pytest.raises(ssl.SSLCertVerificationError):
+        notify.notify(settings, saved)
+    assert ("login", False) not in handler.log and ("login", True) not in handler.log
+    # The clinic's real server (its CA trusted, here through SSL_CERT_FILE): login over TLS, mail sent.
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificates.ca))
+    notify.notify(settings, saved)
+    assert ("login", True) in handler.log and ("login", False) not in handler.log
+    assert any(kind == "mail" and f"New consultation request #{saved.id}" in data for kind, data in handler.log)
+
+
+@pytest.fixture
+def https_webhook(tmp_path):
+    certificates = certs.make(tmp_path / "certs")
+    handler = type("TlsReceiver", (Receiver,), {"received": [], "status": 204})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificates.cert, certificates.key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield handler, f"https://127.0.0.1:{server.server_address[1]}/hook", certificates
+    server.shutdown()
+
+
+def test_the_webhook_checks_the_certificate_and_follows_no_redirect(tmp_path, https_webhook, monkeypatch, caplog):
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    receiver, url, certificates = https_webhook
+    settings = webhook_settings(tmp_path, url, token="hook-token-5e1a")
+    untrusted = intake.file_request(settings, request_from(SAMPLES["requests"][0], "conv-untrusted"))
+    assert receiver.received == [] and f"Could not notify the clinic of request #{untrusted.id}" in caplog.text
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificates.ca))
+    trusted = intake.file_request(settings, request_from(SAMPLES["requests"][1], "conv-trusted"))
+    assert [c["body"]["request_id"] for c in receiver.received] == [trusted.id]
+    receiver.status = 302  # e.g. to an http:// address: the token is not sent on
+    caplog.clear()
+    redirected = intake.file_request(settings, request_from(SAMPLES["requests"][0], "conv-redirect"))
+    assert f"Could not notify the clinic of request #{redirected.id}" in caplog.text
+
+
+# --- The same request filed twice is stored once -----------------------------------------
+
+def test_a_request_filed_again_is_stored_once(db_url):
+    store = RequestStore(db_url)
+    first = store.add(request_from(SAMPLES["requests"][0], "conv-retry"))
+    again = store.add(request_from(SAMPLES["requests"][0], "conv-retry"))  # a retry after a timeout
+    assert again.id == first.id and len(store.newest_first()) == 1
+    other_details = store.add(request_from(SAMPLES["requests"][1], "conv-retry"))  # a different request
+    other_conversation = store.add(request_from(SAMPLES["requests"][0], "conv-other"))
+    assert len({first.id, other_details.id, other_conversation.id}) == 3
+
+
+def test_requests_filed_at_the_same_moment_by_several_processes_are_one(postgres_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    stores_ = [RequestStore(postgres_url) for _ in range(8)]  # 8 engines: 8 "replicas"
+    barrier = threading.Barrier(8)
+
+    def file(store):
+        barrier.wait()
+        return store.add(request_from(SAMPLES["requests"][0], "conv-race")).id
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            ids = set(pool.map(file, stores_))
+        assert len(ids) == 1 and len(stores_[0].newest_first()) == 1
+    finally:
+        engine = sa.create_engine(postgres_url)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE IF EXISTS consultation_requests, maintenance"))
+        engine.dispose()
+
+
+def test_the_submit_action_retried_after_a_timeout_files_one_request(tmp_path):
+    """Rasa gives up on a slow action server after ACTION_TIMEOUT and the visitor tries
+    again (or nginx resends to another replica): the action server gets the same submit
+    twice. Through a real action server (`python -m serving actions`), as Rasa calls it."""
+    from conftest import actions_server, stop, wait_until_ready
+
+    port, log = free_port(), tmp_path / "actions.log"
+    env = {**os.environ, "LEADS_DB_URL": f"sqlite:///{tmp_path / 'leads.db'}",
+           "LEADS_SETTINGS": str(write_settings(tmp_path / "leads.yml")),
+           "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'conversations.db'}"}
+    sample = SAMPLES["requests"][0]
+    slots = {"visitor_name": sample["name"], "visitor_contact": sample["email"],
+             "preferred_time": sample["preferred_time"], "concern": sample["concern"],
+             "storage_consent": True, "request_confirmed": True}
+    call = {"next_action": "action_submit_consultation_request", "sender_id": "conv-timeout", "version": "3.6.2",
+            "domain": {}, "tracker": {"sender_id": "conv-timeout", "slots": slots, "latest_message": {},
+                                      "events": [], "paused": False, "active_loop": {}}}
+    server = actions_server(port, env, log)
+    try:
+        wait_until_ready([f"http://127.0.0.1:{port}/health"], [server], [log])
+        import requests
+
+        references = set()
+        for _ in range(2):
+            reply = requests.post(f"http://127.0.0.1:{port}/webhook", json=call, timeout=30)
+            assert reply.status_code == 200, reply.text
+            [sent] = [r for r in reply.json()["responses"] if r.get("response") == "utter_request_sent"]
+            references.add(sent["reference"])
+    finally:
+        stop([server])
+    stored = RequestStore(env["LEADS_DB_URL"]).newest_first()
+    assert len(stored) == 1 and references == {stored[0].id}
+
+
+def test_stores_opened_at_the_same_moment_both_work(tmp_path):
+    """The scheduled purge and a visitor's request open the store at once when the action
+    server starts (and replicas start together): creating the tables must not fail either."""
+    failures = []
+    for n in range(20):
+        url = f"sqlite:///{tmp_path / f'leads-{n}.db'}"
+        barrier = threading.Barrier(2)
+
+        def open_store():
+            barrier.wait()
+            try:
+                RequestStore(url)
+            except Exception as error:  # noqa: BLE001 - collected and asserted below
+                failures.append(repr(error)[:120])
+
+        threads = [threading.Thread(target=open_store) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+
+
+def test_a_requests_table_from_before_the_key_gains_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # the first version's table, with a request in it
+        connection.execute(sa.text(
+            "CREATE TABLE consultation_requests (id INTEGER PRIMARY KEY, received_at DATETIME NOT NULL, "
+            "name VARCHAR(100) NOT NULL, email VARCHAR(254), phone VARCHAR(40), preferred_time VARCHAR(200) NOT NULL, "
+            "concern VARCHAR(300), conversation_id VARCHAR(255))"))
+        connection.execute(sa.text("INSERT INTO consultation_requests VALUES "
+                                   "(1, '2026-11-01 10:00:00', 'Old Request', 'old@example.com', NULL, 'any', NULL, 'c0')"))
+    store = RequestStore(url)
+    assert [r.name for r in store.newest_first()] == ["Old Request"]
+    first = store.add(request_from(SAMPLES["requests"][0], "conv-new"))
+    assert store.add(request_from(SAMPLES["requests"][0], "conv-new")).id == first.id
+    assert len(RequestStore(url).newest_first()) == 2  # a second start finds the column there
 
 
 # --- The staff's command line -----------------------------------------------------

@@ -267,8 +267,20 @@ def test_the_http_api_needs_the_token_and_cors_is_closed(cluster):
             assert "Access-Control-Allow-Origin" not in reply.headers, reply.headers
 
 
+def test_the_widget_rate_limit_counts_every_replica(cluster):
+    """Shared through Redis: alternating replicas does not double a visitor's limit."""
+    session = requests.post(f"{cluster.url(0)}/webhooks/widget/session", timeout=10).json()["session"]
+    statuses = []
+    for n in range(11):
+        reply = requests.post(f"{cluster.url(n % 2)}/webhooks/widget/message", timeout=30,
+                              json={"session": session, "message": "hi"})
+        statuses.append(reply.status_code)
+        session = reply.json().get("session", session)
+    assert statuses == [200] * 10 + [429]
+
+
 def test_hostile_inputs_on_a_replica(cluster):
-    figures = test_hostile_input.try_all(cluster.url(1))
+    figures = test_hostile_input.try_all(cluster.url(1), key=cluster.env["WIDGET_SECRET"].encode())
     FIGURES["hostile inputs"] = {"cases": figures["cases"], "statuses": figures["statuses"],
                                  "problems": len(figures["problems"])}
     assert figures["problems"] == []

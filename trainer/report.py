@@ -24,6 +24,7 @@ from typing import Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 
+from leads.spreadsheet import private_file, spreadsheet_safe
 from trainer.validate import normalised
 
 # The form that takes a visitor's details for a consultation (domain.yml, forms:).
@@ -147,11 +148,13 @@ def print_report(groups: List[Group], per_day: Dict[date, Counter], since: Optio
 
 
 def write_csv(path: Path, groups: List[Group]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as f:
+    # Visitors' words: a cell starting with = + - @ would run as a formula (leads/spreadsheet.py).
+    with private_file(path) as f:
         writer = csv.writer(f)
         writer.writerow(["count", "reason", "first_seen", "last_seen", "question", "then_chose"])
         for g in groups:
-            writer.writerow([g.count, g.reason, g.first_seen, g.last_seen, g.question, chose_text(g)])
+            writer.writerow([g.count, g.reason, g.first_seen, g.last_seen, spreadsheet_safe(g.question),
+                             spreadsheet_safe(chose_text(g))])
 
 
 def parse_day(value: str) -> date:

@@ -196,9 +196,19 @@
     });
   }
 
+  // Every answer names the session to use next: renewed, or a fresh one after a
+  // consultation request was sent or cancelled (that conversation is never replayed).
+  function adoptSession(json) {
+    if (json && typeof json.session === "string" && json.session !== state.session) {
+      state.session = json.session;
+      save();
+    }
+  }
+
   function loadHistory() {
     if (!state.session) return Promise.resolve([]);
     return request("POST", "history", { session: state.session }).then(function (json) {
+      adoptSession(json);
       return json.messages || [];
     }, function (failure) {
       if (failure.status !== 401) throw failure;
@@ -253,12 +263,18 @@
         if (!fromInput && payload) body.payload = payload;
         return request("POST", "message", body);
       }).catch(function (failure) {
-        if (failure.status === 401 && !retried) { delete state.session; save(); return attempt(true); }
+        if (failure.status === 401 && !retried) {
+          // The session expired (idle, or too old): its messages are not shown any longer.
+          delete state.session; save();
+          log.textContent = ""; showGreeting(greeting || { text: "" }); clearQuickReplies(); log.appendChild(pending); setTyping(true);
+          return attempt(true);
+        }
         throw failure;
       });
     };
     attempt(false).then(function (json) {
       if (conversation !== generation) return; // the visitor started a new conversation meanwhile
+      adoptSession(json);
       (json.messages || []).forEach(function (m) { addMessage("bot", m.text, m.buttons); });
     }).catch(function (failure) {
       if (conversation !== generation) return;
