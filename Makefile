@@ -33,6 +33,9 @@ export CONSOLE_URL ?= http://localhost:$(CONSOLE_PORT)
 export CONSOLE_DB_URL ?= sqlite:///$(CURDIR)/var/console.db
 export RASA_TELEMETRY_ENABLED ?= false
 export MODEL := models/clinic-faq.tar.gz
+# A running assistant looks at $(MODEL) this often and loads a new model (`make train`)
+# without a restart (serving/model_reload.py); 0 turns it off.
+export MODEL_RELOAD_SECONDS ?= 10
 
 SPACY_PIPELINE := models/spacy/clinic_faq
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_PIPELINE)/meta.json

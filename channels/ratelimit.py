@@ -8,8 +8,8 @@ Two implementations with one interface, ``await limiter.allow(key) -> bool``:
   with Redis's own clock (replicas' clocks may differ).
 
 ``limiter_for`` chooses by configuration: ``store: memory | redis | auto`` (auto: Redis
-when the lock store is Redis, i.e. LOCK_STORE_TYPE=redis; the REDIS_* variables say
-where). If Redis cannot be reached the limiter lets the request through and logs it:
+when the lock store is Redis, i.e. LOCK_STORE_TYPE=serving.locks.RedisTicketLockStore;
+the REDIS_* variables say where). If Redis cannot be reached the limiter lets the request through and logs it:
 the lock store (same Redis) then answers the visitor with a 503 anyway, and a limit must
 not turn an outage into refusals that say "too fast".
 """
@@ -23,6 +23,9 @@ from typing import Deque, Dict, Mapping, Optional, Text
 logger = logging.getLogger(__name__)
 
 STORES = ("auto", "memory", "redis")
+# LOCK_STORE_TYPE values that keep locks in Redis: the project's lock store (serving/locks.py),
+# and Rasa's own `redis` (which the Rasa server refuses to start with, serving/endpoints_check.py).
+REDIS_LOCK_STORES = ("serving.locks.redisticketlockstore", "redis")
 
 
 class MemoryRateLimiter:
@@ -106,7 +109,7 @@ def chosen_store(store: Text, environ: Mapping[Text, Text]) -> Text:
     if store not in STORES:
         raise ValueError(f"rate_limit_store must be one of {', '.join(STORES)}, not {store!r} (credentials.yml)")
     if store == "auto":
-        return "redis" if (environ.get("LOCK_STORE_TYPE") or "").strip().lower() == "redis" else "memory"
+        return "redis" if (environ.get("LOCK_STORE_TYPE") or "").strip().lower() in REDIS_LOCK_STORES else "memory"
     return store
 
 

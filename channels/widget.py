@@ -56,7 +56,7 @@ DEFAULTS: Dict[Text, Any] = {
     "ip_sessions_per_10_minutes": 60,  # new conversations per client IP
     "ip_messages_per_minute": 120,  # messages per client IP (all its sessions)
     "history_per_minute": 20,  # history replays per session (page loads), six times that per client IP
-    "rate_limit_store": "auto",  # memory | redis | auto (Redis when LOCK_STORE_TYPE=redis)
+    "rate_limit_store": "auto",  # memory | redis | auto (Redis when the lock store is)
     "session_idle_minutes": 30,  # a session unused this long ends (a shared device's next visitor)
     "session_max_age_hours": 24,
     "demo_page": True,  # /webhooks/widget/demo; false to turn it off

@@ -1,13 +1,15 @@
 """How this project runs its two servers.
 
-    python -m serving run ...      `rasa run ...` (every argument is Rasa's), plus
-                                   speedups.py (a measured fix) and reliability.py
-                                   (store and action-server failures; see there)
+    python -m serving run ...      `rasa run ...` (every argument is Rasa's), with the
+                                   changes to Rasa's behaviour listed in patches.py
     python -m serving shell ...    `rasa shell ...`, likewise
     python -m serving actions ...  the action server (actions.py: rasa_sdk's app without
                                    its error echo and open CORS)
+    python -m serving changes      prints patches.py's list (docs/architecture.md)
 
-Both refuse to start with a placeholder or guessable secret (channels/secret_strength.py).
+Both servers refuse to start with a placeholder or guessable secret (channels/secret_strength.py).
+The Rasa server also refuses to start when the installed Rasa does not fit patches.py's
+entries, or endpoints.yml names a store that is unsafe or cannot be loaded (endpoints_check.py).
 """
 import os
 import sys
@@ -32,7 +34,34 @@ def _refuse_weak_secrets(argv: List[str]) -> None:
         sys.exit("error: refusing to start with weak secrets:\n  " + "\n  ".join(problems))
 
 
+def _endpoints_path(argv: List[str]) -> str:
+    return argv[argv.index("--endpoints") + 1] if "--endpoints" in argv[:-1] else "endpoints.yml"
+
+
+def _refuse_unsafe_stores(argv: List[str]) -> None:
+    from serving import endpoints_check
+
+    problems = endpoints_check.problems(_endpoints_path(argv))
+    if problems:
+        sys.exit("error: refusing to start:\n  " + "\n  ".join(problems))
+
+
+def _change_rasa() -> None:
+    """serving/patches.py: every entry is checked against the installed Rasa, then installed."""
+    from serving import patches
+
+    try:
+        patches.apply()
+    except (patches.RasaChanged, ValueError) as error:
+        sys.exit(f"error: refusing to start: {error}")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["changes"]:
+        from serving import patches
+
+        print(patches.table())
+        return
     _refuse_weak_secrets(sys.argv[2:])
     if sys.argv[1:2] == ["actions"]:
         from serving import actions
@@ -50,10 +79,8 @@ def main() -> None:
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
     _create_sqlite_directory()
 
-    from serving import reliability, speedups
-
-    speedups.apply()
-    reliability.apply()
+    _refuse_unsafe_stores(sys.argv[2:])
+    _change_rasa()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]

@@ -1,4 +1,10 @@
-"""Rasa's Redis lock store, made safe for several replicas (installed by reliability.py).
+"""Rasa's Redis lock store, made safe for several replicas: a hook, not a patch.
+
+endpoints.yml names this class (``lock_store: type: ${LOCK_STORE_TYPE}`` with
+``LOCK_STORE_TYPE=serving.locks.RedisTicketLockStore``): Rasa loads a lock store named by
+module path and constructs it with the endpoint's settings (rasa/core/lock_store.py,
+``_load_from_module_name_in_endpoint_config``). Rasa's own ``type: redis`` is refused at
+start-up (serving/__main__.py) because of the flaws below.
 
 Rasa keeps one queue of tickets per conversation in a Redis key; a message is processed
 when its ticket is first in the queue, so each conversation's messages are handled one
@@ -18,17 +24,25 @@ and a message whose ticket expired while it waited queues again.
 """
 import asyncio
 import json
-from typing import Callable, Optional, Text, TypeVar
+from typing import Any, Callable, Optional, Text, TypeVar
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError
-from rasa.core.lock_store import RedisLockStore as RasaRedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
 
 T = TypeVar("T")
 POLL_SECONDS = 0.1  # Rasa polls every second; a second message of a conversation waits less
 
 
-class RedisLockStore(RasaRedisLockStore):
+class RedisTicketLockStore(RedisLockStore):
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **settings: Any) -> None:
+        """From endpoints.yml (Rasa passes `endpoint_config`), or from keyword settings as
+        Rasa's RedisLockStore takes them (host, port, db, password, key_prefix...)."""
+        if endpoint_config is not None:
+            # What Rasa's own `type: redis` passes (rasa/core/lock_store.py).
+            settings = {"host": endpoint_config.url, **endpoint_config.kwargs}
+        super().__init__(**settings)
+
     def _change(self, conversation_id: Text, change: Callable[[TicketLock], T]) -> T:
         """Applies ``change`` to the conversation's queue in one Redis transaction."""
         key = self.key_prefix + conversation_id
@@ -71,7 +85,7 @@ class _Held:
     """``async with store.lock(conversation_id)``: the ticket is given back however the
     block ends, including the ticket re-issued while waiting."""
 
-    def __init__(self, store: RedisLockStore, conversation_id: Text, lifetime: float, wait: float) -> None:
+    def __init__(self, store: RedisTicketLockStore, conversation_id: Text, lifetime: float, wait: float) -> None:
         self.store, self.conversation_id, self.lifetime, self.wait = store, conversation_id, lifetime, wait
         self.ticket: Optional[int] = None
 

@@ -1,4 +1,4 @@
-"""What happens when a store or the action server fails, applied by `python -m serving`.
+"""What happens when a store or the action server fails (serving/patches.py lists each change).
 
 Rasa 3.6 on its own:
 
@@ -12,29 +12,25 @@ Rasa 3.6 on its own:
 
 Here instead:
 
-* Store errors propagate. The channels (``channels/guard.py``) answer the visitor with a
-  clear 503 "please try again", nothing is stored anywhere else, and the next message
-  after the store is back continues the stored conversation.
-* Pooled database connections are checked before use (``pool_pre_ping``), so the first
-  visitors after a database restart are answered instead of getting a dead connection.
-* Several replicas share a Redis lock store that is safe for them: ``type: redis`` in
-  endpoints.yml gets ``serving.locks.RedisLockStore`` (see there for what it fixes).
-* A custom action gets at most ``action_endpoint.timeout`` seconds (endpoints.yml). If it
-  fails or times out, the visitor gets ``utter_technical_problem`` (domain.yml) and the
-  conversation carries on; the next question is answered as soon as the server is back.
-  One apology per message: after a failure, the message's other custom actions are
-  skipped rather than each waiting out the timeout. A form's answer that could not be
-  validated is cleared, so the form asks for it again.
+* Store errors propagate (patch 'tracker-store-errors-propagate'). The channels
+  (``channels/guard.py``) answer the visitor with a clear 503 "please try again", nothing is
+  stored anywhere else, and the next message after the store is back continues the stored
+  conversation.
+* Pooled database connections are checked before use: serving/tracker_store.py (a hook).
+* Several replicas share a Redis lock store that is safe for them: serving/locks.py (a hook).
+* A custom action gets at most ``action_endpoint.timeout`` seconds (endpoints.yml; patch
+  'action-timeout-and-apology'). If it fails or times out, the visitor gets
+  ``utter_technical_problem`` (domain.yml) and the conversation carries on; the next question
+  is answered as soon as the server is back. One apology per message: after a failure, the
+  message's other custom actions are skipped rather than each waiting out the timeout. A
+  form's answer that could not be validated is cleared, so the form asks for it again.
 """
 import asyncio
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
-from rasa.core.agent import Agent
-import rasa.core.lock_store
-import rasa.core.tracker_store
-from rasa.core.tracker_store import TrackerStore
+from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
@@ -59,32 +55,24 @@ def action_timeout(action: RemoteAction) -> float:
     return seconds
 
 
-def apply() -> None:
-    def _tracker_store_without_memory_fallback(store: Optional[TrackerStore], domain: Domain) -> TrackerStore:
+def without_memory_fallback(rasa_create_tracker_store: Callable) -> Callable:
+    """Replaces Agent._create_tracker_store: the configured store, not wrapped in a
+    FailSafeTrackerStore."""
+
+    def _create_tracker_store(store: Optional[TrackerStore], domain: Domain) -> TrackerStore:
         if store is None:
             # Only without an endpoints.yml tracker store (e.g. `rasa shell` on its own).
-            from rasa.core.tracker_store import InMemoryTrackerStore
-
             return InMemoryTrackerStore(domain)
         store.domain = domain
         return store
 
-    Agent._create_tracker_store = staticmethod(_tracker_store_without_memory_fallback)
+    return _create_tracker_store
 
-    from serving import locks
 
-    rasa.core.lock_store.RedisLockStore = locks.RedisLockStore  # what `type: redis` creates
+def with_timeout_and_apology(rasa_run: Callable) -> Callable:
+    """Replaces RemoteAction.run (Rasa's is `rasa_run`, which this one calls)."""
 
-    engine_kwargs = rasa.core.tracker_store.create_engine_kwargs
-
-    def _engine_kwargs_with_pre_ping(url: Any) -> Dict[Text, Any]:
-        return {**engine_kwargs(url), "pool_pre_ping": True}
-
-    rasa.core.tracker_store.create_engine_kwargs = _engine_kwargs_with_pre_ping
-
-    run_remote_action = RemoteAction.run
-
-    async def run_with_timeout_and_apology(
+    async def run(
         self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Domain, *args: Any, **kwargs: Any
     ) -> List[Event]:
         if _apologised_this_turn(tracker):
@@ -94,9 +82,7 @@ def apply() -> None:
             return _undo_form_answer(self, tracker)
         timeout = action_timeout(self)
         try:
-            return await asyncio.wait_for(
-                run_remote_action(self, output_channel, nlg, tracker, domain, *args, **kwargs), timeout
-            )
+            return await asyncio.wait_for(rasa_run(self, output_channel, nlg, tracker, domain, *args, **kwargs), timeout)
         except ActionExecutionRejection:
             raise  # a form rejecting a value: Rasa's normal flow, not a failure
         except (asyncio.TimeoutError, RasaException) as error:
@@ -105,7 +91,7 @@ def apply() -> None:
             logger.error(f"Custom action '{self.name()}' failed ({reason}); the visitor was asked to try again.")
             return [await _apology(nlg, tracker, output_channel), *_undo_form_answer(self, tracker)]
 
-    RemoteAction.run = run_with_timeout_and_apology
+    return run
 
 
 def _apologised_this_turn(tracker: Any) -> bool:

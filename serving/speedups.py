@@ -1,4 +1,4 @@
-"""One measured fix to Rasa 3.6's serving path, applied by `python -m serving`.
+"""One measured fix to Rasa 3.6's serving path (serving/patches.py, 'response-validation').
 
 Rasa validates every action-server response with ``jsonschema.validate(result, schema)``
 (``RemoteAction._validate_action_result``). That function first re-checks the schema
@@ -10,14 +10,11 @@ The fix validates against the very same schema with a validator compiled once; t
 schema is still checked against the meta-schema, once, at start-up. Responses are
 validated exactly as before and invalid ones raise the same error with the same hint.
 """
-from typing import Any, Dict, Text
+from typing import Any, Callable, Dict, Text
 
-import rasa
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
-
-SUPPORTED_RASA = "3.6."
 
 
 def compiled_response_validator():
@@ -27,12 +24,8 @@ def compiled_response_validator():
     return validator_class(schema)
 
 
-def apply() -> None:
-    if not rasa.__version__.startswith(SUPPORTED_RASA):
-        raise RuntimeError(
-            f"serving/speedups.py was written for Rasa {SUPPORTED_RASA}x, not {rasa.__version__}: "
-            "check whether RemoteAction._validate_action_result still needs it, then update it."
-        )
+def validating_with_a_compiled_schema(rasa_validate: Callable) -> Callable:
+    """Replaces RemoteAction._validate_action_result (Rasa's is `rasa_validate`)."""
     validator = compiled_response_validator()
 
     def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
@@ -49,4 +42,4 @@ def apply() -> None:
             )
             raise e
 
-    RemoteAction._validate_action_result = _validate_action_result
+    return _validate_action_result

@@ -46,7 +46,7 @@ class Cluster:
             "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
             "ACTION_TIMEOUT": "5",
             "TRACKER_STORE_URL": postgres.url + "?connect_timeout=3",
-            "LOCK_STORE_TYPE": "redis",
+            "LOCK_STORE_TYPE": "serving.locks.RedisTicketLockStore",
             "REDIS_HOST": "127.0.0.1",
             "REDIS_PORT": str(redis.port),
             "REDIS_PASSWORD": "",

@@ -6,11 +6,13 @@ import threading
 import time
 
 import pytest
+from rasa.core.lock_store import LockStore
 from rasa.core.lock_store import RedisLockStore as RasaRedisLockStore
+from rasa.utils.endpoints import EndpointConfig
 
 import stores
 from conftest import free_port
-from serving.locks import RedisLockStore
+from serving.locks import RedisTicketLockStore
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +28,7 @@ def redis_port():
     server.destroy()
 
 
-def store(port, cls=RedisLockStore):
+def store(port, cls=RedisTicketLockStore):
     return cls(host="127.0.0.1", port=port, key_prefix="test")
 
 
@@ -91,3 +93,13 @@ def test_tickets_issued_at_the_same_moment_by_two_replicas_are_all_kept(redis_po
         thread.join()
     queue = [t.number for t in replicas[0].get_lock("visitor-4").tickets]
     assert sorted(issued) == queue == list(range(100))
+
+
+def test_endpoints_yml_names_the_lock_store_and_rasa_builds_it(redis_port):
+    """The hook: Rasa's own factory loads the class named in endpoints.yml, with its settings."""
+    config = EndpointConfig.from_dict({"type": "serving.locks.RedisTicketLockStore", "url": "127.0.0.1",
+                                       "port": str(redis_port), "db": "1", "password": "", "key_prefix": "hook",
+                                       "socket_timeout": 3})
+    built = LockStore.create(config)
+    assert type(built) is RedisTicketLockStore and built.key_prefix == "hook:lock:"
+    assert built.issue_ticket("visitor-5") == 0 and built.get_lock("visitor-5").tickets[0].number == 0

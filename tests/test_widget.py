@@ -116,7 +116,7 @@ def redis_server():
 
 def test_redis_rate_limits_are_shared_by_every_replica(redis_server):
     """Two channels (two replicas) with the same Redis: the limit counts both."""
-    environ = {"LOCK_STORE_TYPE": "redis", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_server.port),
+    environ = {"LOCK_STORE_TYPE": "serving.locks.RedisTicketLockStore", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_server.port),
                "REDIS_KEY_PREFIX": "test-shared:"}
 
     async def alternate():
@@ -155,6 +155,7 @@ def test_a_store_that_exits_becomes_a_503_on_history():
 
 def test_the_rate_limit_store_follows_the_lock_store():
     assert Limits("auto", {"LOCK_STORE_TYPE": "in_memory"}).store == "memory"
+    assert Limits("auto", {"LOCK_STORE_TYPE": "serving.locks.RedisTicketLockStore"}).store == "redis"
     assert Limits("auto", {"LOCK_STORE_TYPE": "redis"}).store == "redis"
     assert Limits("memory", {"LOCK_STORE_TYPE": "redis"}).store == "memory"
     with pytest.raises(ValueError, match="rate_limit_store must be one of"):

@@ -1,0 +1,190 @@
+"""Every place where this project changes Rasa's behaviour: one list, CHANGES.
+
+A **hook** uses an extension point Rasa offers (a class named by module path in endpoints.yml,
+a plugin hook); nothing of Rasa's is replaced. A **patch** replaces a Rasa function at
+start-up, where Rasa offers no hook. Each entry says what it changes and why, which test
+proves it, and when it can go; docs/architecture.md ("Where we change Rasa's behaviour") is
+this list, printed by `python -m serving changes`.
+
+`python -m serving run|shell` calls apply(): it checks every entry first (the installed Rasa
+is WRITTEN_FOR_RASA, and every Rasa function an entry replaces or plugs into has the signature
+the entry was written against), and installs nothing unless all pass. A difference stops the
+start with a message saying which entry, what changed, and what to check (serving/rasa_change.py).
+"""
+from typing import List, Optional
+
+from serving import model_reload, reliability, speedups
+from serving.rasa_change import Change, RasaChanged, Signature
+
+# The Rasa of requirements.lock, whose code every entry below was checked against.
+WRITTEN_FOR_RASA = "3.6.21"
+
+CHANGES: List[Change] = [
+    Change(
+        name="redis-ticket-lock-store",
+        kind="hook",
+        where="endpoints.yml `lock_store: type:` a class by module path",
+        ours="serving.locks.RedisTicketLockStore (LOCK_STORE_TYPE)",
+        what="Each change of a conversation's ticket queue is one Redis transaction (WATCH/MULTI/EXEC); "
+             "a waiting message whose ticket expired queues again. Rasa's `type: redis` is refused at start-up.",
+        why="Rasa's RedisLockStore reads, changes and writes a queue without a transaction (two replicas lose "
+            "each other's tickets), and a message waiting behind a dead replica's ticket waits forever.",
+        tests=("tests/test_serving_locks.py::test_tickets_issued_at_the_same_moment_by_two_replicas_are_all_kept",
+               "tests/test_serving_locks.py::test_a_dead_replicas_turn_expires_and_the_waiting_message_goes_ahead",
+               "tests/test_scale_out.py::test_a_replica_killed_under_load_loses_nothing"),
+        remove_when="Rasa's RedisLockStore changes the queue atomically and re-queues an expired waiting ticket "
+                    "(tests/test_serving_locks.py::test_rasas_own_lock_store_never_serves_that_message then fails)",
+        relies_on=(
+            Signature("rasa.core.lock_store:_load_from_module_name_in_endpoint_config",
+                      "(endpoint_config: 'EndpointConfig') -> 'LockStore'"),
+            Signature("rasa.core.lock_store:RedisLockStore.__init__",
+                      "(self, host: 'Text' = 'localhost', port: 'int' = 6379, db: 'int' = 1, username: "
+                      "'Optional[Text]' = None, password: 'Optional[Text]' = None, use_ssl: 'bool' = False, "
+                      "ssl_certfile: 'Optional[Text]' = None, ssl_keyfile: 'Optional[Text]' = None, ssl_ca_certs: "
+                      "'Optional[Text]' = None, key_prefix: 'Optional[Text]' = None, socket_timeout: 'float' = 10) "
+                      "-> 'None'"),
+            Signature("rasa.core.lock_store:LockStore.lock",
+                      "(self, conversation_id: 'Text', lock_lifetime: 'float' = 60, wait_time_in_seconds: "
+                      "'float' = 1) -> 'AsyncGenerator[TicketLock, None]'"),
+        ),
+    ),
+    Change(
+        name="pre-ping-sql-tracker-store",
+        kind="hook",
+        where="endpoints.yml `tracker_store: type:` a class by module path",
+        ours="serving.tracker_store.PrePingSQLTrackerStore",
+        what="Rasa's SQLTrackerStore, with pooled database connections checked before use (pool_pre_ping).",
+        why="After a PostgreSQL restart the pool's dead connections failed the next visitors' messages.",
+        tests=("tests/test_serving_tracker_store.py::test_the_first_read_after_a_database_restart_is_answered",
+               "tests/test_scale_out.py::test_postgres_briefly_down"),
+        remove_when="Rasa's SQLTrackerStore creates its engine with pool_pre_ping (tests/test_serving_tracker_store.py"
+                    "::test_rasas_own_store_fails_that_read then fails)",
+        relies_on=(
+            Signature("rasa.core.tracker_store:_load_from_module_name_in_endpoint_config",
+                      "(domain: 'Domain', store: 'EndpointConfig', event_broker: 'Optional[EventBroker]' = None) "
+                      "-> 'TrackerStore'"),
+            Signature("rasa.core.tracker_store:SQLTrackerStore.__init__",
+                      "(self, domain: 'Optional[Domain]' = None, dialect: 'Text' = 'sqlite', host: 'Optional[Text]' "
+                      "= None, port: 'Optional[int]' = None, db: 'Text' = 'rasa.db', username: 'Text' = None, "
+                      "password: 'Text' = None, event_broker: 'Optional[EventBroker]' = None, login_db: "
+                      "'Optional[Text]' = None, query: 'Optional[Dict]' = None, **kwargs: 'Dict[Text, Any]') "
+                      "-> 'None'"),
+            Signature("rasa.core.tracker_store:create_engine_kwargs",
+                      "(url: \"Union[Text, 'URL']\") -> 'Dict[Text, Any]'"),
+        ),
+    ),
+    Change(
+        name="model-reload",
+        kind="hook",
+        where="Rasa's plugin hook `configure_commandline` → `serve_application(server_listeners=...)`",
+        ours="serving.model_reload (MODEL_RELOAD_SECONDS)",
+        what="Every MODEL_RELOAD_SECONDS the server looks at its --model file; a new model there is loaded "
+             "with Rasa's Agent.load_model, and the next message is answered by it.",
+        why="After `make train` the running assistant kept answering with the old model until restarted.",
+        tests=("tests/test_model_reload.py::test_a_retrained_model_reaches_the_running_assistant",
+               "tests/test_scale_out.py::test_a_new_model_reaches_every_replica"),
+        remove_when="Rasa reloads a changed --model file by itself",
+        relies_on=(
+            Signature("rasa.plugin:configure_commandline",
+                      "(cmdline_arguments: argparse.Namespace) -> Optional[str]"),
+            Signature("rasa.core.run:serve_application", "server_listeners: Optional[List[Tuple[Callable, str]]] "
+                      "= None", parameter="server_listeners"),
+            Signature("rasa.core.agent:Agent.load_model",
+                      "(self, model_path: 'Union[Text, Path]', fingerprint: 'Optional[Text]' = None) -> 'None'"),
+        ),
+        install=model_reload.install,
+    ),
+    Change(
+        name="response-validation",
+        kind="patch",
+        where="rasa.core.actions.action.RemoteAction._validate_action_result",
+        ours="serving.speedups.validating_with_a_compiled_schema",
+        what="Validates each action-server response against Rasa's schema with a validator compiled once; "
+             "same verdicts, same error.",
+        why="jsonschema.validate() re-checked Rasa's large schema against the meta-schema on every response: "
+            "~19 of ~29 ms per message (bench/breakdown.py).",
+        tests=("tests/test_serving_speedups.py::test_same_verdict_as_rasas_own_validation",),
+        remove_when="RemoteAction._validate_action_result no longer calls jsonschema.validate() per response",
+        relies_on=(
+            Signature("rasa.core.actions.action:RemoteAction._validate_action_result",
+                      "(self, result: Dict[str, Any]) -> bool"),
+        ),
+        replacement=speedups.validating_with_a_compiled_schema,
+    ),
+    Change(
+        name="action-timeout-and-apology",
+        kind="patch",
+        where="rasa.core.actions.action.RemoteAction.run",
+        ours="serving.reliability.with_timeout_and_apology",
+        what="A custom action gets action_endpoint.timeout seconds (ACTION_TIMEOUT); if it fails the visitor "
+             "gets utter_technical_problem, once per message, and a form's unchecked answer is cleared.",
+        why="Rasa waits up to 300 s for the action server, then drops the action's events: "
+            "the visitor waits, then gets no answer.",
+        tests=("tests/test_serving_reliability.py::test_action_server_down_slow_and_back",
+               "tests/test_serving_reliability.py::test_action_server_failing_during_the_consultation_form"),
+        remove_when="Rasa honours a per-endpoint action timeout and answers something when an action fails",
+        relies_on=(
+            Signature("rasa.core.actions.action:RemoteAction.run",
+                      "(self, output_channel: 'OutputChannel', nlg: 'NaturalLanguageGenerator', tracker: "
+                      "'DialogueStateTracker', domain: 'Domain') -> List[rasa.shared.core.events.Event]"),
+        ),
+        replacement=reliability.with_timeout_and_apology,
+    ),
+    Change(
+        name="tracker-store-errors-propagate",
+        kind="patch",
+        where="rasa.core.agent.Agent._create_tracker_store",
+        ours="serving.reliability.without_memory_fallback",
+        what="The configured tracker store is used as it is, not wrapped in FailSafeTrackerStore: its errors "
+             "reach the channels, which answer 503 \"please try again\" (channels/guard.py).",
+        why="The fail-safe answers a failed read with a new, empty conversation and keeps a failed write in one "
+            "process's memory: conversations silently restart, split between replicas, and are lost.",
+        tests=("tests/test_scale_out.py::test_postgres_briefly_down",
+               "tests/test_scale_out.py::test_redis_briefly_down"),
+        remove_when="Agent lets the fail-safe be switched off (it has no setting in 3.6)",
+        relies_on=(
+            Signature("rasa.core.agent:Agent._create_tracker_store",
+                      "(store: 'Optional[TrackerStore]', domain: 'Domain') -> 'TrackerStore'"),
+        ),
+        replacement=reliability.without_memory_fallback,
+    ),
+]
+
+
+def check_all(changes: Optional[List[Change]] = None, rasa_version: Optional[str] = None) -> None:
+    """Raises RasaChanged for the first entry that does not fit the installed Rasa."""
+    import rasa
+
+    for change in CHANGES if changes is None else changes:
+        change.check(rasa_version or rasa.__version__, WRITTEN_FOR_RASA)
+
+
+def apply(changes: Optional[List[Change]] = None) -> None:
+    """Checks every entry, then installs them: nothing is installed unless all fit."""
+    changes = CHANGES if changes is None else changes
+    check_all(changes)
+    for change in changes:
+        change.apply()
+
+
+def undo(changes: Optional[List[Change]] = None) -> None:
+    for change in CHANGES if changes is None else changes:
+        change.undo()
+
+
+def by_name(name: str) -> Change:
+    return next(change for change in CHANGES if change.name == name)
+
+
+def table(changes: Optional[List[Change]] = None) -> str:
+    """The list as a Markdown table (docs/architecture.md)."""
+    rows = ["| change | kind | where → ours | what | why | proved by | remove when |",
+            "|---|---|---|---|---|---|---|"]
+    for change in CHANGES if changes is None else changes:
+        cells = [f"**{change.name}**", change.kind, f"{change.where} → `{change.ours}`", change.what, change.why,
+                 "<br>".join(change.tests), change.remove_when]
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(rows)
+
+
+__all__ = ["CHANGES", "RasaChanged", "WRITTEN_FOR_RASA", "apply", "by_name", "check_all", "table", "undo"]
