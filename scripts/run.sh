@@ -36,12 +36,18 @@ IMPORTANT='(^|[[:space:]])\[?(WARNING|ERROR|CRITICAL)\]?[[:space:]]|UserWarning:
 # (Rasa only looks for them in stories and rules; `make validate` checks them properly), and
 # the classifier's iteration limit (config.yml was tuned on held-out accuracy, not on this).
 KNOWN_NOISE='is not used in any story or rule|ConvergenceWarning'
+# News worth a line although it is no warning: a new model was loaded (serving/model_reload.py).
+NEWS='serving\.model_reload +- Loaded the new model'
 
 # Reads log lines on stdin; prints the important ones, shortened, under the current step.
 show_important() {
   local line level
   while IFS= read -r line; do
     line=${line//$'\e'\[*([0-9;])m/} # colours
+    if [[ $line =~ $NEWS ]]; then
+      printf '      %s\n' "${line#*- }"
+      continue
+    fi
     [[ $line =~ $IMPORTANT ]] || continue
     [[ $line =~ $KNOWN_NOISE ]] && continue
     level=warning
@@ -312,12 +318,18 @@ if [ "$SHELL_MODE" = 1 ]; then
 fi
 
 # --- Serve until Ctrl-C (make run) ---------------------------------------------------------------------------
+if [[ ${MODEL_RELOAD_SECONDS:-10} =~ ^0*(\.0*)?$ ]]; then
+  NEW_MODEL="make train, then restart this assistant (MODEL_RELOAD_SECONDS=0: no reloading)"
+else
+  NEW_MODEL="make train   (in another terminal; this assistant loads it within ${MODEL_RELOAD_SECONDS:-10} s, no restart)"
+fi
 cat <<MSG
 
   ${BOLD}The assistant is up.${RESET}
     Chat widget:    http://localhost:$RASA_PORT/webhooks/widget/demo   (open this in a browser)
     Embed it with:  <script src="http://localhost:$RASA_PORT/webhooks/widget/widget.js" defer></script>
     In a terminal:  make shell   (in another terminal; it chats with this assistant)
+    New model:      $NEW_MODEL
     Chat (REST):    curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender": "me", "message": "how much does it cost?"}'
     Action server:  http://$ACTIONS_HOST:$ACTIONS_PORT/health
     Conversations:  $(sed -E 's#://([^:/@]+):[^@]*@#://\1:***@#' <<< "$TRACKER_STORE_URL")  (locks: $LOCK_STORE_TYPE)

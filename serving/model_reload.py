@@ -98,7 +98,11 @@ class ModelWatcher:
                          "the assistant keeps its current model and tries again when the file changes.")
             return False
         agent = self.agent()
-        if agent is None or model_id == agent.model_id:
+        if agent is None:
+            return False
+        if model_id == agent.model_id:
+            logger.info(f"The model file {path} changed but holds the model being served (model id {model_id}): "
+                        "nothing to load.")
             return False
         try:
             # Rasa's own loading, as its model server does it: the next message uses the new model.
@@ -120,6 +124,9 @@ class ModelWatcher:
 
 def server_listeners(model_path: str, every_seconds: float) -> List[Tuple[Callable, str]]:
     async def start_watching(app: Any, loop: Any) -> None:
+        # Rasa's log level (LOG_LEVEL, --verbose) is set on its "rasa" logger; loading a model
+        # raises the root logger's to WARNING, which would hide "Loaded the new model".
+        logger.setLevel(logging.getLogger("rasa").getEffectiveLevel())
         watcher = ModelWatcher(model_path, lambda: getattr(app.ctx, "agent", None))
         app.ctx.model_watch = loop.create_task(watcher.watch(every_seconds))
 

@@ -13,6 +13,8 @@ start with a message saying which entry, what changed, and what to check (servin
 """
 from typing import List, Optional
 
+from rasa.core.lock_store import LOCK_LIFETIME
+
 from serving import model_reload, reliability, speedups
 from serving.rasa_change import Change, RasaChanged, Signature
 
@@ -43,9 +45,10 @@ CHANGES: List[Change] = [
                       "ssl_certfile: 'Optional[Text]' = None, ssl_keyfile: 'Optional[Text]' = None, ssl_ca_certs: "
                       "'Optional[Text]' = None, key_prefix: 'Optional[Text]' = None, socket_timeout: 'float' = 10) "
                       "-> 'None'"),
+            # (lock_lifetime's default is Rasa's LOCK_LIFETIME: TICKET_LOCK_LIFETIME, or 60)
             Signature("rasa.core.lock_store:LockStore.lock",
-                      "(self, conversation_id: 'Text', lock_lifetime: 'float' = 60, wait_time_in_seconds: "
-                      "'float' = 1) -> 'AsyncGenerator[TicketLock, None]'"),
+                      f"(self, conversation_id: 'Text', lock_lifetime: 'float' = {LOCK_LIFETIME}, "
+                      "wait_time_in_seconds: 'float' = 1) -> 'AsyncGenerator[TicketLock, None]'"),
         ),
     ),
     Change(

@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import secrets
+import shutil
 import statistics
 import threading
 import time
@@ -27,6 +28,7 @@ import stores
 import test_hostile_input
 from actions import answers, registry
 from conftest import ROOT, actions_server, free_port, rasa_server, stop, wait_until_ready
+from retrained_model import NEW_GREETING, retrained_model
 from test_conversations import CONVERSATIONS, response_text
 
 LOAD_SECONDS = float(os.environ.get("SCALE_OUT_LOAD_SECONDS", 60))
@@ -56,6 +58,8 @@ class Cluster:
             "TICKET_LOCK_LIFETIME": "10",
             # Every replica must sign and verify widget sessions with the same key.
             "WIDGET_SECRET": secrets.token_hex(32),
+            # Each replica looks at its model file every second (serving/model_reload.py).
+            "MODEL_RELOAD_SECONDS": "1",
         }
         self.api_token = secrets.token_hex(16)
         self.replicas: List[Dict] = []
@@ -123,7 +127,11 @@ def cluster(model_path, tmp_path_factory):
     try:
         postgres.start()
         redis.start()
-        running = Cluster(model_path, tmp_path_factory.mktemp("scale-out"), postgres, redis)
+        tmp = tmp_path_factory.mktemp("scale-out")
+        served = tmp / "models" / "clinic-faq.tar.gz"  # the replicas' model file, which a test replaces
+        served.parent.mkdir()
+        shutil.copy2(model_path, served)
+        running = Cluster(served, tmp, postgres, redis)
         running.start_actions()
         running.start_replicas(2)
         yield running
@@ -360,6 +368,29 @@ def test_postgres_briefly_down(cluster):
 
 def test_redis_briefly_down(cluster):
     _store_outage(cluster, cluster.redis.stop, cluster.redis.start, "redis")
+
+
+@pytest.fixture(scope="module")
+def retrained(tmp_path_factory):
+    return retrained_model(tmp_path_factory.mktemp("retrained"))
+
+
+def test_a_new_model_reaches_every_replica(cluster, retrained):
+    """The replicas' model file replaced (a new image's, a shared volume's): each replica loads it,
+    and a conversation alternating between them keeps its context across the change."""
+    sender = "across-a-new-model"
+    assert cluster.replies(0, sender, "how much is it?")[0]["text"] == answers.cost()
+    shutil.copyfile(retrained, cluster.model_path)
+    for replica in (0, 1):
+        deadline = time.time() + 120
+        while cluster.replies(replica, f"greeted-{replica}-{time.time()}", "hi")[0]["text"] != NEW_GREETING:
+            assert time.time() < deadline, f"replica {replica} still has the old model"
+            time.sleep(0.5)
+    follow_up = " ".join(m.get("text", "") for m in cluster.replies(1, sender, "and for 3?"))
+    assert "€510" in follow_up, follow_up
+    assert cluster.replies(0, sender, "hi")[0]["text"] == NEW_GREETING
+    assert cluster.stored_user_texts(sender) == ["how much is it?", "and for 3?", "hi"]
+    FIGURES.setdefault("faults", {})["new model on both replicas"] = "loaded, conversation kept"
 
 
 def test_a_replica_killed_under_load_loses_nothing(cluster):
