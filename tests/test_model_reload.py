@@ -83,3 +83,43 @@ def test_a_retrained_model_reaches_the_running_assistant(model_path, retrained, 
     assert f"The model file {served} changed but is not a model that can be read" in text
     assert "the assistant keeps its current model and tries again when the file changes" in text
     assert visitor not in text and first["say"] not in text  # no visitor's words in the log
+
+
+def test_the_reload_interval_setting():
+    from serving.model_reload import reload_seconds
+
+    assert reload_seconds({}) == reload_seconds({"MODEL_RELOAD_SECONDS": ""}) == 10
+    assert reload_seconds({"MODEL_RELOAD_SECONDS": "0"}) == 0 and reload_seconds({"MODEL_RELOAD_SECONDS": "2.5"}) == 2.5
+    for wrong in ("soon", "-1"):
+        with pytest.raises(ValueError, match="MODEL_RELOAD_SECONDS must be a number of seconds .0 turns reloading off"):
+            reload_seconds({"MODEL_RELOAD_SECONDS": wrong})
+
+
+def test_rasas_plugin_hook_adds_the_watch_to_rasa_run():
+    """`rasa run` passes its parsed arguments to serve_application; the hook adds the listener."""
+    from argparse import Namespace
+
+    from serving.model_reload import ModelReloadPlugin
+
+    args = Namespace(model="models/clinic-faq.tar.gz", server_listeners=[("theirs", "before_server_start")])
+    ModelReloadPlugin(every_seconds=10).configure_commandline(cmdline_arguments=args)
+    assert [event for _, event in args.server_listeners] == ["before_server_start", "after_server_start",
+                                                            "before_server_stop"]
+    off = Namespace(model="models/clinic-faq.tar.gz")
+    ModelReloadPlugin(every_seconds=0).configure_commandline(cmdline_arguments=off)
+    assert not hasattr(off, "server_listeners")
+
+
+def test_a_wrong_interval_stops_the_start_with_a_clear_message(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MODEL_RELOAD_SECONDS": "soon", "LOCK_STORE_TYPE": "in_memory",
+           "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'c.db'}", "ACTION_SERVER_URL": "http://127.0.0.1:9/webhook",
+           "ACTION_TIMEOUT": "5", "REDIS_HOST": "localhost", "REDIS_PORT": "6379", "REDIS_PASSWORD": "",
+           "REDIS_DB": "1", "REDIS_KEY_PREFIX": ""}
+    started = subprocess.run([sys.executable, "-m", "serving", "run", "--endpoints", "endpoints.yml"], cwd=ROOT,
+                             env=env, capture_output=True, text=True, timeout=180)
+    assert started.returncode == 1
+    assert "error: refusing to start: MODEL_RELOAD_SECONDS must be a number of seconds" in started.stderr
