@@ -237,7 +237,7 @@ def form_conversation(ended_with=None):
         return [SlotSet("requested_slot", slot), BotUttered(question)]
 
     events = [
-        UserUttered("can i have it if im pregnant?", {"name": "ask_medical_unanswered"}),
+        UserUttered("can i have it if im pregnant?", {"name": "ask_not_covered"}),
         BotUttered("I can't answer that."),
         ActionExecuted("consultation_form"), ActiveLoop("consultation_form"),
         *asked("visitor_name", "What's your name?"),
