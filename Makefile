@@ -139,7 +139,7 @@ endif
 # which git and docker ignore (an absolute path is used as given).
 export_path = $(if $(filter /%,$(1)),$(1),exports/$(1))
 # csv_option: --csv 'exports/<file>' if CSV was given (quoted for the shell; exports/ made).
-csv_option = $(if $(call given,CSV),--csv '$(subst ','\'',$(call export_path,$(CSV)))'$(shell mkdir -p exports))
+csv_option = $(if $(call given,CSV),--csv '$(if $(CSV),$(subst ','\'',$(call export_path,$(CSV)))$(shell mkdir -p exports))')
 
 report: $(STAMP)
 	@$(BIN)/python -m trainer.report $(call option,SINCE,--since) $(call csv_option)

@@ -95,6 +95,7 @@ class WidgetInput(InputChannel):
         if env_origins:
             allowed_origins = [o.strip() for o in env_origins.split(",") if o.strip()]
         self.allowed_origins = [self._normalise_origin(o) for o in allowed_origins]
+        self._refused_origins_logged: set = set()
         # "*" stands for one host label or a port number: never a dot, colon or slash, so
         # "http://localhost:*" cannot match "http://localhost:80.evil.example".
         self._origin_patterns = [
@@ -143,7 +144,14 @@ class WidgetInput(InputChannel):
         origin = request.headers.get("origin")
         own = f"{request.scheme}://{request.host}"
         if origin and origin != own and not self.origin_allowed(origin):
-            raise guard.Refused(403, "origin_not_allowed", f"This site ({origin}) may not use the chat.")
+            where = ("allowed_origins under channels.widget.WidgetInput in credentials.yml, or "
+                     "WIDGET_ALLOWED_ORIGINS")
+            if origin not in self._refused_origins_logged:  # once per site: the site's IT reads this
+                self._refused_origins_logged.add(origin)
+                logger.warning("The chat widget was refused on %s: that site is not allowed. To allow it, add it "
+                               "to %s.", origin[:200], where)
+            raise guard.Refused(403, "origin_not_allowed",
+                                f"This site ({origin[:200]}) may not use the chat: add it to {where}.")
 
     # --- the blueprint ----------------------------------------------------------------
 
@@ -154,6 +162,14 @@ class WidgetInput(InputChannel):
         async def add_headers(request: Request, resp: HTTPResponse) -> None:
             for name, value in {**headers.COMMON, **self.cors_headers(request)}.items():
                 resp.headers.setdefault(name, value)
+            origin = request.headers.get("origin")
+            if origin and "Access-Control-Allow-Origin" not in resp.headers and (
+                    request.method == "OPTIONS" or resp.status >= 400):
+                # A site that is not allowed may read why (a refusal, never an answer): without
+                # this its browser hides the 403, and the visitor sees "can't be reached".
+                resp.headers["Access-Control-Allow-Origin"] = origin
+                resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
+                resp.headers["Vary"] = "Origin"
 
         @widget.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -177,6 +193,10 @@ class WidgetInput(InputChannel):
         async def greeting(request: Request) -> HTTPResponse:
             # The response a visitor's "hi" gets, so the widget greets in the same words.
             # Nothing is stored: opening the chat does not start a conversation.
+            try:
+                self.refuse_foreign_origin(request)
+            except guard.Refused as refused:
+                return refused.response()
             agent = getattr(request.app.ctx, "agent", None)
             if agent is None or agent.domain is None:
                 return guard.error(503, "unavailable", guard.UNAVAILABLE)
@@ -189,7 +209,7 @@ class WidgetInput(InputChannel):
         async def preflight(request: Request) -> HTTPResponse:
             return response.empty(status=204)
 
-        for path in ("session", "message", "history"):
+        for path in ("greeting", "session", "message", "history"):
             widget.add_route(preflight, f"/{path}", methods=["OPTIONS"], name=f"preflight_{path}")
 
         @widget.route("/session", methods=["POST"])

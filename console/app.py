@@ -53,7 +53,8 @@ def _refusal(request: Request, status: int, title: str, message: str) -> HTTPRes
 async def sign_in_required(request: Request) -> Optional[HTTPResponse]:
     ctx = request.app.ctx
     request.ctx.session = sessions.current(ctx.db, request.cookies.get(sessions.COOKIE), ctx.settings.idle_minutes)
-    relayed = request.method == "POST" and request.path.startswith(RELAYED)
+    relayed = request.path.startswith(RELAYED) and (
+        request.method == "POST" or request.path == RELAYED + "greeting")  # the greeting is public anyway
     public = request.path in PUBLIC_PATHS or request.path.startswith("/static/") or relayed
     if request.method == "POST":
         origin = request.headers.get("origin")

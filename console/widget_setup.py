@@ -29,14 +29,12 @@ LOCAL_HOST = re.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:[\d*]+)?$"
 # The tag's options, in the order of its attributes: (field, data-attribute, label, default).
 OPTIONS = [
     ("title", "data-title", "Title", ""),
-    ("greeting", "data-greeting", "Greeting", ""),
-    ("suggestions", "data-suggestions", "Suggested questions (separated by |)", ""),
     ("accent", "data-accent", "Accent colour", "#2f6f6a"),
     ("position", "data-position", "Position", "right"),
 ]
 MAX_OPTION = 300
 COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(rgb|hsl)a?\([\d\s.,%/]+\)")
-RELAYED = ("session", "message", "history")
+RELAYED = ("greeting", "session", "message", "history")
 RELAY_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
@@ -118,7 +116,8 @@ async def relay(request: Request, endpoint: str):
     url = f"{request.app.ctx.settings.rasa_url}/webhooks/widget/{endpoint}"
     try:
         async with aiohttp.ClientSession(timeout=RELAY_TIMEOUT) as client:
-            async with client.post(url, data=request.body, headers={"Content-Type": "application/json"}) as reply:
+            async with client.request(request.method, url, data=request.body or None,
+                                      headers={"Content-Type": "application/json"}) as reply:
                 body = await reply.read()
                 return response.raw(body, status=reply.status, content_type=reply.headers.get(
                     "Content-Type", "application/json"))
@@ -127,4 +126,4 @@ async def relay(request: Request, endpoint: str):
                              status=503)
 
 
-pages.add_route(relay, "/widget/assets/<endpoint:str>", methods=["POST"])
+pages.add_route(relay, "/widget/assets/<endpoint:str>", methods=["GET", "POST"])

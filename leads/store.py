@@ -91,13 +91,18 @@ class RequestStore:
 
     def __init__(self, url: str):
         self.engine = engine_for(url)
-        try:
-            metadata.create_all(self.engine)
-        except sa.exc.DBAPIError:
-            # Another process (a replica, the scheduled purge) created them at the same moment.
-            missing = set(metadata.tables) - set(sa.inspect(self.engine).get_table_names())
-            if missing:
-                raise
+        for attempt in range(3):
+            try:
+                metadata.create_all(self.engine)
+                break
+            except sa.exc.DBAPIError:
+                # Another process (a replica, the scheduled purge) is creating them at the same
+                # moment: it may have made one table and not yet the next, so look again.
+                missing = set(metadata.tables) - set(sa.inspect(self.engine).get_table_names())
+                if not missing:
+                    break
+                if attempt == 2:
+                    raise
         self._add_new_columns()
 
     def _add_new_columns(self) -> None:

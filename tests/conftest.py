@@ -86,18 +86,18 @@ def wait_until_ready(urls, processes, logs, timeout=180):
     raise RuntimeError("servers not ready in time:\n" + "\n".join(log.read_text()[-2000:] for log in logs))
 
 
-def actions_server(port: int, env: dict, log: Path) -> subprocess.Popen:
-    """`python -m serving actions`, as `make run` starts it."""
+def actions_server(port: int, env: dict, log: Path, root: Path = ROOT) -> subprocess.Popen:
+    """`python -m serving actions`, as `make run` starts it (in ``root``: the project, or a copy)."""
     return subprocess.Popen([str(BIN / "python"), "-m", "serving", "actions", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
+                            cwd=root, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
 
 
-def rasa_server(model_path: Path, port: int, env: dict, log: Path, extra_args=()) -> subprocess.Popen:
+def rasa_server(model_path: Path, port: int, env: dict, log: Path, extra_args=(), root: Path = ROOT) -> subprocess.Popen:
     """`python -m serving run` with the project's endpoints.yml and credentials.yml."""
     return subprocess.Popen(
         [str(BIN / "python"), "-m", "serving", "run", "--model", str(model_path), "--port", str(port),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", *extra_args],
-        cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
+        cwd=root, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
 
 
 def stop(processes) -> None:
@@ -117,13 +117,14 @@ def embedded_env(actions_port: int, tracker_db: Path, **overrides) -> dict:
 
 
 @contextlib.contextmanager
-def start_assistant(model_path: Path, tmp: Path, **extra_env: str):
-    """A real action server and Rasa server on free ports, with their own SQLite stores."""
+def start_assistant(model_path: Path, tmp: Path, root: Path = ROOT, **extra_env: str):
+    """A real action server and Rasa server on free ports, with their own SQLite stores
+    (run from ``root``: the project, or a copy of it)."""
     rasa_port, actions_port = free_port(), free_port()
     tracker_db = tmp / "conversations.db"
     env = embedded_env(actions_port, tracker_db, **{"LEADS_DB_URL": f"sqlite:///{tmp / 'leads.db'}", **extra_env})
     logs = [tmp / "actions.log", tmp / "rasa.log"]
-    processes = [actions_server(actions_port, env, logs[0]), rasa_server(model_path, rasa_port, env, logs[1])]
+    processes = [actions_server(actions_port, env, logs[0], root), rasa_server(model_path, rasa_port, env, logs[1], root=root)]
     try:
         wait_until_ready(
             [f"http://127.0.0.1:{rasa_port}/", f"http://127.0.0.1:{actions_port}/health"], processes, logs

@@ -46,7 +46,7 @@ def save_chat(url: str, sender: str, days_ago: float, question: str = "can i hav
 
     when = time.time() - days_ago * DAY
     events = [ActionExecuted("action_listen", timestamp=when),
-              UserUttered(question, {"name": "ask_medical_unanswered", "confidence": 0.9}, timestamp=when),
+              UserUttered(question, {"name": "ask_not_covered", "confidence": 0.9}, timestamp=when),
               BotUttered("I can't answer that from the clinic's information.", timestamp=when + 1),
               ActionExecuted("action_listen", timestamp=when + 1)]
     asyncio.run(rasa_store(url).save(DialogueStateTracker.from_events(sender, events)))
@@ -149,7 +149,7 @@ def form_events(when: float):
         return UserUttered(text, {"name": intent, "confidence": 0.9}, timestamp=when)
 
     return [
-        user("can i have it if im pregnant?", "ask_medical_unanswered"), BotUttered("I can't answer that.", timestamp=when),
+        user("can i have it if im pregnant?", "ask_not_covered"), BotUttered("I can't answer that.", timestamp=when),
         user("yes please", "affirm"), ActionExecuted("consultation_form", timestamp=when),
         ActiveLoop("consultation_form", timestamp=when), SlotSet("requested_slot", "visitor_name", timestamp=when),
         user("my name is Sinead Kelly", "inform"), SlotSet("visitor_name", "Sinead Kelly", timestamp=when),

@@ -279,3 +279,32 @@ def test_host_page_css_does_not_reach_the_widget(page, host_site):
     expect(send).to_be_visible()  # the host page hides every <button>
     assert "Comic Sans" not in send.evaluate("e => getComputedStyle(e).fontFamily")
     assert page.evaluate("getComputedStyle(document.querySelector('h1')).color") == "rgb(255, 0, 0)"
+
+
+def test_a_site_that_is_not_allowed_says_so_to_its_it_and_to_the_visitor(browser, assistant, tmp_path):
+    """127.0.0.2 is not in the trial's allowed origins (localhost and 127.0.0.1): the visitor sees a
+    neutral message, the browser console and the server log say which site and where to allow it."""
+    page_html = (ROOT / "tests" / "data" / "host_page.html").read_text().replace("{{BOT}}", assistant.url)
+    (tmp_path / "index.html").write_text(page_html)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.2", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = f"http://127.0.0.2:{server.server_port}"
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    try:
+        page.goto(f"{site}/index.html")
+        page.get_by_role("button", name="Open chat").click()
+        expect(page.get_by_role("dialog")).to_contain_text("Sorry, the chat is unavailable on this page.")
+        expect(page.get_by_role("dialog").get_by_role("button", name="Retry")).to_have_count(0)
+        told = [e for e in errors if e.startswith("Chat widget:")]
+        assert told and site in told[0] and "allowed_origins" in told[0] and "WIDGET_ALLOWED_ORIGINS" in told[0], errors
+        log = (assistant.log_dir / "rasa.log").read_text()
+        assert f"The chat widget was refused on {site}" in log and "credentials.yml" in log
+    finally:
+        context.close()
+        server.shutdown()

@@ -34,7 +34,9 @@ CONSULTATION_FORM = "consultation_form"
 UNANSWERED = {
     "nlu_fallback": "not understood",
     "out_of_scope": "out of scope",
-    "ask_medical_unanswered": "not in the documents",
+    "ask_not_covered": "not in the documents",
+    "ask_other_treatment": "another treatment",
+    "report_adverse_reaction": "a reaction after treatment",
 }
 
 

@@ -30,6 +30,7 @@
     close: data.closeLabel || "Close chat",
     restart: data.newLabel || "New conversation",
     offline: data.offlineText || "Sorry, the assistant can't be reached right now. Check your connection and try again.",
+    unavailable: data.unavailableText || "Sorry, the chat is unavailable on this page.",
     retry: data.retryLabel || "Retry",
     typing: "The assistant is typing",
     tooLong: "Your message is too long: at most {max} characters (it has {n})."
@@ -166,6 +167,18 @@
   function hideAlert() { alertBox.hidden = true; alertBox.textContent = ""; }
 
   // --- server ----------------------------------------------------------------------------------
+  var refusedHere = false; // the server does not allow this site (credentials.yml allowed_origins)
+  // A refused site: a neutral message for the visitor, no Retry (retrying cannot help).
+  function showFailure(failure, fallback, retry) {
+    if (failure && failure.code === "origin_not_allowed") {
+      showAlert(text.unavailable);
+      input.disabled = sendButton.disabled = true;
+      return true;
+    }
+    showAlert(fallback, retry);
+    return false;
+  }
+
   function request(method, path, body) {
     return fetch(base + path, {
       method: method,
@@ -179,6 +192,10 @@
           var failure = new Error(json.message || ("HTTP " + response.status));
           failure.status = response.status;
           failure.code = json.error;
+          if (failure.code === "origin_not_allowed" && !refusedHere) {
+            refusedHere = true; // for the site's IT: which site, and where to allow it
+            if (window.console) console.error("Chat widget: " + failure.message);
+          }
           throw failure;
         }
         return json;
@@ -229,12 +246,13 @@
       setTyping(false);
       showGreeting(loaded[0]);
       loaded[1].forEach(function (m) { addMessage(m.from, m.text, m.buttons); });
-    }).catch(function () {
+    }).catch(function (failure) {
       if (conversation !== generation) return;
       restored = false;
       log.textContent = "";
-      showAlert(text.offline, function () { hideAlert(); restoreHistory(); });
+      showFailure(failure, text.offline, function () { hideAlert(); restoreHistory(); });
     }).then(function () {
+      if (refusedHere) return;
       input.disabled = sendButton.disabled = false;
       if (focusWanted && !panel.hidden) input.focus();
       focusWanted = false;
@@ -283,7 +301,7 @@
       if (fromInput && !input.value) input.value = message;
       var retry = function () { hideAlert(); send(message, payload); };
       if (failure.status === 413 || failure.status === 429 || failure.status === 400) showAlert(failure.message, retry);
-      else showAlert(text.offline, retry);
+      else showFailure(failure, text.offline, retry);
     }).then(function () {
       busy = false;
       setTyping(false);
