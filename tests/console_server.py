@@ -10,7 +10,9 @@ from pathlib import Path
 
 import requests
 
-from conftest import ROOT, free_port, stop, wait_until_ready
+import lanes
+from paths import ROOT
+from servers import free_port, stop, wait_until_ready
 
 PASSWORD = "a long enough password"
 
@@ -29,6 +31,7 @@ def staff_account(env: dict, email: str, password: str = PASSWORD, *args) -> sub
 @contextlib.contextmanager
 def start_console(tmp: Path, **overrides):
     """Yields (url, env, log); the console listens on 127.0.0.1 only."""
+    lanes.require("server", "the staff console")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = console_env(tmp, **{"CONSOLE_PORT": str(port), "CONSOLE_URL": url, **overrides})

@@ -18,6 +18,8 @@ from typing import List, Optional
 import redis
 import sqlalchemy as sa
 
+import lanes
+
 
 def postgres_bindir() -> Optional[Path]:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -76,6 +78,7 @@ class Postgres:
                        **self._as_user())
 
     def start(self) -> None:
+        lanes.require("services", "a PostgreSQL server")
         self.process = subprocess.Popen(
             [str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port),
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.dir}",
@@ -108,6 +111,7 @@ class Redis:
         self.process: Optional[subprocess.Popen] = None
 
     def start(self) -> None:
+        lanes.require("services", "a Redis server")
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.dir)],

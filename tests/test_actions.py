@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from actions import actions, answers, registry
-from conftest import ROOT
+from paths import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 import yaml
 
 import stores
-from conftest import ROOT, free_port
+from paths import ROOT
+from servers import free_port
 from console import accounts, audit, findings, review_export, sessions
 from console.database import open_database, utc_now
 from console_server import PASSWORD, csrf_token, console_env, signed_in_session, staff_account, start_console
@@ -79,6 +80,7 @@ def test_a_wrong_setting_stops_the_console_with_a_clear_error(tmp_path):
 
 # --- sessions, cookies, CSRF ------------------------------------------------------------
 
+@pytest.mark.server
 def test_pages_need_a_signed_in_session_and_cookies_are_strict(console):
     url, _, _ = console
     anonymous = requests.get(f"{url}/requests/12", allow_redirects=False)
@@ -105,12 +107,14 @@ def test_pages_need_a_signed_in_session_and_cookies_are_strict(console):
     assert again.status_code == 302 and again.headers["Location"].startswith("/sign-in")
 
 
+@pytest.mark.server
 def test_cookies_are_secure_when_the_console_is_served_over_https(tmp_path):
     with start_console(tmp_path, CONSOLE_URL="https://console.example-clinic.com") as (url, env, _):
         form = requests.get(f"{url}/sign-in")
         assert "Secure" in form.headers["Set-Cookie"] and "SameSite=Strict" in form.headers["Set-Cookie"]
 
 
+@pytest.mark.server
 def test_changes_without_the_csrf_token_or_from_another_site_are_refused(console):
     url, env, _ = console
     client = signed_in_session(url, STAFF)
@@ -157,7 +161,7 @@ def test_a_password_reset_signs_out_everywhere_and_lifts_the_lock(tmp_path):
 
 # --- the audit log ----------------------------------------------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def console_db_url(request, tmp_path):
     """The console's database: SQLite (the default), and PostgreSQL (a deployment's)."""
     if request.param == "sqlite":

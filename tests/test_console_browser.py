@@ -24,7 +24,8 @@ import sqlalchemy as sa
 import yaml
 
 from actions import registry
-from conftest import ROOT, free_port, start_assistant
+from paths import ROOT
+from servers import free_port, start_assistant
 from console_server import PASSWORD, staff_account, start_console
 from leads.store import RequestStore
 
@@ -42,6 +43,8 @@ for missing, reason in [(not shutil.which(CHROMIUM), f"{CHROMIUM} not installed 
         pytest.skip(reason + "; .ci/run installs it", allow_module_level=True)
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]  # Chromium; an assistant and the console
 
 STAFF = "reception@clinic.example"
 LOCKED_OUT = "temp@clinic.example"

@@ -21,7 +21,8 @@ import yaml
 from actions import answers, registry
 from actions.consultation import proposed_concern, which_detail
 from leads import details
-from conftest import ROOT, start_assistant
+from paths import ROOT
+from servers import start_assistant
 from leads.store import RequestStore
 
 CONVERSATIONS = yaml.safe_load((ROOT / "tests" / "data" / "consultation.yml").read_text(encoding="utf-8"))
@@ -115,6 +116,7 @@ def have(assistant, conversation):
 
 # --- The conversations ---------------------------------------------------------------
 
+@pytest.mark.server
 def test_happy_path_stores_the_request_and_notifies_the_clinic(clinic):
     sender, request = have(clinic, CONVERSATIONS["happy_path"])
     # The reply names the request's reference; the clinic hears of it (just after the
@@ -131,12 +133,14 @@ def test_happy_path_stores_the_request_and_notifies_the_clinic(clinic):
     }]
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("name", ["invalid_contact_then_cancel", "correction", "faq_mid_form", "no_consent",
                                   "fallback_something_else"])
 def test_conversation(clinic, name):
     have(clinic, CONVERSATIONS[name])
 
 
+@pytest.mark.server
 def test_two_visitors_at_once_make_two_separate_requests(clinic):
     first, second = CONVERSATIONS["two_at_once"]
     senders = [clinic.new_sender(), clinic.new_sender()]
@@ -150,6 +154,7 @@ def test_two_visitors_at_once_make_two_separate_requests(clinic):
     assert len(ids) == 2
 
 
+@pytest.mark.server
 def test_make_leads_lists_exports_and_deletes_with_the_conversation(clinic, tmp_path):
     sender, request = have(clinic, CONVERSATIONS["for_make_leads"])
     env = dict(os.environ, LEADS_DB_URL=clinic.leads_db_url, LEADS_SETTINGS=str(clinic.settings),
@@ -194,6 +199,7 @@ def conversation_events(assistant, sender) -> int:
         return connection.execute(sa.select(sa.func.count()).where(events.c.sender_id == sender)).scalar()
 
 
+@pytest.mark.server
 def test_the_logs_hold_no_personal_data(clinic):
     """Runs last: every visitor above typed their details; none may be in either server's log."""
     logs = "\n".join((clinic.log_dir / name).read_text(encoding="utf-8", errors="replace")

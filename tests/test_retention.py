@@ -18,7 +18,8 @@ import sqlalchemy as sa
 import yaml
 
 import stores
-from conftest import ROOT, actions_server, free_port, stop, wait_until_ready
+from paths import ROOT
+from servers import actions_server, free_port, stop, wait_until_ready
 from leads import schedule
 from leads.conversations import ConversationStore
 from leads.settings import load
@@ -66,6 +67,7 @@ def write_settings(path, **settings):
     return path
 
 
+@pytest.mark.server
 def test_a_31_day_old_faq_chat_is_gone(tmp_path):
     """The service purges by itself: start the action server as `make run` does and watch
     the tracker store. No cron, no `make leads`."""
@@ -105,7 +107,7 @@ def test_faq_chats_have_their_own_retention_period(tmp_path, monkeypatch):
     assert schedule.purge_if_due(settings) is None  # once per period
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def leads_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'leads.db'}"

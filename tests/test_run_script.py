@@ -13,8 +13,11 @@ import pytest
 import requests
 
 from actions import answers, registry
-from conftest import ROOT, free_port
+from paths import ROOT
+from servers import free_port
 from terminal import Terminal
+
+pytestmark = [pytest.mark.model, pytest.mark.server]  # make run: the model, all servers
 
 # Lines that are noise to a newcomer: they belong in the log file, not on the screen.
 NOISE = ["UserWarning", "DeprecationWarning", "tensorflow", "Registered function", "is not used in any story",

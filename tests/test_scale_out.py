@@ -24,10 +24,13 @@ import requests
 import sqlalchemy as sa
 
 import stores
-import test_hostile_input
+import hostile
 from actions import answers, registry
-from conftest import ROOT, actions_server, free_port, rasa_server, stop, wait_until_ready
-from test_conversations import CONVERSATIONS, response_text
+from paths import ROOT
+from servers import actions_server, free_port, rasa_server, stop, wait_until_ready
+from expected_replies import CONVERSATIONS, response_text
+
+pytestmark = [pytest.mark.server, pytest.mark.services]
 
 LOAD_SECONDS = float(os.environ.get("SCALE_OUT_LOAD_SECONDS", 60))
 VISITORS = 16
@@ -280,11 +283,11 @@ def test_the_widget_rate_limit_counts_every_replica(cluster):
 
 
 def test_hostile_inputs_on_a_replica(cluster):
-    figures = test_hostile_input.try_all(cluster.url(1), key=cluster.env["WIDGET_SECRET"].encode())
+    figures = hostile.try_all(cluster.url(1), key=cluster.env["WIDGET_SECRET"].encode())
     FIGURES["hostile inputs"] = {"cases": figures["cases"], "statuses": figures["statuses"],
                                  "problems": len(figures["problems"])}
     assert figures["problems"] == []
-    assert cluster.alive(1) and test_hostile_input.still_answers(cluster.url(1))
+    assert cluster.alive(1) and hostile.still_answers(cluster.url(1))
 
 
 def test_16_visitors_for_60_seconds_every_message_stored_once_in_order(cluster):

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from actions import answers, registry
-from conftest import ROOT, free_port
+from paths import ROOT
+from servers import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -26,6 +27,8 @@ if not shutil.which(CHROMIUM):
     pytest.skip(reason, allow_module_level=True)
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")

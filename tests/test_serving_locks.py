@@ -9,8 +9,10 @@ import pytest
 from rasa.core.lock_store import RedisLockStore as RasaRedisLockStore
 
 import stores
-from conftest import free_port
+from servers import free_port
 from serving.locks import RedisLockStore
+
+pytestmark = pytest.mark.services  # a real Redis
 
 
 @pytest.fixture(scope="module")

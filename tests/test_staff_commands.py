@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from paths import ROOT
 from leads.store import RequestStore
 from terminal import Terminal
-from test_leads import SAMPLES, request_from, write_settings
+from lead_samples import SAMPLES, request_from, write_settings
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import ROOT, start_assistant
+from paths import ROOT
+from servers import start_assistant
 
 TODAY = datetime.now(timezone.utc).date().isoformat()
 
@@ -41,6 +42,7 @@ def report(*args):
     return result.stdout
 
 
+@pytest.mark.server
 def test_lists_exactly_the_unanswered_questions_with_counts(filled_store, tmp_path):
     out = tmp_path / "unanswered.csv"
     text = report("--db", str(filled_store), "--csv", str(out))
@@ -59,6 +61,7 @@ def test_lists_exactly_the_unanswered_questions_with_counts(filled_store, tmp_pa
     assert re.search(rf"^{TODAY}\s+11\s+5\s+45%$", text, re.M), text
 
 
+@pytest.mark.server
 def test_since_filters_by_day(filled_store):
     assert "Every visitor message since 2999-01-01 was answered." in report("--db", str(filled_store), "--since", "2999-01-01")
     assert "i was wondering" in report("--db", str(filled_store), "--since", TODAY)

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from paths import ROOT
 
 
 def run_checks(root):

@@ -101,7 +101,7 @@ def redis_server():
     import os
 
     import stores
-    from conftest import free_port
+    from servers import free_port
 
     if stores.missing_binaries() and "redis-server" in " ".join(stores.missing_binaries()):
         reason = "redis-server is not installed (apt-get install redis-server)"
@@ -114,6 +114,7 @@ def redis_server():
     server.destroy()
 
 
+@pytest.mark.services
 def test_redis_rate_limits_are_shared_by_every_replica(redis_server):
     """Two channels (two replicas) with the same Redis: the limit counts both."""
     environ = {"LOCK_STORE_TYPE": "redis", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_server.port),
@@ -129,7 +130,7 @@ def test_redis_rate_limits_are_shared_by_every_replica(redis_server):
 
 
 def test_redis_rate_limits_let_requests_through_while_redis_is_down(caplog):
-    from conftest import free_port
+    from servers import free_port
 
     limiter = Limits("redis", {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(free_port())}).limiter("x", 1, 60)
     assert asyncio.run(limiter.allow("a")) and asyncio.run(limiter.allow("a"))  # the lock store answers 503 then
@@ -316,7 +317,7 @@ def test_message_and_history(assistant):
 
 def server_signer(**kwargs):
     """Signs like the running assistant: the same key (WIDGET_SECRET, or var/widget-secret)."""
-    from conftest import ROOT
+    from paths import ROOT
 
     return SessionSigner(load_key(str(ROOT / "var" / "widget-secret")), **kwargs)
 

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from actions import answers, registry
-from conftest import ROOT, free_port
+from paths import ROOT
+from servers import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -25,6 +26,8 @@ if not shutil.which(CHROMIUM):
     pytest.skip(reason, allow_module_level=True)
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.browser
 
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
 GREETING = RESPONSES["utter_greet"][0]
