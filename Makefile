@@ -134,8 +134,9 @@ else
 endif
 
 # Exports hold visitors' words and details: a relative CSV= file goes into exports/,
-# which git and docker ignore (an absolute path is used as given).
-export_path = $(if $(filter /%,$(1)),$(1),exports/$(1))
+# which git and docker ignore (an absolute path is used as given; an empty one stays empty, for
+# the command to ask for a file name).
+export_path = $(if $(1),$(if $(filter /%,$(1)),$(1),exports/$(1)))
 # csv_option: --csv 'exports/<file>' if CSV was given (quoted for the shell; exports/ made).
 csv_option = $(if $(call given,CSV),--csv '$(subst ','\'',$(call export_path,$(CSV)))'$(shell mkdir -p exports))
 

@@ -11,6 +11,8 @@ from leads.store import RequestStore
 from terminal import Terminal
 from lead_samples import SAMPLES, request_from, write_settings
 
+FOLDER = ROOT / "tests"  # an existing folder, by its absolute path
+
 
 @pytest.fixture
 def staff_env(tmp_path):
@@ -49,8 +51,9 @@ def still_there(env, request) -> bool:
     (["leads", "PURGE=yes"], "PURGE=yes: write PURGE=1"),
     (["leads", "DELETE=1", "YES=y"], "YES=y: write YES=1"),
     (["leads", "CSV="], "give a file name to export to, e.g. CSV=requests.csv"),
-    (["leads", "CSV=tests"], "tests is a folder: give a file name, e.g. tests/requests.csv"),
-    (["leads", "CSV=no-such-folder/out.csv"], "there is no folder no-such-folder to write out.csv in"),
+    # A relative CSV= file goes into exports/ (Makefile); an absolute one is used as given.
+    (["leads", f"CSV={FOLDER}"], f"{FOLDER} is a folder: give a file name, e.g. {FOLDER}/requests.csv"),
+    (["leads", "CSV=no-such-folder/out.csv"], "there is no folder exports/no-such-folder to write out.csv in"),
     (["report", "SINCE=yesterday"], "'yesterday' is not a date like 2026-11-01"),
 ])
 def test_a_mistake_gets_a_clear_message_and_deletes_nothing(args, message, staff_env, stored):
