@@ -91,13 +91,17 @@ class RequestStore:
 
     def __init__(self, url: str):
         self.engine = engine_for(url)
-        try:
-            metadata.create_all(self.engine)
-        except sa.exc.DBAPIError:
-            # Another process (a replica, the scheduled purge) created them at the same moment.
-            missing = set(metadata.tables) - set(sa.inspect(self.engine).get_table_names())
-            if missing:
-                raise
+        # Another process (a replica, the scheduled purge) may create the same tables at the same
+        # moment: its CREATE wins, ours fails ("already exists"). Each try creates only what is
+        # still missing, and each failure means the other made progress, so the tries are few.
+        tries = len(metadata.tables) + 1
+        for attempt in range(tries):
+            try:
+                metadata.create_all(self.engine)
+                break
+            except sa.exc.DBAPIError:
+                if attempt == tries - 1:
+                    raise
         self._add_new_columns()
 
     def _add_new_columns(self) -> None:
