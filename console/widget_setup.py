@@ -13,7 +13,6 @@ import html
 import os
 import re
 from pathlib import Path
-from typing import Dict, List
 from urllib.parse import urlencode
 
 import aiohttp
@@ -40,7 +39,7 @@ RELAYED = ("session", "message", "history")
 RELAY_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
-def allowed_origins(credentials: Path) -> Dict[str, object]:
+def allowed_origins(credentials: Path) -> dict[str, object]:
     from_env = os.environ.get("WIDGET_ALLOWED_ORIGINS")
     if from_env:
         origins, source = [o.strip() for o in from_env.split(",") if o.strip()], "WIDGET_ALLOWED_ORIGINS"
@@ -55,9 +54,9 @@ def allowed_origins(credentials: Path) -> Dict[str, object]:
     return {"origins": origins, "source": source, "trial": all(LOCAL_HOST.match(o) for o in origins)}
 
 
-def chosen_options(request: Request) -> (Dict[str, str], List[str]):
+def chosen_options(request: Request) -> (dict[str, str], list[str]):
     values, problems = {}, []
-    for name, _attribute, label, default in OPTIONS:
+    for name, _attribute, _label, default in OPTIONS:
         value = " ".join((request.args.get(name) or default).split())[:MAX_OPTION]
         values[name] = value
     if values["accent"] and not COLOUR.fullmatch(values["accent"]):
@@ -69,13 +68,13 @@ def chosen_options(request: Request) -> (Dict[str, str], List[str]):
     return values, problems
 
 
-def attributes(values: Dict[str, str]) -> str:
+def attributes(values: dict[str, str]) -> str:
     """The tag's data- attributes for the options that differ from the widget's defaults."""
     return "".join(f' {attribute}="{html.escape(values[name], quote=True)}"'
                    for name, attribute, _label, default in OPTIONS if values[name] and values[name] != default)
 
 
-def embed_tag(base: str, values: Dict[str, str]) -> str:
+def embed_tag(base: str, values: dict[str, str]) -> str:
     return f'<script src="{base}/webhooks/widget/widget.js" defer{attributes(values)}></script>'
 
 

@@ -4,7 +4,8 @@
     python -m leads --csv FILE      ...and write them to a spreadsheet file
     python -m leads --delete ID     delete one request and its conversation (asks first;
                                     --yes: don't ask, for scripts)
-    python -m leads --purge         only delete what is past the retention period (now; the action server also does it on its own schedule, leads/schedule.py)
+    python -m leads --purge         only delete what is past the retention period (now; the action
+                                    server also does it on its own schedule, leads/schedule.py)
 
 Every run first deletes what is older than the retention period (leads.yml); storing a
 request does too, and the action server does it on its own schedule (leads/schedule.py).
@@ -17,7 +18,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import List, NoReturn, Optional, TextIO
+from typing import NoReturn, TextIO
 
 from leads import retention
 from leads.details import ConsultationRequest
@@ -76,7 +77,7 @@ def csv_file(text: str) -> Path:
     return path
 
 
-def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = StaffArgumentParser(prog="python -m leads", description=__doc__.splitlines()[0])
     parser.add_argument("--csv", type=csv_file, metavar="FILE", help="also write the requests to this CSV file")
     parser.add_argument("--delete", type=positive_id, metavar="ID", help="delete this request and its conversation")
@@ -93,7 +94,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     return args
 
 
-def main(argv: Optional[List[str]] = None, out: TextIO = sys.stdout) -> int:
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = parse_args(argv)
     try:
         settings = load(args.settings)
@@ -167,7 +168,7 @@ def retention_periods(settings: Settings) -> str:
     return f"{settings.retention_days} days ({settings.chat_retention_days} for chats without a request)"
 
 
-def print_requests(requests: List[ConsultationRequest], settings: Settings, out: TextIO) -> None:
+def print_requests(requests: list[ConsultationRequest], settings: Settings, out: TextIO) -> None:
     kept = f"kept for {settings.retention_days} days"
     if not requests:
         print(f"No consultation requests ({kept}).", file=out)

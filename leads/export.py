@@ -9,9 +9,10 @@ safe and readable in Excel and its kin:
   (leads/spreadsheet.py, shared with `make report CSV=`).
 """
 import csv
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
-from typing import Iterable, Mapping, Optional, TextIO
+from typing import TextIO
 
 from leads.details import ConsultationRequest
 from leads.spreadsheet import private_file, spreadsheet_safe
@@ -30,7 +31,7 @@ def zone_name(zone: tzinfo) -> str:
 
 
 def write_csv_to(file: TextIO, requests: Iterable[ConsultationRequest], zone: tzinfo,
-                 statuses: Optional[Mapping[int, str]] = None) -> int:
+                 statuses: Mapping[int, str] | None = None) -> int:
     """Writes the BOM, a header and one row per request (plus a status column when
     ``statuses`` is given); returns how many rows."""
     file.write(BOM)

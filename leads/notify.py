@@ -13,7 +13,6 @@ webhook follows no redirect: a redirect could send the token somewhere else.
 import smtplib
 import ssl
 from email.message import EmailMessage
-from typing import Optional
 
 import requests
 
@@ -23,7 +22,7 @@ from leads.settings import Settings
 TIMEOUT_SECONDS = 10
 
 
-def message(request: ConsultationRequest, console_url: Optional[str] = None) -> str:
+def message(request: ConsultationRequest, console_url: str | None = None) -> str:
     where = (f"Open it in the staff console: {console_url}/requests/{request.id}" if console_url
              else "See it with `make leads` on the assistant's server.")
     return f"New consultation request #{request.id}, received {request.received_at:%Y-%m-%d %H:%M} UTC. {where}"
@@ -39,7 +38,8 @@ def notify(settings: Settings, request: ConsultationRequest) -> None:
 def _webhook(settings: Settings, request: ConsultationRequest) -> None:
     hook = settings.webhook
     headers = {"Authorization": f"Bearer {hook.token}"} if hook.token else {}
-    body = {"text": message(request, settings.console_url), "request_id": request.id, "received_at": request.received_at.isoformat() + "Z"}
+    body = {"text": message(request, settings.console_url), "request_id": request.id,
+            "received_at": request.received_at.isoformat() + "Z"}
     reply = requests.post(hook.url, json=body, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False,
                           verify=True)
     reply.raise_for_status()

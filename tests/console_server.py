@@ -19,7 +19,8 @@ PASSWORD = "a long enough password"
 
 def console_env(tmp: Path, **overrides) -> dict:
     return {**os.environ, "CONSOLE_DB_URL": f"sqlite:///{tmp / 'console.db'}",
-            "LEADS_DB_URL": f"sqlite:///{tmp / 'leads.db'}", "TRACKER_STORE_URL": f"sqlite:///{tmp / 'conversations.db'}",
+            "LEADS_DB_URL": f"sqlite:///{tmp / 'leads.db'}",
+            "TRACKER_STORE_URL": f"sqlite:///{tmp / 'conversations.db'}",
             "LOG_LEVEL": "INFO", **overrides}
 
 

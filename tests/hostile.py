@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Dict, List, Optional
 
 import rasa
 import requests
@@ -31,7 +30,7 @@ def server_key() -> bytes:
     return load_key(str(ROOT / "var" / "widget-secret"))
 
 
-def signed_token(spec: Dict, key: bytes) -> str:
+def signed_token(spec: dict, key: bytes) -> str:
     """A token signed with the server's key that the server never issued (see the YAML)."""
     now = time.time()
     issued = int(now - spec.get("issued_hours_ago", 0) * 3600)
@@ -53,7 +52,7 @@ def base36(number: int) -> str:
     return text or "0"
 
 
-def request_for(case: Dict, session: str = "", key: Optional[bytes] = None) -> Dict:
+def request_for(case: dict, session: str = "", key: bytes | None = None) -> dict:
     """The method, path, body and headers a case describes."""
     headers = {"Content-Type": case.get("content_type", "application/json"), **case.get("headers", {})}
     if "base64" in case:
@@ -80,17 +79,17 @@ def request_for(case: Dict, session: str = "", key: Optional[bytes] = None) -> D
             "headers": headers}
 
 
-def all_cases() -> List[Dict]:
+def all_cases() -> list[dict]:
     return [{**case, "channel": channel} for channel in ("rest", "widget", "history") for case in CASES[channel]]
 
 
-def try_case(url: str, case: Dict, session: str, key: Optional[bytes] = None) -> requests.Response:
+def try_case(url: str, case: dict, session: str, key: bytes | None = None) -> requests.Response:
     spec = request_for(case, session, key)
     return requests.request(spec["method"], url + spec["path"], data=spec["data"], headers=spec["headers"],
                             timeout=30)
 
 
-def problems_with(reply: requests.Response, case: Dict) -> List[str]:
+def problems_with(reply: requests.Response, case: dict) -> list[str]:
     """What is wrong with the reply to a case (nothing: an empty list)."""
     leaked = [marker for marker in LEAKS if marker in reply.text or marker in str(reply.headers)]
     if leaked:
@@ -126,7 +125,7 @@ def new_widget_session(url: str) -> str:
     return reply.json()["session"]
 
 
-def try_all(url: str, key: Optional[bytes] = None) -> Dict:
+def try_all(url: str, key: bytes | None = None) -> dict:
     """Sends every case; returns the figures and the problems found. ``key``: the
     server's widget signing key (default: as the test assistant reads it)."""
     session = new_widget_session(url)

@@ -5,12 +5,11 @@ tests/conftest.py marks the tests that use the `model_path` or `assistant` fixtu
 declare what they need with `pytestmark` or `@pytest.mark...`. So that a test cannot slip
 into the fast lane by mistake, the helpers that start a server or a store call `require`,
 and a test that has not declared the marker fails, naming it."""
-from typing import Set
 
 import pytest
 
 LANE_MARKERS = ("model", "server", "browser", "services")
-declared: Set[str] = set(LANE_MARKERS)  # outside a test run (a helper used by hand): anything goes
+declared: set[str] = set(LANE_MARKERS)  # outside a test run (a helper used by hand): anything goes
 
 
 def require(marker: str, what: str) -> None:

@@ -6,8 +6,8 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence
 
 import requests
 
@@ -25,7 +25,7 @@ class Assistant:
     """Talks to a running Rasa server through the standard REST channel."""
 
     def __init__(self, url: str, tracker_db: Path, processes: Sequence[subprocess.Popen] = (),
-                 log_dir: Optional[Path] = None) -> None:
+                 log_dir: Path | None = None) -> None:
         self.url = url
         self.tracker_db = tracker_db
         self.processes = list(processes)  # the action server and Rasa server
@@ -56,7 +56,7 @@ def wait_until_ready(urls: Sequence[str], processes: Sequence[subprocess.Popen],
                      timeout: float = 180) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
-        for proc, log in zip(processes, logs):
+        for proc, log in zip(processes, logs, strict=True):
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
         try:
@@ -107,7 +107,7 @@ def start_assistant(model_path: Path, tmp: Path, **extra_env: str) -> Iterator[A
     tracker_db = tmp / "conversations.db"
     env = embedded_env(actions_port, tracker_db, **{"LEADS_DB_URL": f"sqlite:///{tmp / 'leads.db'}", **extra_env})
     logs = [tmp / "actions.log", tmp / "rasa.log"]
-    processes: List[subprocess.Popen] = []
+    processes: list[subprocess.Popen] = []
     try:
         processes.append(actions_server(actions_port, env, logs[0]))
         processes.append(rasa_server(model_path, rasa_port, env, logs[1]))

@@ -2,7 +2,6 @@
 import sqlite3
 
 import pytest
-import yaml
 
 from actions import answers, registry
 from expected_replies import CONVERSATIONS, response_text

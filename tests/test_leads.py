@@ -10,13 +10,12 @@ import sys
 import threading
 import time
 from datetime import timedelta, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import sqlalchemy as sa
-import yaml
 
 import certs
 import stores
@@ -28,7 +27,6 @@ from leads.settings import SettingsError, load
 from leads.store import RequestStore, utc_now
 from paths import ROOT
 from servers import actions_server, free_port, stop, wait_until_ready
-
 
 # --- Checks on the details a visitor types -------------------------------------------
 
@@ -398,7 +396,7 @@ class StartTlsSmtp(socketserver.StreamRequestHandler):
                 say("235 ok")
             elif command == "DATA":
                 say("354 go on")
-                data = b"".join(iter(lambda: stream.readline(), b".\r\n"))
+                data = b"".join(iter(stream.readline, b".\r\n"))
                 self.log.append(("mail", data.decode()))
                 say("250 ok")
             elif command in ("MAIL", "RCPT", "RSET", "NOOP"):
@@ -545,7 +543,7 @@ def test_stores_opened_at_the_same_moment_both_work(tmp_path):
         url = f"sqlite:///{tmp_path / f'leads-{n}.db'}"
         barrier = threading.Barrier(2)
 
-        def open_store():
+        def open_store(url=url, barrier=barrier):
             barrier.wait()
             try:
                 RequestStore(url)
@@ -568,8 +566,8 @@ def test_a_requests_table_from_before_the_key_gains_it(tmp_path):
             "CREATE TABLE consultation_requests (id INTEGER PRIMARY KEY, received_at DATETIME NOT NULL, "
             "name VARCHAR(100) NOT NULL, email VARCHAR(254), phone VARCHAR(40), preferred_time VARCHAR(200) NOT NULL, "
             "concern VARCHAR(300), conversation_id VARCHAR(255))"))
-        connection.execute(sa.text("INSERT INTO consultation_requests VALUES "
-                                   "(1, '2026-11-01 10:00:00', 'Old Request', 'old@example.com', NULL, 'any', NULL, 'c0')"))
+        connection.execute(sa.text("INSERT INTO consultation_requests VALUES (1, '2026-11-01 10:00:00', "
+                                   "'Old Request', 'old@example.com', NULL, 'any', NULL, 'c0')"))
     store = RequestStore(url)
     assert [r.name for r in store.newest_first()] == ["Old Request"]
     first = store.add(request_from(SAMPLES["requests"][0], "conv-new"))
@@ -617,7 +615,8 @@ def test_cli_lists_newest_first_exports_csv_and_deletes(tmp_path, cli_env):
 
 
 def test_cli_purge_only_deletes_what_is_past_the_retention_period(tmp_path, cli_env):
-    engine = make_tracker_store(cli_env["TRACKER_STORE_URL"], {"abandoned": (True, 40 * 24 * 3600), "recent": (True, 60)})
+    engine = make_tracker_store(cli_env["TRACKER_STORE_URL"],
+                                {"abandoned": (True, 40 * 24 * 3600), "recent": (True, 60)})
     kept = RequestStore(cli_env["LEADS_DB_URL"]).add(request_from(SAMPLES["requests"][0], "recent"))
     result = run_cli("--purge", env=cli_env)
     assert result.returncode == 0, result.stderr

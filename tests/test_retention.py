@@ -18,12 +18,12 @@ import sqlalchemy as sa
 import yaml
 
 import stores
-from paths import ROOT
-from servers import actions_server, free_port, stop, wait_until_ready
 from leads import schedule
 from leads.conversations import ConversationStore
 from leads.settings import load
 from leads.store import RequestStore, utc_now
+from paths import ROOT
+from servers import actions_server, free_port, stop, wait_until_ready
 
 CONSULTATION = yaml.safe_load((ROOT / "tests" / "data" / "consultation.yml").read_text(encoding="utf-8"))
 DAY = 24 * 3600
@@ -151,12 +151,14 @@ def form_events(when: float):
         return UserUttered(text, {"name": intent, "confidence": 0.9}, timestamp=when)
 
     return [
-        user("can i have it if im pregnant?", "ask_medical_unanswered"), BotUttered("I can't answer that.", timestamp=when),
+        user("can i have it if im pregnant?", "ask_medical_unanswered"),
+        BotUttered("I can't answer that.", timestamp=when),
         user("yes please", "affirm"), ActionExecuted("consultation_form", timestamp=when),
         ActiveLoop("consultation_form", timestamp=when), SlotSet("requested_slot", "visitor_name", timestamp=when),
         user("my name is Sinead Kelly", "inform"), SlotSet("visitor_name", "Sinead Kelly", timestamp=when),
         SlotSet("requested_slot", "visitor_contact", timestamp=when),
-        user("sinead.kelly@example.com", "inform"), SlotSet("visitor_contact", "sinead.kelly@example.com", timestamp=when),
+        user("sinead.kelly@example.com", "inform"),
+        SlotSet("visitor_contact", "sinead.kelly@example.com", timestamp=when),
         SlotSet("requested_slot", "preferred_time", timestamp=when),
         user("Tuesdays at noon", "nlu_fallback"), SlotSet("preferred_time", "Tuesdays at noon", timestamp=when),
         SlotSet("requested_slot", "storage_consent", timestamp=when), user("no", "deny"),

@@ -17,18 +17,17 @@ import statistics
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import pytest
 import requests
 import sqlalchemy as sa
 
-import stores
 import hostile
+import stores
 from actions import answers, registry
+from expected_replies import CONVERSATIONS, response_text
 from paths import ROOT
 from servers import actions_server, free_port, rasa_server, stop, wait_until_ready
-from expected_replies import CONVERSATIONS, response_text
 
 pytestmark = [pytest.mark.server, pytest.mark.services]
 
@@ -36,7 +35,7 @@ LOAD_SECONDS = float(os.environ.get("SCALE_OUT_LOAD_SECONDS", 60))
 VISITORS = 16
 APOLOGY = response_text("utter_technical_problem")
 QUESTIONS = [turn["say"] for turn in CONVERSATIONS["named_questions"] + CONVERSATIONS["multi_turn"]]
-FIGURES: Dict[str, Dict] = {}
+FIGURES: dict[str, dict] = {}
 
 
 class Cluster:
@@ -61,8 +60,8 @@ class Cluster:
             "WIDGET_SECRET": secrets.token_hex(32),
         }
         self.api_token = secrets.token_hex(16)
-        self.replicas: List[Dict] = []
-        self.actions: Optional[object] = None
+        self.replicas: list[dict] = []
+        self.actions: object | None = None
         self.engine = sa.create_engine(postgres.url, pool_pre_ping=True)
 
     def start_actions(self) -> None:
@@ -87,7 +86,7 @@ class Cluster:
     def alive(self, replica: int) -> bool:
         return self.replicas[replica]["process"].poll() is None
 
-    def replies(self, replica: int, sender: str, text: str) -> List[Dict]:
+    def replies(self, replica: int, sender: str, text: str) -> list[dict]:
         """The bot's messages, without the conversation id (to compare conversations)."""
         reply = self.say(replica, sender, text)
         reply.raise_for_status()
@@ -97,7 +96,7 @@ class Cluster:
         return requests.post(f"{self.url(replica)}/webhooks/rest/webhook", json={"sender": sender, "message": text},
                              timeout=60)
 
-    def stored_user_texts(self, sender: str) -> List[str]:
+    def stored_user_texts(self, sender: str) -> list[str]:
         events = sa.Table("events", sa.MetaData(), autoload_with=self.engine)
         query = (sa.select(events.c.data)
                  .where(events.c.sender_id == sender, events.c.type_name == "user")
@@ -175,12 +174,12 @@ class Balancer:
         raise RuntimeError("no live replica")
 
 
-def run_visitors(cluster: Cluster, balancer: Balancer, name: str, seconds: float, during=None) -> Dict:
+def run_visitors(cluster: Cluster, balancer: Balancer, name: str, seconds: float, during=None) -> dict:
     """VISITORS concurrent visitors asking QUESTIONS in turn for `seconds`."""
-    sent: Dict[str, List[str]] = {}
-    retried: Dict[str, List[str]] = {}
-    latencies: List[float] = []
-    errors: List[str] = []
+    sent: dict[str, list[str]] = {}
+    retried: dict[str, list[str]] = {}
+    latencies: list[float] = []
+    errors: list[str] = []
     lock = threading.Lock()
     deadline = time.time() + seconds
 
@@ -202,7 +201,8 @@ def run_visitors(cluster: Cluster, balancer: Balancer, name: str, seconds: float
                 if was_retried:
                     retried[sender].append(text)
                 if reply.status_code != 200 or not reply.json() or reply.json()[0].get("text") == APOLOGY:
-                    errors.append(f"at {time.time() - deadline + seconds:.1f} s, {sender}: {text!r}: {reply.status_code} {reply.text[:200]}")
+                    errors.append(f"at {time.time() - deadline + seconds:.1f} s, {sender}: {text!r}: "
+                                  f"{reply.status_code} {reply.text[:200]}")
                 else:
                     sent[sender].append(text)
 
@@ -318,7 +318,8 @@ def test_action_server_restart(cluster):
 
 def _store_outage(cluster, stop_store, start_store, name: str) -> None:
     sender, unclear = f"outage-{name}", CONVERSATIONS["fallback"]["unclear"]
-    reference = [cluster.replies(0, f"reference-{name}", t) for t in ("how much does it cost?", unclear, "/out_of_scope")]
+    reference = [cluster.replies(0, f"reference-{name}", t)
+                 for t in ("how much does it cost?", unclear, "/out_of_scope")]
     assert cluster.replies(0, sender, "how much does it cost?") == reference[0]
     assert cluster.replies(1, sender, unclear) == reference[1]  # a two-stage fallback begins
 
@@ -390,4 +391,5 @@ def test_a_replica_killed_under_load_loses_nothing(cluster):
     assert not cluster.alive(1) and balancer.live == [0]
     assert run["errors"] == []
     assert lost == []
-    assert cluster.alive(0) and cluster.say(0, "after-the-kill", "how much does it cost?").json()[0]["text"] == answers.cost()
+    assert cluster.alive(0)
+    assert cluster.say(0, "after-the-kill", "how much does it cost?").json()[0]["text"] == answers.cost()

@@ -8,7 +8,6 @@ run the real `python -m serving` launchers with the secrets deploy/example.env s
 import os
 import secrets
 import subprocess
-import sys
 
 import pytest
 import requests

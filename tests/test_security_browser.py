@@ -35,11 +35,12 @@ pytestmark = pytest.mark.browser
 def other_site(assistant, tmp_path_factory):
     """Another site: a page that embeds the widget, and one that tries to frame the demo."""
     site = tmp_path_factory.mktemp("other-site")
-    (site / "widget.html").write_text(f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Clinic</title>
-        </head><body><h1>Clinic</h1><script src="{assistant.url}/webhooks/widget/widget.js" defer
+    (site / "widget.html").write_text(f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+        <title>Clinic</title></head><body><h1>Clinic</h1><script src="{assistant.url}/webhooks/widget/widget.js" defer
         data-title="Privacy chat"></script></body></html>""")
-    (site / "frame.html").write_text(f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Framing</title>
-        </head><body><iframe id="demo" src="{assistant.url}/webhooks/widget/demo" width="800" height="600">
+    (site / "frame.html").write_text(f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+        <title>Framing</title></head><body>
+        <iframe id="demo" src="{assistant.url}/webhooks/widget/demo" width="800" height="600">
         </iframe></body></html>""")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     handler.log_message = lambda *args: None

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from actions import answers
-from servers import actions_server, embedded_env, free_port, rasa_server, stop, wait_until_ready
 from expected_replies import CONVERSATIONS, response_text
+from servers import actions_server, embedded_env, free_port, rasa_server, stop, wait_until_ready
 
 pytestmark = pytest.mark.server
 

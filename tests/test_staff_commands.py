@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from paths import ROOT
-from leads.store import RequestStore
-from terminal import Terminal
 from lead_samples import SAMPLES, request_from, write_settings
+from leads.store import RequestStore
+from paths import ROOT
+from terminal import Terminal
 
 FOLDER = ROOT / "tests"  # an existing folder, by its absolute path
 
@@ -43,7 +43,8 @@ def still_there(env, request) -> bool:
     (["leads", "PURGE"], "PURGE needs a value, e.g. make leads PURGE=1"),
     (["report", "SINCE"], "SINCE needs a value, e.g. make report SINCE=2026-11-01"),
     (["leads", "DELETE="], "give the number of the request to delete, e.g. DELETE=12"),
-    (["leads", "DELETE=twelve"], "'twelve' is not a request number: give the number `make leads` shows, e.g. DELETE=12"),
+    (["leads", "DELETE=twelve"],
+     "'twelve' is not a request number: give the number `make leads` shows, e.g. DELETE=12"),
     (["leads", "DELETE=0"], "'0' is not a request number"),
     (["leads", "DELETE=1", "CSV=out.csv"], "CSV and DELETE don't go together: give one at a time"),
     (["leads", "PURGE=1", "DELETE=1"], "DELETE and PURGE don't go together"),

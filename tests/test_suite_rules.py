@@ -23,7 +23,7 @@ def imported_modules(path):
 def test_no_test_module_imports_another_test_module_or_conftest():
     offenders = [f"{path.name} imports {name}" for path in sorted(TESTS.glob("*.py")) if path.name != "conftest.py"
                  for name in imported_modules(path) if name == "conftest" or name.startswith("test_")]
-    assert offenders == [], "move what they share into a helper module (servers.py, paths.py...): " + "; ".join(offenders)
+    assert offenders == [], "share code through a helper module (servers.py, paths.py...): " + "; ".join(offenders)
 
 
 def test_the_import_check_sees_imports_inside_functions(tmp_path):

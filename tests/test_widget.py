@@ -148,7 +148,8 @@ def test_a_store_that_exits_becomes_a_503_on_history():
         async def retrieve(self, sender_id):
             raise SystemExit(1)
 
-    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=ExitingStore()))))
+    agent = SimpleNamespace(tracker_store=ExitingStore())
+    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
     with pytest.raises(guard.Refused) as refused:
         asyncio.run(guard.read_tracker(request, "widget-x"))
     assert refused.value.status == 503 and refused.value.code == "unavailable"
@@ -252,7 +253,8 @@ def form_conversation(ended_with=None):
         UserUttered("/affirm", {"name": "affirm"}, metadata={"button_title": "Yes, that's right"}),
         SlotSet("concern", "your question \u201ccan i have it if im pregnant?\u201d"),
         BotUttered("Here is your request:\nName: Jane Smith\nContact: jane.smith@example.com\n"
-                   "Preferred time: weekday mornings\nShall I send it?", metadata={"utter_action": "utter_ask_request_confirmed"}),
+                   "Preferred time: weekday mornings\nShall I send it?",
+                   metadata={"utter_action": "utter_ask_request_confirmed"}),
     ]
     if ended_with:
         events += [UserUttered("/affirm", {"name": "affirm"}), ActiveLoop(None),
@@ -312,7 +314,8 @@ def test_message_and_history(assistant):
     assert renewed.split(".")[0] == session.split(".")[0]
     for token in (session, renewed):
         history = post(assistant, "history", {"session": token}).json()["messages"]
-        assert history == [{"from": "visitor", "text": "does it hurt?"}, {"from": "bot", "text": registry.answer("ask_pain")}]
+        assert history == [{"from": "visitor", "text": "does it hurt?"},
+                           {"from": "bot", "text": registry.answer("ask_pain")}]
 
 
 def server_signer(**kwargs):
@@ -329,7 +332,7 @@ def test_replies_are_utf8_json_on_both_channels(assistant):
                          json={"sender": "utf8-check", "message": "how much does it cost?"})
     for reply in (widget, rest):
         assert reply.status_code == 200 and reply.headers["Content-Type"].startswith("application/json")
-        assert "€170".encode("utf-8") in reply.content and b"\\u20ac" not in reply.content
+        assert "€170".encode() in reply.content and b"\\u20ac" not in reply.content
     assert "€170" in rest.json()[0]["text"]
 
 
