@@ -7,7 +7,7 @@ Numbers and wordings come from ``actions.facts``; this module only decides what 
 and in which order (the clinic's own page first, the general guide after it, and an
 honest "the documents don't say" where they don't).
 """
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from actions import facts as f
 from actions import vocabulary
@@ -24,7 +24,7 @@ def _sentence(text: str) -> str:
     return text[0].upper() + text[1:] + ("" if text.endswith((".", "?", "!", "\u201d")) else ".")
 
 
-def _join(items) -> str:
+def _join(items: Iterable[str]) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 

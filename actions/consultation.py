@@ -10,6 +10,7 @@ import asyncio
 import functools
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -70,7 +71,8 @@ def confident_intent(tracker: Tracker) -> str | None:
 
 def yes_or_no(tracker: Tracker) -> bool | None:
     """True for a clear yes, False for a clear no, None for anything else."""
-    return YES_NO.get(confident_intent(tracker))
+    intent = confident_intent(tracker)
+    return YES_NO.get(intent) if intent else None
 
 
 def forget_details() -> list[EventType]:
@@ -120,12 +122,13 @@ def shown_contact(value: str | None) -> str:
         return value or ""
 
 
-def replies_only(validate):
+def replies_only(validate: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """rasa_sdk also "validates" slots that an action has just cleared (set to None):
     there is no reply to check then, and nothing to say."""
 
     @functools.wraps(validate)
-    def checked(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+    def checked(self: Any, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                domain: DomainDict) -> dict[str, Any]:
         if value is None:
             return {validate.__name__[len("validate_"):]: None}
         return validate(self, value, dispatcher, tracker, domain)
@@ -169,7 +172,8 @@ class ValidateConsultationForm(FormValidationAction):
         return {}
 
     @staticmethod
-    def _checked(slot: str, check, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    def _checked(slot: str, check: Callable[[Any], Any], value: Any,
+                 dispatcher: CollectingDispatcher) -> dict[str, Any]:
         """The slot set to ``check(value)``; or cleared, with the re-ask saying what is wrong."""
         try:
             return {slot: check(value)}

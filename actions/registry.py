@@ -20,7 +20,7 @@ Template fields:
 """
 import functools
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ class _Field:
 
 
 class _FactFormatter(string.Formatter):
-    def get_value(self, key, args, kwargs):
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         if isinstance(key, int):
             raise TemplateError("a field needs a fact's name, e.g. {DOWNTIME}; '{}' is empty")
         if key.islower():
@@ -69,7 +69,7 @@ class _FactFormatter(string.Formatter):
             raise TemplateError(f"'{key}' is not a fact in actions/facts.py")
         return _Field(fact.wording, fact.value)
 
-    def get_field(self, field_name, args, kwargs):
+    def get_field(self, field_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         # Only the fact itself and its value: nothing else of Python is reachable.
         root, _, rest = field_name.partition(".")
         if rest and not (rest == "value" or rest.startswith("value[")):

@@ -139,6 +139,8 @@ async def handle(on_new_message: Callable[[UserMessage], Awaitable[Any]], messag
 async def read_tracker(request: Request, sender_id: str) -> Any:
     """The stored conversation (None if there is none); a store failure becomes Refused(503)."""
     agent = getattr(request.app.ctx, "agent", None)
+    if agent is None:  # no model loaded (yet)
+        raise Refused(503, "unavailable", "The conversation can't be loaded right now. Please try again.")
     try:
         return await agent.tracker_store.retrieve(sender_id)
     except asyncio.CancelledError:

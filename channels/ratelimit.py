@@ -19,6 +19,10 @@ import secrets
 import time
 from collections import defaultdict, deque
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import redis.asyncio
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +74,8 @@ return 1
 
 
 class RedisRateLimiter:
-    def __init__(self, name: str, limit: int, seconds: float, client, key_prefix: str = "") -> None:
+    def __init__(self, name: str, limit: int, seconds: float, client: "redis.asyncio.Redis",
+                 key_prefix: str = "") -> None:
         self.name, self.limit, self.seconds = name, limit, seconds
         self._client = client
         self._prefix = f"{key_prefix}ratelimit:{name}:"
@@ -91,7 +96,7 @@ class RedisRateLimiter:
         return bool(allowed)
 
 
-def redis_client(environ: Mapping[str, str]):
+def redis_client(environ: Mapping[str, str]) -> "redis.asyncio.Redis":
     """An asyncio Redis client for the REDIS_* variables (those of endpoints.yml's lock store)."""
     import redis.asyncio
 
@@ -119,7 +124,7 @@ class Limits:
         self._environ = environ
         self._client = redis_client(environ) if self.store == "redis" else None
 
-    def limiter(self, name: str, limit: int, seconds: float):
+    def limiter(self, name: str, limit: int, seconds: float) -> MemoryRateLimiter | RedisRateLimiter:
         if self._client is None:
             return MemoryRateLimiter(name, limit, seconds)
         return RedisRateLimiter(name, limit, seconds, self._client, self._environ.get("REDIS_KEY_PREFIX") or "")

@@ -31,7 +31,7 @@ import logging
 import os
 import re
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -125,11 +125,13 @@ class WidgetInput(InputChannel):
     # --- origins ------------------------------------------------------------------------
 
     def origin_allowed(self, origin: str | None) -> bool:
-        return bool(origin) and any(p.fullmatch(origin) for p in self._origin_patterns)
+        if not origin:
+            return False
+        return any(p.fullmatch(origin) for p in self._origin_patterns)
 
     def cors_headers(self, request: Request) -> dict[str, str]:
         origin = request.headers.get("origin")
-        if not self.origin_allowed(origin):
+        if origin is None or not self.origin_allowed(origin):
             return {}
         return {
             "Access-Control-Allow-Origin": origin,
@@ -262,7 +264,7 @@ class WidgetInput(InputChannel):
         return body, session
 
     @contextlib.asynccontextmanager
-    async def _conversation_lock(self, sender_id: str):
+    async def _conversation_lock(self, sender_id: str) -> AsyncIterator[None]:
         # Locks exist only while a conversation has a message in flight.
         lock = self._locks.setdefault(sender_id, asyncio.Lock())
         self._lock_users[sender_id] += 1

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from leads import retention
+from leads.conversations import ConversationStore
 from leads.details import ConsultationRequest
 from leads.export import local_time, write_csv, zone_name
 from leads.intake import conversation_store
@@ -137,7 +138,8 @@ def confirmed(request: ConsultationRequest, out: TextIO) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def delete(store: RequestStore, conversations, request_id: int, without_asking: bool, out: TextIO) -> int:
+def delete(store: RequestStore, conversations: ConversationStore | None, request_id: int, without_asking: bool,
+           out: TextIO) -> int:
     request = store.get(request_id)
     if request is None:
         print(f"error: there is no consultation request #{request_id} (see `make leads`)", file=sys.stderr)
@@ -175,6 +177,7 @@ def print_requests(requests: list[ConsultationRequest], settings: Settings, out:
         return
     print(f"Consultation requests, newest first ({len(requests)}, {kept}):", file=out)
     for request in requests:
+        assert request.received_at is not None  # requests read from the store
         received = local_time(request.received_at, settings.time_zone)
         print(f"\n#{request.id}  received {received:%Y-%m-%d %H:%M} {zone_name(settings.time_zone)}", file=out)
         for label, value in [

@@ -90,7 +90,8 @@ def without_details(event: dict[str, Any]) -> dict[str, Any]:
     """The event as it is kept once its details are deleted: same kind, same place in the
     conversation (Rasa replays it), no text or value."""
     kind = event.get("event")
-    kept = {k: event[k] for k in ("event", "timestamp", "name", "input_channel", "message_id") if k in event}
+    kept: dict[str, Any] = {k: event[k] for k in ("event", "timestamp", "name", "input_channel", "message_id")
+                            if k in event}
     if kind == "slot":
         return {**kept, "value": None}
     if kind == "user":

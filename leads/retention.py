@@ -37,7 +37,7 @@ def purge_expired(store: RequestStore, conversations: ConversationStore | None, 
     doomed = {r.conversation_id for r in expired if r.conversation_id}
     if conversations is None:
         store.record_purge(len(expired), 0)
-        return Purged(sorted(r.id for r in expired), 0, 0)
+        return Purged(_numbers(expired), 0, 0)
     kept_with_a_request = store.conversation_ids()
     with_details = set(conversations.idle_form_conversations(cutoff))
     chats = set(conversations.idle_conversations(chat_cutoff))
@@ -45,7 +45,7 @@ def purge_expired(store: RequestStore, conversations: ConversationStore | None, 
     doomed |= (with_details | chats) - kept_with_a_request
     events = conversations.delete(doomed)
     store.record_purge(len(expired), len(doomed))
-    return Purged(sorted(r.id for r in expired), len(doomed), events)
+    return Purged(_numbers(expired), len(doomed), events)
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,8 @@ def delete_request(store: RequestStore, conversations: ConversationStore | None,
         return None
     events = conversations.delete([deleted.conversation_id]) if conversations is not None else 0
     return Deleted(deleted, events)
+
+
+def _numbers(requests: list[ConsultationRequest]) -> list[int]:
+    """The stored requests' numbers, in order."""
+    return sorted(r.id for r in requests if r.id is not None)

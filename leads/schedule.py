@@ -60,7 +60,7 @@ def take_lease(store: RequestStore, every: timedelta, now: datetime | None = Non
     return taken == 1
 
 
-def last_run(store: RequestStore):
+def last_run(store: RequestStore) -> tuple[datetime, str] | None:
     """(when, what) of the last purge, or None: for staff tools."""
     _ensure_table(store)
     with store.engine.connect() as connection:

@@ -141,7 +141,7 @@ def _whole_number(data: dict, name: str, path: Path, unit: str, default: int | N
     return value
 
 
-def _scheme_and_host(url: str):
+def _scheme_and_host(url: str) -> tuple[str, str]:
     try:
         parts = urlsplit(url)
         return parts.scheme.lower(), parts.hostname or ""

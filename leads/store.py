@@ -147,7 +147,9 @@ class RequestStore:
             if stored is None:
                 raise
             return stored  # filed at the same moment by another process
-        return self.get(new_id)
+        saved = self.get(new_id)
+        assert saved is not None  # just inserted
+        return saved
 
     def _by_key(self, key: str) -> ConsultationRequest | None:
         with self.engine.connect() as connection:
@@ -189,7 +191,7 @@ class RequestStore:
             row = connection.execute(purge_table.select()).first()
         return PurgeRun(row.ran_at, row.requests_deleted, row.conversations_deleted) if row else None
 
-    def _delete(self, condition) -> list[ConsultationRequest]:
+    def _delete(self, condition: sa.sql.ColumnElement) -> list[ConsultationRequest]:
         with self.engine.begin() as connection:
             rows = connection.execute(requests_table.select().where(condition)).fetchall()
             if rows:
@@ -207,7 +209,7 @@ def idempotency_key(request: ConsultationRequest) -> str | None:
     return hashlib.sha256("\x00".join(" ".join(str(p).split()) for p in parts).encode("utf-8")).hexdigest()
 
 
-def _request(row) -> ConsultationRequest:
+def _request(row: sa.engine.Row) -> ConsultationRequest:
     return ConsultationRequest(
         id=row.id, received_at=row.received_at, name=row.name, contact=Contact(row.email, row.phone),
         preferred_time=row.preferred_time, concern=row.concern, conversation_id=row.conversation_id,
