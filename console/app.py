@@ -52,7 +52,9 @@ def _refusal(request: Request, status: int, title: str, message: str) -> HTTPRes
 async def sign_in_required(request: Request) -> HTTPResponse | None:
     ctx = request.app.ctx
     request.ctx.session = sessions.current(ctx.db, request.cookies.get(sessions.COOKIE), ctx.settings.idle_minutes)
-    relayed = request.method == "POST" and request.path.startswith(RELAYED)
+    # The preview widget fetches without cookies (credentials: "omit"), as on the clinic's site;
+    # what it gets is what the assistant serves to anyone: widget.js, widget.css, the greeting.
+    relayed = request.method in ("GET", "POST") and request.path.startswith(RELAYED)
     public = request.path in PUBLIC_PATHS or request.path.startswith("/static/") or relayed
     if request.method == "POST":
         origin = request.headers.get("origin")

@@ -35,7 +35,8 @@ OPTIONS = [
 ]
 MAX_OPTION = 300
 COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(rgb|hsl)a?\([\d\s.,%/]+\)")
-RELAYED = ("session", "message", "history")
+# The widget's calls the preview makes, and their methods (channels/widget.py's routes).
+RELAYED = {"greeting": "GET", "session": "POST", "message": "POST", "history": "POST"}
 RELAY_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
@@ -111,13 +112,14 @@ async def widget_styles(request: Request):
 
 
 async def relay(request: Request, endpoint: str):
-    """The preview's messages, passed on to the real assistant (no Origin: it is ours)."""
-    if endpoint not in RELAYED:
+    """The preview's calls, passed on to the real assistant (no Origin: it is ours)."""
+    if RELAYED.get(endpoint) != request.method:
         return response.json({"error": "not_found"}, status=404)
     url = f"{request.app.ctx.settings.rasa_url}/webhooks/widget/{endpoint}"
+    body = {"data": request.body, "headers": {"Content-Type": "application/json"}} if request.method == "POST" else {}
     try:
         async with aiohttp.ClientSession(timeout=RELAY_TIMEOUT) as client:
-            async with client.post(url, data=request.body, headers={"Content-Type": "application/json"}) as reply:
+            async with client.request(request.method, url, **body) as reply:
                 body = await reply.read()
                 return response.raw(body, status=reply.status, content_type=reply.headers.get(
                     "Content-Type", "application/json"))
@@ -126,4 +128,4 @@ async def relay(request: Request, endpoint: str):
                              status=503)
 
 
-pages.add_route(relay, "/widget/assets/<endpoint:str>", methods=["POST"])
+pages.add_route(relay, "/widget/assets/<endpoint:str>", methods=["GET", "POST"])

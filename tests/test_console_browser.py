@@ -25,6 +25,7 @@ import yaml
 
 from actions import registry
 from console_server import PASSWORD, staff_account, start_console
+from expected_replies import DOMAIN
 from leads.store import RequestStore
 from paths import ROOT
 from servers import free_port, start_assistant
@@ -284,6 +285,12 @@ def test_labelling_an_unanswered_question_and_finding_it_in_the_review_export(st
 
 # --- the widget's setup -------------------------------------------------------------------
 
+def greeting_button(payload: str) -> str:
+    """The title of the greeting's suggestion for ``payload`` (domain.yml's utter_greet)."""
+    [greeting] = DOMAIN["responses"]["utter_greet"]
+    return next(button["title"] for button in greeting["buttons"] if button["payload"] == payload)
+
+
 def test_the_widget_preview_renders_the_real_widget_and_follows_the_options(staff, clinic):
     page = staff.page
     page.goto(staff.url + "/widget")
@@ -294,7 +301,7 @@ def test_the_widget_preview_renders_the_real_widget_and_follows_the_options(staf
     preview = page.frame_locator("#widget-preview")
     preview.get_by_role("button", name="Open chat").click()
     chat = preview.get_by_role("dialog", name="Ask about micro-needling")
-    chat.get_by_role("button", name="How much does it cost?").click()
+    chat.get_by_role("button", name=greeting_button("/ask_cost")).click()  # one of the greeting's suggestions
     expect(chat.get_by_role("log")).to_contain_text(registry.answer("ask_cost"))  # the real assistant answered
 
     page.get_by_label("Title").fill("Amara chat")
