@@ -40,7 +40,7 @@ export MODEL_RELOAD_SECONDS ?= 10
 SPACY_PIPELINE := models/spacy/clinic_faq
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_PIPELINE)/meta.json
 
-.PHONY: help install train run shell test validate eval report leads staff-account review-export bench lock clean
+.PHONY: help install train run shell test test-fast lint validate eval report leads staff-account review-export bench lock clean
 
 # The staff commands' settings are variables. Typed without a value (`make leads DELETE`) one
 # would be a target to make, and make would answer "No rule to make target 'DELETE'".
@@ -59,7 +59,9 @@ flag = $(if $(call given,$(1)),$(if $(filter 1,$($(1))),$(2),$(error $(1)=$($(1)
 
 help:
 	@echo "make run      install, train if needed, start the assistant (REST on :$(RASA_PORT)); Ctrl-C stops it"
-	@echo "make test     install, train if needed, run the test suite"
+	@echo "make test     install, lint, train if needed, run the whole test suite"
+	@echo "make test-fast  the tests that need no trained model and no servers (under 30 s)"
+	@echo "make lint     ruff on the code, mypy on actions/, leads/ and channels/ (pyproject.toml)"
 	@echo "make shell    chat in the terminal with the assistant make run started (or start one)"
 	@echo "make install  create $(VENV) from requirements.lock (Python 3.10)"
 	@echo "make train    train the model into models/ (skipped when nothing changed)"
@@ -136,8 +138,9 @@ else
 endif
 
 # Exports hold visitors' words and details: a relative CSV= file goes into exports/,
-# which git and docker ignore (an absolute path is used as given).
-export_path = $(if $(filter /%,$(1)),$(1),exports/$(1))
+# which git and docker ignore (an absolute path is used as given; an empty one stays empty, for
+# the command to ask for a file name).
+export_path = $(if $(1),$(if $(filter /%,$(1)),$(1),exports/$(1)))
 # csv_option: --csv 'exports/<file>' if CSV was given (quoted for the shell; exports/ made).
 csv_option = $(if $(call given,CSV),--csv '$(if $(CSV),$(subst ','\'',$(call export_path,$(CSV)))$(shell mkdir -p exports))')
 
@@ -158,8 +161,19 @@ staff-account: $(STAMP)
 review-export: $(STAMP)
 	@$(BIN)/python -m console review-export $(if $(OUT),--out "$(OUT)")
 
-test: $(MODEL)
+# Lint first (seconds), then every test.
+test: lint $(MODEL)
 	$(BIN)/python -m pytest tests
+
+# The fast lane: no trained model, no servers, no browser, no PostgreSQL/Redis (tests/lanes.py).
+FAST_LANE := not model and not server and not browser and not services
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests -m "$(FAST_LANE)"
+
+# Settings in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check --quiet .
+	$(BIN)/mypy
 
 # Not part of `make test`: a benchmark reports ratios measured in one run.
 bench: $(MODEL)
@@ -173,4 +187,4 @@ lock:
 	  /tmp/lock-venv/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel ) > requirements.lock
 
 clean:
-	rm -rf $(VENV) models/*.tar.gz $(SPACY_PIPELINE) results results-*.log .rasa .pytest_cache test-artifacts
+	rm -rf $(VENV) models/*.tar.gz $(SPACY_PIPELINE) results results-*.log .rasa .pytest_cache .mypy_cache .ruff_cache test-artifacts

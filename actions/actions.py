@@ -4,7 +4,7 @@ One action answers every FAQ in the registry (data/faqs.yml): the rules that map
 FAQ intent to it are generated at train time (hooks/faq_rules.py).
 """
 from collections import defaultdict
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -12,16 +12,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context, registry, vocabulary
 
-DomainDict = Dict[Text, Any]
+DomainDict = dict[str, Any]
 
 REGISTRY = registry.load()
 LAST_TOPIC = "last_topic"  # slot: the FAQ answered last, for follow-ups
 
 
-def entity_values(tracker: Tracker) -> Dict[Text, List[Text]]:
+def entity_values(tracker: Tracker) -> dict[str, list[str]]:
     """entity -> its values in the latest message, in the order they were found. Micro-needling
     named as the treatment is left out: it is every answer's subject anyway."""
-    found: Dict[Text, List[Text]] = defaultdict(list)
+    found: dict[str, list[str]] = defaultdict(list)
     for entity in tracker.latest_message.get("entities") or []:
         value = entity.get("value")
         if value is None:
@@ -37,10 +37,10 @@ def entity_values(tracker: Tracker) -> Dict[Text, List[Text]]:
 class ActionAnswerFaq(Action):
     """Answers the FAQ the visitor asked about, or followed up on, from the registry."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_faq"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         message = tracker.latest_message
         intent = (message.get("intent") or {}).get("name") or ""
         resolved = context.resolve(intent, entity_values(tracker), message.get("text") or "",
@@ -67,10 +67,10 @@ class ActionDefaultAskAffirmation(Action):
     visitor to rephrase, and gives up honestly after a second miss.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_ask_affirmation"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         titles = {intent: faq.title for intent, faq in REGISTRY.items()}
         titles.update(EXTRA_SUGGESTIONS)
         ranking = tracker.latest_message.get("intent_ranking") or []

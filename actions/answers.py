@@ -7,7 +7,7 @@ Numbers and wordings come from ``actions.facts``; this module only decides what 
 and in which order (the clinic's own page first, the general guide after it, and an
 honest "the documents don't say" where they don't).
 """
-from typing import Callable, Dict, Optional, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from actions import facts as f
 from actions import vocabulary
@@ -24,7 +24,7 @@ def _sentence(text: str) -> str:
     return text[0].upper() + text[1:] + ("" if text.endswith((".", "?", "!", "\u201d")) else ".")
 
 
-def _join(items) -> str:
+def _join(items: Iterable[str]) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -39,7 +39,7 @@ def package_saving() -> float:
     return f.PRICE_SINGLE.value * f.PACKAGE_TREATMENTS.value - f.PACKAGE_PRICE.value
 
 
-def cost(treatments: Optional[int] = None) -> str:
+def cost(treatments: int | None = None) -> str:
     """The price answer; with a number of treatments, the total and the cheaper option."""
     single, package, size = f.PRICE_SINGLE.value, f.PACKAGE_PRICE.value, f.PACKAGE_TREATMENTS.value
     prices = (
@@ -81,14 +81,13 @@ def cost(treatments: Optional[int] = None) -> str:
 
 # --- Answers that depend on what the visitor named -----------------------------------
 
-def conditions(condition: Optional[str] = None) -> str:
+def conditions(condition: str | None = None) -> str:
     """What it treats; with a visitor's concern, whether the documents mention it."""
     key = vocabulary.condition_key(condition) if condition else None
     clinic_list = _join(f.CLINIC_CONDITIONS[:-1]) + f", and it helps with {f.CLINIC_CONDITIONS[-1]}"
-    overview = (
-        f"The clinic uses it for {clinic_list}. "
-        f"{_sentence(f.SOURCE_NAMES[f.GUIDE] + ' adds cellulite and a dull complexion, and says some practitioners use it to stimulate hair growth')}"
-    )
+    guide = f.SOURCE_NAMES[f.GUIDE] + (" adds cellulite and a dull complexion, and says some practitioners use it"
+                                       " to stimulate hair growth")
+    overview = f"The clinic uses it for {clinic_list}. {_sentence(guide)}"
     if key in f.CONDITIONS:
         return f"{_sentence(f.CONDITIONS[key].wording)} {overview}"
     if key:
@@ -99,7 +98,7 @@ def conditions(condition: Optional[str] = None) -> str:
     return overview
 
 
-def body_areas(area: Optional[str] = None) -> str:
+def body_areas(area: str | None = None) -> str:
     """Where it can be used; with a visitor's area, whether the clinic names it."""
     key = vocabulary.area_key(area) if area else None
     general = _sentence("the clinic says " + f.BODY_AREAS.wording)
@@ -129,7 +128,7 @@ def body_areas_for(terms: Sequence[str]) -> str:
 
 
 # data/faqs.yml `compute:` name -> function of the visitor's values of the entity it `takes`.
-COMPUTED: Dict[str, Callable[[Sequence[str]], str]] = {
+COMPUTED: dict[str, Callable[[Sequence[str]], str]] = {
     "cost": cost_for,
     "conditions": conditions_for,
     "body_areas": body_areas_for,

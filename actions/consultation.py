@@ -10,7 +10,8 @@ import asyncio
 import functools
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from collections.abc import Callable
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -20,7 +21,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from actions import registry, vocabulary
 from leads import details, intake, settings
 
-DomainDict = Dict[Text, Any]
+DomainDict = dict[str, Any]
 logger = logging.getLogger(__name__)
 
 FORM = "consultation_form"
@@ -59,26 +60,27 @@ INVALID = {
 }
 
 
-def intent_of(tracker: Tracker) -> Optional[Text]:
+def intent_of(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def confident_intent(tracker: Tracker) -> Optional[Text]:
+def confident_intent(tracker: Tracker) -> str | None:
     intent = tracker.latest_message.get("intent") or {}
     return intent.get("name") if (intent.get("confidence") or 0.0) >= YES_NO_CONFIDENCE else None
 
 
-def yes_or_no(tracker: Tracker) -> Optional[bool]:
+def yes_or_no(tracker: Tracker) -> bool | None:
     """True for a clear yes, False for a clear no, None for anything else."""
-    return YES_NO.get(confident_intent(tracker))
+    intent = confident_intent(tracker)
+    return YES_NO.get(intent) if intent else None
 
 
-def forget_details() -> List[EventType]:
+def forget_details() -> list[EventType]:
     """Clears the form's slots: details live in slots only while the form needs them."""
     return [SlotSet(slot, None) for slot in FORM_SLOTS + [REQUESTED_SLOT]]
 
 
-def which_detail(text: Text) -> Optional[Text]:
+def which_detail(text: str) -> str | None:
     """The detail named first in "change my email" (None if none is named). Whole words
     only: "misspelled my email" names the email, not the name ("spelled")."""
     words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", str(text).lower())
@@ -89,7 +91,7 @@ def which_detail(text: Text) -> Optional[Text]:
     return None
 
 
-def proposed_concern(tracker: Tracker) -> Optional[Text]:
+def proposed_concern(tracker: Tracker) -> str | None:
     """What the visitor asked about before asking to be contacted: a skin concern they
     named, else the topic of their latest question (the FAQ registry)."""
     events = tracker.events
@@ -113,19 +115,20 @@ def proposed_concern(tracker: Tracker) -> Optional[Text]:
     return None
 
 
-def shown_contact(value: Optional[Text]) -> Text:
+def shown_contact(value: str | None) -> str:
     try:
         return str(details.parse_contact(value or ""))
     except details.InvalidDetail:
         return value or ""
 
 
-def replies_only(validate):
+def replies_only(validate: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """rasa_sdk also "validates" slots that an action has just cleared (set to None):
     there is no reply to check then, and nothing to say."""
 
     @functools.wraps(validate)
-    def checked(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+    def checked(self: Any, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                domain: DomainDict) -> dict[str, Any]:
         if value is None:
             return {validate.__name__[len("validate_"):]: None}
         return validate(self, value, dispatcher, tracker, domain)
@@ -137,10 +140,10 @@ class ActionStartConsultationRequest(Action):
     """Says what will happen (no phone number, address or hours are invented), and
     clears any details left from an earlier, unfinished request."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_consultation_request"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_contact_clinic")
         return [SlotSet(slot, None) for slot in FORM_SLOTS if tracker.get_slot(slot) is not None]
 
@@ -148,18 +151,18 @@ class ActionStartConsultationRequest(Action):
 class ValidateConsultationForm(FormValidationAction):
     """Checks each reply; a reply that can't be used is re-asked with what is wrong."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_consultation_form"
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
         # Without consent there is nothing to confirm: the form ends and nothing is stored.
         if tracker.get_slot("storage_consent") is False:
             return [slot for slot in domain_slots if slot != "request_confirmed"]
         return domain_slots
 
     async def extract_visitor_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                      domain: DomainDict) -> Dict[Text, Any]:
+                                      domain: DomainDict) -> dict[str, Any]:
         # An email address or a phone number is an answer whatever NLU made of it
         # (to the classifier, "+44 20 7946 0000" can look like a question about prices).
         text = tracker.latest_message.get("text") or ""
@@ -169,7 +172,8 @@ class ValidateConsultationForm(FormValidationAction):
         return {}
 
     @staticmethod
-    def _checked(slot: Text, check, value: Any, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    def _checked(slot: str, check: Callable[[Any], Any], value: Any,
+                 dispatcher: CollectingDispatcher) -> dict[str, Any]:
         """The slot set to ``check(value)``; or cleared, with the re-ask saying what is wrong."""
         try:
             return {slot: check(value)}
@@ -179,7 +183,7 @@ class ValidateConsultationForm(FormValidationAction):
 
     @replies_only
     def validate_visitor_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> Dict[Text, Any]:
+                              domain: DomainDict) -> dict[str, Any]:
         # "yes", "hi", "thanks" or a button's payload is not a name.
         if confident_intent(tracker) in NOT_A_NAME or str(value).startswith("/"):
             dispatcher.utter_message(response="utter_invalid_name")
@@ -188,17 +192,17 @@ class ValidateConsultationForm(FormValidationAction):
 
     @replies_only
     def validate_visitor_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> Dict[Text, Any]:
+                                 domain: DomainDict) -> dict[str, Any]:
         return self._checked("visitor_contact", lambda v: str(details.parse_contact(v)), value, dispatcher)
 
     @replies_only
     def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: DomainDict) -> Dict[Text, Any]:
+                                domain: DomainDict) -> dict[str, Any]:
         return self._checked("preferred_time", details.clean_preferred_time, value, dispatcher)
 
     @replies_only
     def validate_concern(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                         domain: DomainDict) -> Dict[Text, Any]:
+                         domain: DomainDict) -> dict[str, Any]:
         answer = yes_or_no(tracker)
         if answer is False or " ".join(str(value).lower().split()).strip(".!") in SKIP_WORDS:
             return {"concern": ""}  # skipped: filled, but empty
@@ -212,7 +216,7 @@ class ValidateConsultationForm(FormValidationAction):
 
     @replies_only
     def validate_storage_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> Dict[Text, Any]:
+                                 domain: DomainDict) -> dict[str, Any]:
         answer = yes_or_no(tracker)
         if answer is None:
             dispatcher.utter_message(response="utter_consent_yes_or_no")
@@ -220,7 +224,7 @@ class ValidateConsultationForm(FormValidationAction):
 
     @replies_only
     def validate_request_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> Dict[Text, Any]:
+                                   domain: DomainDict) -> dict[str, Any]:
         if yes_or_no(tracker) is True:
             return {"request_confirmed": True}
         dispatcher.utter_message(response="utter_confirm_hint")
@@ -230,10 +234,10 @@ class ValidateConsultationForm(FormValidationAction):
 class ActionAskConcern(Action):
     """Asks what the request is about, proposing the topic of the conversation so far."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_concern"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         proposal = proposed_concern(tracker)
         if proposal:
             dispatcher.utter_message(response="utter_ask_concern_proposed", concern=proposal)
@@ -245,10 +249,10 @@ class ActionAskConcern(Action):
 class ActionAskStorageConsent(Action):
     """Asks for explicit consent, saying how long the details are kept (leads.yml)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_storage_consent"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_ask_storage_consent", retention_days=SETTINGS.retention_days)
         return []
 
@@ -256,10 +260,10 @@ class ActionAskStorageConsent(Action):
 class ActionAskRequestConfirmed(Action):
     """Shows the request and asks to send it, change a detail, or cancel."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_request_confirmed"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(
             response="utter_ask_request_confirmed",
             contact=shown_contact(tracker.get_slot("visitor_contact")),
@@ -271,10 +275,10 @@ class ActionAskRequestConfirmed(Action):
 class ActionChangeConsultationDetail(Action):
     """"Change my email": forgets that detail, so the form asks for it again."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_change_consultation_detail"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         detail = which_detail(tracker.latest_message.get("text") or "")
         if detail is None:
             dispatcher.utter_message(response="utter_which_detail")
@@ -286,10 +290,10 @@ class ActionChangeConsultationDetail(Action):
 class ActionCancelConsultationRequest(Action):
     """"Stop": confirms that nothing was stored, and forgets the details."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_cancel_consultation_request"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_request_cancelled", retention_days=SETTINGS.retention_days)
         return forget_details()
 
@@ -298,10 +302,10 @@ class ActionSubmitConsultationRequest(Action):
     """The form is done: with consent, the request is stored for the clinic's team;
     without it, nothing is. Either way the details are cleared from the slots."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_consultation_request"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("storage_consent") is not True or tracker.get_slot("request_confirmed") is not True:
             dispatcher.utter_message(response="utter_request_not_stored", retention_days=SETTINGS.retention_days)
             return forget_details()

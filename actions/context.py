@@ -6,8 +6,8 @@ areas can be treated?", "what about the scalp?" asks about body areas. This modu
 resolves such follow-ups against the topic answered last.
 """
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
 
 from actions import vocabulary
 from actions.registry import Faq
@@ -28,7 +28,7 @@ def elliptical(text: str) -> bool:
     return len(text.split()) <= MAX_FOLLOW_UP_WORDS and bool(_ELLIPTICAL_OPENING.match(text))
 
 
-def bare_number(text: str) -> Optional[int]:
+def bare_number(text: str) -> int | None:
     """The count in a short message that is little more than a number ("2 then", "4?")."""
     words = re.findall(r"[a-z]+|\d+", text.lower())
     if not words or len(words) > 3:
@@ -40,7 +40,7 @@ def bare_number(text: str) -> Optional[int]:
 
 @dataclass(frozen=True)
 class Resolved:
-    faq: Optional[Faq]  # what to answer; None: a follow-up with nothing to follow
+    faq: Faq | None  # what to answer; None: a follow-up with nothing to follow
     values: Sequence[str]  # the visitor's values of the entity the answer takes
 
 
@@ -50,8 +50,8 @@ SHORT_FOLLOW_UP_WORDS = 4
 RUNNER_UP_CONFIDENCE = 0.15
 
 
-def resolve(intent: str, entities: Dict[str, List[str]], text: str, last_topic: Optional[str],
-            registry: Dict[str, Faq], ranking: Sequence[dict] = ()) -> Resolved:
+def resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic: str | None,
+            registry: dict[str, Faq], ranking: Sequence[dict] = ()) -> Resolved:
     """The FAQ to answer for this message, given the topic answered before it (and NLU's
     ranking of the other intents it might be)."""
     last = registry.get(last_topic) if last_topic else None

@@ -16,7 +16,7 @@ Where they disagree (pain, time to results, make-up), both are kept and the
 answers say whose word is whose.
 """
 from dataclasses import dataclass
-from typing import Any, Dict
+from typing import Any
 
 # The documents, in sources/ (sources/README.md says where each came from).
 CLINIC = "clinic-page.txt"
@@ -218,7 +218,8 @@ WHAT_IS = Fact(
 ALSO_KNOWN_AS = Fact(
     "Collagen Induction Treatment (CIT)",
     "the clinic also calls it Collagen Induction Treatment (CIT)",
-    clinic("Collagen Induction Treatment (CIT) can be used to restore skin to a previous state for optimum skin health."),
+    clinic("Collagen Induction Treatment (CIT) can be used to restore skin to a previous state for optimum skin "
+           "health."),
 )
 ALSO_KNOWN_AS_GUIDE = Fact(
     ("Dermaroller", "Skin Needling"),
@@ -251,7 +252,7 @@ THICKER_SKIN = Fact(
 # --- What it treats ------------------------------------------------------------------------
 # Keyed by the canonical name the entity extractor gives (see CONDITION_SYNONYMS).
 
-CONDITIONS: Dict[str, Fact] = {
+CONDITIONS: dict[str, Fact] = {
     "acne scars": Fact(
         "acne scars",
         "acne scars see great improvement, the clinic says",
@@ -423,7 +424,7 @@ PRACTITIONER = Fact(
 )
 
 
-def all_facts() -> Dict[str, Fact]:
+def all_facts() -> dict[str, Fact]:
     """Every fact in this module by name (conditions as ``CONDITIONS[name]``)."""
     found = {name: value for name, value in globals().items() if isinstance(value, Fact)}
     found.update({f"CONDITIONS[{key}]": fact for key, fact in CONDITIONS.items()})

@@ -20,9 +20,10 @@ Template fields:
 """
 import functools
 import string
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 import yaml
 
@@ -53,7 +54,7 @@ class _Field:
 
 
 class _FactFormatter(string.Formatter):
-    def get_value(self, key, args, kwargs):
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         if isinstance(key, int):
             raise TemplateError("a field needs a fact's name, e.g. {DOWNTIME}; '{}' is empty")
         if key.islower():
@@ -68,7 +69,7 @@ class _FactFormatter(string.Formatter):
             raise TemplateError(f"'{key}' is not a fact in actions/facts.py")
         return _Field(fact.wording, fact.value)
 
-    def get_field(self, field_name, args, kwargs):
+    def get_field(self, field_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         # Only the fact itself and its value: nothing else of Python is reachable.
         root, _, rest = field_name.partition(".")
         if rest and not (rest == "value" or rest.startswith("value[")):
@@ -79,7 +80,7 @@ class _FactFormatter(string.Formatter):
 _FORMATTER = _FactFormatter()
 
 
-def render(template: str, named: Optional[Dict[str, str]] = None) -> str:
+def render(template: str, named: dict[str, str] | None = None) -> str:
     """The template with every field filled from the facts (and ``named``: entity -> what
     the visitor named); TemplateError if one can't be."""
     try:
@@ -90,7 +91,7 @@ def render(template: str, named: Optional[Dict[str, str]] = None) -> str:
         raise TemplateError(f"cannot fill a field: {error}") from error
 
 
-def field_names(template: str) -> List[str]:
+def field_names(template: str) -> list[str]:
     """The fields a template names: facts, documents and entities, e.g. ["DOWNTIME", "GUIDE"]."""
     names = []
     for _, field_name, _, _ in string.Formatter().parse(template):
@@ -103,16 +104,16 @@ def field_names(template: str) -> List[str]:
 class Faq:
     intent: str
     title: str  # short button title for "Did you mean…?"
-    template: Optional[str] = None  # the answer over named facts...
-    compute: Optional[str] = None  # ...or a function of actions.answers that computes it
-    takes: Tuple[str, ...] = ()  # entities the computed answer uses (and follow-ups may change)
+    template: str | None = None  # the answer over named facts...
+    compute: str | None = None  # ...or a function of actions.answers that computes it
+    takes: tuple[str, ...] = ()  # entities the computed answer uses (and follow-ups may change)
     # What the visitor asked about, as the concern of a consultation request
     # ("About cost — is that right?"); the title in lower case when not given.
-    subject: Optional[str] = None
+    subject: str | None = None
     # Offer a consultation after the answer (not during the consultation form).
     offer_consultation: bool = False
-    unnamed: Dict[str, str] = field(default_factory=dict)  # entity -> words when the visitor named none
-    extra: Dict[str, Any] = field(default_factory=dict)  # keys the registry does not know
+    unnamed: dict[str, str] = field(default_factory=dict)  # entity -> words when the visitor named none
+    extra: dict[str, Any] = field(default_factory=dict)  # keys the registry does not know
 
     @property
     def concern(self) -> str:
@@ -128,15 +129,16 @@ class Faq:
     @property
     def states_facts(self) -> bool:
         """Does the answer state facts about micro-needling (not only say what it can't answer)?"""
-        return bool(self.compute) or any(name.isupper() and name not in SOURCE_FIELDS for name in field_names(self.template or ""))
+        return bool(self.compute) or any(name.isupper() and name not in SOURCE_FIELDS
+                                         for name in field_names(self.template or ""))
 
 
-@functools.lru_cache(maxsize=None)
-def load(path: Path = REGISTRY) -> Dict[str, Faq]:
+@functools.cache
+def load(path: Path = REGISTRY) -> dict[str, Faq]:
     """intent -> Faq, in the registry's order (read once per path; treat it as read-only)."""
     entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("faqs") or []
     known = {"intent", "title", "answer", "compute", "takes", "subject", "offer_consultation", "unnamed"}
-    registry: Dict[str, Faq] = {}
+    registry: dict[str, Faq] = {}
     for entry in entries:
         registry[entry.get("intent")] = Faq(
             intent=entry.get("intent"),

@@ -11,15 +11,15 @@ rosacea or the stomach, the honest answer is "the clinic's information doesn't
 mention that", and for that the assistant must first notice what was asked.
 """
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
 
 import yaml
 
 from actions import facts
 
 # Surface forms per canonical condition; every key is a key of facts.CONDITIONS.
-CONDITION_TERMS: Dict[str, List[str]] = {
+CONDITION_TERMS: dict[str, list[str]] = {
     "acne scars": ["acne scars", "acne scar", "acne scarring", "acne marks", "old acne scars"],
     "scars": ["scars", "scar", "scarring", "pock marks", "pockmarks"],
     "stretch marks": ["stretch marks", "stretch mark", "stretchmarks", "striae"],
@@ -37,13 +37,14 @@ CONDITION_TERMS: Dict[str, List[str]] = {
 
 # Concerns visitors ask about that the documents do not mention.
 UNLISTED_CONDITIONS = [
-    "acne", "active acne", "breakouts", "pitted scars", "surgical scars", "rosacea", "eczema", "psoriasis", "melasma", "large pores", "enlarged pores", "open pores",
+    "acne", "active acne", "breakouts", "pitted scars", "surgical scars", "rosacea", "eczema", "psoriasis", "melasma",
+    "large pores", "enlarged pores", "open pores",
     "blackheads", "spots", "moles", "warts", "keloids", "keloid scars",
     "dark circles", "eye bags", "sun damage", "freckles", "birthmarks", "vitiligo", "burn scars",
     "thread veins", "broken capillaries",
 ]
 
-AREA_TERMS: Dict[str, List[str]] = {
+AREA_TERMS: dict[str, list[str]] = {
     "face": ["face", "cheeks", "cheek", "forehead", "chin", "jawline", "nose", "facial"],
     "legs": ["legs", "leg", "thighs", "thigh", "calves", "knees"],
     "arms": ["arms", "arm", "upper arms", "forearms"],
@@ -82,7 +83,7 @@ MICRONEEDLING_TERMS = [
 OTHER_TREATMENTS_FILE = Path(__file__).resolve().parent.parent / "data" / "other_treatments.yml"
 
 
-def other_treatments(path: Path = OTHER_TREATMENTS_FILE) -> List[str]:
+def other_treatments(path: Path = OTHER_TREATMENTS_FILE) -> list[str]:
     """The trainers' list of other treatments' names (data/other_treatments.yml)."""
     names = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("other_treatments") or []
     return [str(name).strip().lower() for name in names if str(name).strip()]
@@ -94,7 +95,7 @@ def treatment_key(text: str) -> str:
     return MICRONEEDLING if needle in MICRONEEDLING_TERMS else needle
 
 
-def _lookup(terms: Dict[str, List[str]], unlisted: Iterable[str], text: str) -> Optional[str]:
+def _lookup(terms: dict[str, list[str]], unlisted: Iterable[str], text: str) -> str | None:
     needle = text.strip().lower()
     for key, forms in terms.items():
         if needle in forms:
@@ -102,17 +103,17 @@ def _lookup(terms: Dict[str, List[str]], unlisted: Iterable[str], text: str) -> 
     return needle if needle in unlisted else None
 
 
-def condition_key(text: str) -> Optional[str]:
+def condition_key(text: str) -> str | None:
     """The facts.CONDITIONS key for a visitor's words, the unlisted term itself, or None."""
     return _lookup(CONDITION_TERMS, UNLISTED_CONDITIONS, text)
 
 
-def area_key(text: str) -> Optional[str]:
+def area_key(text: str) -> str | None:
     """The facts.BODY_AREAS value for a visitor's words, the unlisted term itself, or None."""
     return _lookup(AREA_TERMS, UNLISTED_AREAS, text)
 
 
-def parse_number(text: str) -> Optional[int]:
+def parse_number(text: str) -> int | None:
     """The count in '3', 'three', '3x', '3 treatments', 'for two'; None if there is no
     plausible count (e.g. '2.5', 'lots', '0', '170')."""
     needle = text.strip().lower()
@@ -127,7 +128,7 @@ def parse_number(text: str) -> Optional[int]:
     return None
 
 
-def entity_patterns() -> List[dict]:
+def entity_patterns() -> list[dict]:
     """spaCy EntityRuler patterns for every term above (case-insensitive via LOWER)."""
     patterns = []
     for label, terms, unlisted in (
@@ -146,7 +147,7 @@ def entity_patterns() -> List[dict]:
     return patterns
 
 
-def _tokens(form: str) -> List[str]:
+def _tokens(form: str) -> list[str]:
     # Mirrors spaCy's English tokenizer for these simple terms: split on spaces and
     # keep hyphens and apostrophes as their own tokens.
     return [t for t in re.split(r"\s+|(-)|('s?)", form) if t]

@@ -41,9 +41,9 @@ async def main(model: str, n: int) -> None:
 
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
+    from run_bench import free_port
 
     from trainer import holdout as evaluate_holdout
-    from run_bench import free_port
 
     configure_structlog(logging.WARNING)
     logging.getLogger("rasa").setLevel(logging.WARNING)

@@ -33,7 +33,6 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List
 
 import aiohttp
 
@@ -83,7 +82,7 @@ def fingerprint(config: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def train(name: str, config: Path, quick: bool) -> Dict:
+def train(name: str, config: Path, quick: bool) -> dict:
     models = BENCH / "models"
     models.mkdir(exist_ok=True)
     meta_file, model = models / f"{name}.json", models / f"{name}.tar.gz"
@@ -138,7 +137,8 @@ class Served:
         command = [str(BIN / "rasa")] if server == "rasa" else [sys.executable, "-m", "serving"]
         self.rasa = subprocess.Popen(
             [*command, "run", "--model", model, "--port", str(self.rasa_port), "--endpoints", str(endpoints),
-             "--credentials", str(credentials)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "--credentials", str(credentials)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
 
     async def wait_for_first_answer(self, timeout: float = 300) -> float:
@@ -163,7 +163,7 @@ class Served:
             proc.wait(timeout=30)
 
 
-async def one_visitor(url: str, texts: List[str]) -> List[float]:
+async def one_visitor(url: str, texts: list[str]) -> list[float]:
     latencies = []
     async with aiohttp.ClientSession() as session:
         for i, text in enumerate(texts):
@@ -174,8 +174,8 @@ async def one_visitor(url: str, texts: List[str]) -> List[float]:
     return latencies
 
 
-async def many_visitors(url: str, texts: List[str], seconds: float) -> Dict:
-    latencies: List[float] = []
+async def many_visitors(url: str, texts: list[str], seconds: float) -> dict:
+    latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
 
@@ -205,7 +205,7 @@ async def many_visitors(url: str, texts: List[str], seconds: float) -> Dict:
             "messages_16": len(latencies)}
 
 
-def percentile(values: List[float], p: float) -> float:
+def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
@@ -234,7 +234,7 @@ def answer_key():
     return keys
 
 
-async def answer_accuracy(url: str, examples: List[tuple]) -> float:
+async def answer_accuracy(url: str, examples: list[tuple]) -> float:
     keys = answer_key()
     # Replies within the consultation form (affirm, cancel, inform, change_detail) only
     # mean something in its context: measured by tests/test_consultation.py instead.
@@ -249,7 +249,7 @@ async def answer_accuracy(url: str, examples: List[tuple]) -> float:
     return right / len(examples)
 
 
-def measure(name: str, quick: bool, trained_models: Dict[str, Dict]) -> Dict:
+def measure(name: str, quick: bool, trained_models: dict[str, dict]) -> dict:
     config_name, server = RUNS[name]
     if config_name not in trained_models:
         print(f"[{config_name}] training…", flush=True)
@@ -257,7 +257,7 @@ def measure(name: str, quick: bool, trained_models: Dict[str, Dict]) -> Dict:
     trained = trained_models[config_name]
     examples = evaluate_holdout.load_examples()
     texts = [t for t, _ in examples]
-    result: Dict = {"train_seconds": trained["train_seconds"], "train_reused": trained["reused"]}
+    result: dict = {"train_seconds": trained["train_seconds"], "train_reused": trained["reused"]}
     print(f"[{name}] intent accuracy (in-process)…", flush=True)
     result["intent_accuracy"] = evaluate_holdout.accuracy(evaluate_holdout.predict(trained["model"]))
     with tempfile.TemporaryDirectory() as tmp:
@@ -276,7 +276,7 @@ def measure(name: str, quick: bool, trained_models: Dict[str, Dict]) -> Dict:
     return result
 
 
-def ratio_rows(ours: Dict, default: Dict, default_served_like_ours: Dict) -> List[Dict]:
+def ratio_rows(ours: dict, default: dict, default_served_like_ours: dict) -> list[dict]:
     rows = []
     for key, label in LABELS.items():
         a, b, c = ours[key], default[key], default_served_like_ours[key]
@@ -286,7 +286,8 @@ def ratio_rows(ours: Dict, default: Dict, default_served_like_ours: Dict) -> Lis
         if target:
             met = ratio <= target[0] + 1e-9 if target[1] == "max" else ratio >= target[0] - 1e-9
         rows.append({"metric": key, "label": label, "ours": a, "default": b, "ratio": ratio,
-                     "default_served_like_ours": c, "ratio_config_only": a / c if c else (1.0 if a == c else float("inf")),
+                     "default_served_like_ours": c,
+                     "ratio_config_only": a / c if c else (1.0 if a == c else float("inf")),
                      "target": (("≤ " if target[1] == "max" else "≥ ") + f"{target[0]:.2f}") if target else "",
                      "met": met})
     return rows
@@ -298,17 +299,19 @@ def fmt(value) -> str:
     return str(value)
 
 
-def table(rows: List[Dict]) -> str:
-    lines = ["| metric | ours | Rasa default | ours / default | target | met | default config, served like ours | config alone: ours / that |",
+def table(rows: list[dict]) -> str:
+    lines = ["| metric | ours | Rasa default | ours / default | target | met "
+             "| default config, served like ours | config alone: ours / that |",
              "|---|---:|---:|---:|---|---|---:|---:|"]
     for r in rows:
         met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
-        lines.append(f"| {r['label']} | {fmt(r['ours'])} | {fmt(r['default'])} | {r['ratio']:.2f} | {r['target']} | {met} "
+        lines.append(f"| {r['label']} | {fmt(r['ours'])} | {fmt(r['default'])} | {r['ratio']:.2f} "
+                     f"| {r['target']} | {met} "
                      f"| {fmt(r['default_served_like_ours'])} | {r['ratio_config_only']:.2f} |")
     return "\n".join(lines)
 
 
-def chart(ours: Dict, default: Dict, path: Path) -> None:
+def chart(ours: dict, default: dict, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -318,7 +321,7 @@ def chart(ours: Dict, default: Dict, path: Path) -> None:
     panels = [("Latency, 1 visitor (ms)", ["p50_ms_1", "p95_ms_1"], ["p50", "p95"]),
               ("16 visitors", ["throughput_16"], ["messages/s"]),
               ("Resident memory (MB)", ["rss_mb"], ["Rasa + actions"])]
-    for ax, (title, keys, names) in zip(axes, panels):
+    for ax, (title, keys, names) in zip(axes, panels, strict=True):
         xs = range(len(keys))
         ax.bar([x - 0.2 for x in xs], [ours[k] for k in keys], 0.4, label="this project", color="#2f6f6a")
         ax.bar([x + 0.2 for x in xs], [default[k] for k in keys], 0.4, label="Rasa default", color="#b0b7bb")
@@ -335,7 +338,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter load phases; reuse unchanged models")
     args = parser.parse_args()
-    trained: Dict[str, Dict] = {}
+    trained: dict[str, dict] = {}
     results = {name: measure(name, args.quick, trained) for name in RUNS}
     rows = ratio_rows(results["ours"], results["default"], results["default_served_like_ours"])
     machine = f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}"

@@ -9,7 +9,8 @@ import asyncio
 import json
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.constants import DEFAULT_INTENTS
@@ -37,15 +38,15 @@ MAX_BODY_BYTES = 64 * 1024
 class Refused(Exception):
     """A request the channel will not process, with the error the client gets."""
 
-    def __init__(self, status: int, code: Text, message: Text) -> None:
+    def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
 
-    def response(self, headers: Optional[Dict[Text, Text]] = None) -> HTTPResponse:
+    def response(self, headers: dict[str, str] | None = None) -> HTTPResponse:
         return error(self.status, self.code, self.message, headers)
 
 
-def utf8_json(body: Any) -> Text:
+def utf8_json(body: Any) -> str:
     """JSON with characters as they are (UTF-8 on the wire), or escaped if one can't be
     encoded (a lone surrogate): a reply must never fail on what it quotes."""
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
@@ -56,15 +57,15 @@ def utf8_json(body: Any) -> Text:
     return text
 
 
-def json_response(body: Any, status: int = 200, headers: Optional[Dict[Text, Text]] = None) -> HTTPResponse:
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HTTPResponse:
     return response.json(body, status=status, headers=headers, dumps=utf8_json)
 
 
-def error(status: int, code: Text, message: Text, headers: Optional[Dict[Text, Text]] = None) -> HTTPResponse:
+def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> HTTPResponse:
     return json_response({"error": code, "message": message}, status=status, headers=headers)
 
 
-def json_object(request: Request, example: Text) -> Dict[Text, Any]:
+def json_object(request: Request, example: str) -> dict[str, Any]:
     """The request's JSON object body, or Refused (empty, malformed, binary or not an object)."""
     if len(request.body or b"") > MAX_BODY_BYTES:
         raise Refused(413, "request_too_large", f"Requests can be at most {MAX_BODY_BYTES // 1024} kB.")
@@ -77,7 +78,7 @@ def json_object(request: Request, example: Text) -> Dict[Text, Any]:
     return body
 
 
-def message_text(value: Any, max_length: int) -> Text:
+def message_text(value: Any, max_length: int) -> str:
     """A visitor's message, made safe to store, or Refused."""
     if not isinstance(value, str):
         raise Refused(400, "invalid_message", "The message must be text.")
@@ -91,18 +92,19 @@ def message_text(value: Any, max_length: int) -> Text:
     return text
 
 
-def sender_id(value: Any) -> Text:
+def sender_id(value: Any) -> str:
     if not isinstance(value, str) or not SENDER_ID.fullmatch(value) or not value.strip():
         raise Refused(
             400, "invalid_sender",
             "\"sender\" must be a conversation id: 1 to 128 characters, no control characters.",
         )
     if value.startswith(RESERVED_SENDER_PREFIX):
-        raise Refused(403, "reserved_sender", f"Conversation ids starting with \"{RESERVED_SENDER_PREFIX}\" belong to the chat widget.")
+        raise Refused(403, "reserved_sender",
+                      f"Conversation ids starting with \"{RESERVED_SENDER_PREFIX}\" belong to the chat widget.")
     return value
 
 
-def domain_intent(request: Request, payload: Any) -> Optional[Text]:
+def domain_intent(request: Request, payload: Any) -> str | None:
     """``payload`` if it is "/intent" naming one of the domain's own intents, else None.
 
     Only such payloads may trigger an intent directly: no entities or slots can be
@@ -116,7 +118,7 @@ def domain_intent(request: Request, payload: Any) -> Optional[Text]:
     return payload if payload[1:] in intents else None
 
 
-def typed(text: Text) -> Text:
+def typed(text: str) -> str:
     """Typed text goes through NLU: a leading "/" would otherwise trigger an intent."""
     return text.lstrip("/").strip() or text
 
@@ -134,9 +136,11 @@ async def handle(on_new_message: Callable[[UserMessage], Awaitable[Any]], messag
         raise Refused(503, "unavailable", UNAVAILABLE) from failure
 
 
-async def read_tracker(request: Request, sender_id: Text) -> Any:
+async def read_tracker(request: Request, sender_id: str) -> Any:
     """The stored conversation (None if there is none); a store failure becomes Refused(503)."""
     agent = getattr(request.app.ctx, "agent", None)
+    if agent is None:  # no model loaded (yet)
+        raise Refused(503, "unavailable", "The conversation can't be loaded right now. Please try again.")
     try:
         return await agent.tracker_store.retrieve(sender_id)
     except asyncio.CancelledError:
@@ -146,7 +150,7 @@ async def read_tracker(request: Request, sender_id: Text) -> Any:
         raise Refused(503, "unavailable", "The conversation can't be loaded right now. Please try again.") from failure
 
 
-def describe(failure: BaseException) -> Text:
+def describe(failure: BaseException) -> str:
     # SQLAlchemy's message includes the SQL and its parameters (the visitor's words):
     # log the driver's own message instead.
     cause = getattr(failure, "orig", None) or failure

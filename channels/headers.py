@@ -13,7 +13,6 @@ HTTPS-only headers (Strict-Transport-Security) belong to the TLS proxy: deploy/.
 import base64
 import hashlib
 import re
-from typing import Dict, List, Text
 
 COMMON = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
 INLINE = {
@@ -22,14 +21,14 @@ INLINE = {
 }
 
 
-def inline_hashes(html: Text, tag: Text) -> List[Text]:
+def inline_hashes(html: str, tag: str) -> list[str]:
     return [
         "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
         for body in INLINE[tag].findall(html)
     ]
 
 
-def content_security_policy(html: Text) -> Text:
+def content_security_policy(html: str) -> str:
     scripts = " ".join(["'self'", *inline_hashes(html, "script")])
     styles = " ".join(["'self'", *inline_hashes(html, "style")])
     return "; ".join([
@@ -38,6 +37,6 @@ def content_security_policy(html: Text) -> Text:
     ])
 
 
-def page_headers(html: Text) -> Dict[Text, Text]:
+def page_headers(html: str) -> dict[str, str]:
     """The headers for an HTML page: CSP for exactly this page, no framing."""
     return {**COMMON, "Content-Security-Policy": content_security_policy(html), "X-Frame-Options": "DENY"}

@@ -18,7 +18,11 @@ import os
 import secrets
 import time
 from collections import defaultdict, deque
-from typing import Deque, Dict, Mapping, Optional, Text
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import redis.asyncio
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +33,15 @@ REDIS_LOCK_STORES = ("serving.locks.redisticketlockstore", "redis")
 
 
 class MemoryRateLimiter:
-    def __init__(self, name: Text, limit: int, seconds: float) -> None:
+    def __init__(self, name: str, limit: int, seconds: float) -> None:
         self.name, self.limit, self.seconds = name, limit, seconds
-        self._events: Dict[Text, Deque[float]] = defaultdict(deque)
+        self._events: dict[str, deque[float]] = defaultdict(deque)
         self._last_sweep = time.monotonic()
 
-    async def allow(self, key: Text) -> bool:
+    async def allow(self, key: str) -> bool:
         return self.allow_now(key)
 
-    def allow_now(self, key: Text) -> bool:
+    def allow_now(self, key: str) -> bool:
         now = time.monotonic()
         self._forget_idle(now)
         events = self._events[key]
@@ -73,14 +77,15 @@ return 1
 
 
 class RedisRateLimiter:
-    def __init__(self, name: Text, limit: int, seconds: float, client, key_prefix: Text = "") -> None:
+    def __init__(self, name: str, limit: int, seconds: float, client: "redis.asyncio.Redis",
+                 key_prefix: str = "") -> None:
         self.name, self.limit, self.seconds = name, limit, seconds
         self._client = client
         self._prefix = f"{key_prefix}ratelimit:{name}:"
         self._script = client.register_script(SLIDING_WINDOW)
         self._warned = False
 
-    async def allow(self, key: Text) -> bool:
+    async def allow(self, key: str) -> bool:
         try:
             allowed = await self._script(keys=[self._prefix + key],
                                          args=[int(self.seconds * 1000), self.limit, secrets.token_hex(8)])
@@ -94,7 +99,7 @@ class RedisRateLimiter:
         return bool(allowed)
 
 
-def redis_client(environ: Mapping[Text, Text]):
+def redis_client(environ: Mapping[str, str]) -> "redis.asyncio.Redis":
     """An asyncio Redis client for the REDIS_* variables (those of endpoints.yml's lock store)."""
     import redis.asyncio
 
@@ -105,7 +110,7 @@ def redis_client(environ: Mapping[Text, Text]):
     )
 
 
-def chosen_store(store: Text, environ: Mapping[Text, Text]) -> Text:
+def chosen_store(store: str, environ: Mapping[str, str]) -> str:
     if store not in STORES:
         raise ValueError(f"rate_limit_store must be one of {', '.join(STORES)}, not {store!r} (credentials.yml)")
     if store == "auto":
@@ -116,13 +121,13 @@ def chosen_store(store: Text, environ: Mapping[Text, Text]) -> Text:
 class Limits:
     """Makes the channel's limiters, all in the configured store."""
 
-    def __init__(self, store: Text = "auto", environ: Optional[Mapping[Text, Text]] = None) -> None:
+    def __init__(self, store: str = "auto", environ: Mapping[str, str] | None = None) -> None:
         environ = os.environ if environ is None else environ
         self.store = chosen_store(store, environ)
         self._environ = environ
         self._client = redis_client(environ) if self.store == "redis" else None
 
-    def limiter(self, name: Text, limit: int, seconds: float):
+    def limiter(self, name: str, limit: int, seconds: float) -> MemoryRateLimiter | RedisRateLimiter:
         if self._client is None:
             return MemoryRateLimiter(name, limit, seconds)
         return RedisRateLimiter(name, limit, seconds, self._client, self._environ.get("REDIS_KEY_PREFIX") or "")

@@ -21,7 +21,8 @@ Visitors' browsers use the widget, which issues its own signed ids.
 import hmac
 import ipaddress
 import os
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
@@ -51,7 +52,7 @@ def from_this_machine(request: Request) -> bool:
     return (mapped or address).is_loopback
 
 
-def bearer_token_matches(request: Request, token: Optional[Text]) -> bool:
+def bearer_token_matches(request: Request, token: str | None) -> bool:
     if not token:
         return False
     sent = request.headers.get("authorization") or ""
@@ -61,11 +62,11 @@ def bearer_token_matches(request: Request, token: Optional[Text]) -> bool:
 
 class ValidatedRestInput(InputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"  # same URL as Rasa's REST channel: /webhooks/rest/webhook
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(**(credentials or {}))
 
     def __init__(self, max_message_length: int = 1000) -> None:

@@ -12,7 +12,8 @@ never its value (they reach logs).
 import math
 import re
 from collections import Counter
-from typing import List, Mapping, Optional, Sequence, Text, Tuple
+from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 GENERATE = "generate one with: openssl rand -hex 32"
@@ -29,7 +30,7 @@ PLACEHOLDER_WORDS = (
 # The deployment's secrets: (variable, how strictly). "ours": we choose it, so it must be
 # strong. "issued": a third party chooses it (an SMTP login, a chat service's webhook
 # token), so only placeholders are refused.
-SECRETS: Sequence[Tuple[Text, Text]] = (
+SECRETS: Sequence[tuple[str, str]] = (
     ("WIDGET_SECRET", "ours"), ("RASA_TOKEN", "ours"), ("REST_TOKEN", "ours"), ("REDIS_PASSWORD", "ours"),
     ("LEADS_WEBHOOK_TOKEN", "issued"), ("LEADS_SMTP_PASSWORD", "issued"),
 )
@@ -41,12 +42,12 @@ class WeakSecret(ValueError):
     """A secret that must be replaced; the message names the setting, not the value."""
 
 
-def is_placeholder(value: Text) -> bool:
+def is_placeholder(value: str) -> bool:
     squeezed = re.sub(r"[^a-z0-9]", "", value.lower())
     return any(word in squeezed for word in PLACEHOLDER_WORDS)
 
 
-def problem_with(value: Text, min_length: int = MIN_LENGTH) -> Optional[Text]:
+def problem_with(value: str, min_length: int = MIN_LENGTH) -> str | None:
     """Why ``value`` is not a strong secret, or None if it is."""
     if is_placeholder(value):
         return "a placeholder (it contains a word such as 'change-me', 'example' or 'secret')"
@@ -57,13 +58,13 @@ def problem_with(value: Text, min_length: int = MIN_LENGTH) -> Optional[Text]:
     return None
 
 
-def require_strong(name: Text, value: Text, min_length: int = MIN_LENGTH) -> None:
+def require_strong(name: str, value: str, min_length: int = MIN_LENGTH) -> None:
     problem = problem_with(value, min_length)
     if problem:
         raise WeakSecret(f"{name} is {problem}: {GENERATE}")
 
 
-def check_environment(environ: Mapping[Text, Text], auth_token: Optional[Text] = None) -> List[Text]:
+def check_environment(environ: Mapping[str, str], auth_token: str | None = None) -> list[str]:
     """The problems with the deployment's secrets (empty: all fine). Unset secrets are
     not checked: each feature that needs one says so itself."""
     problems = []
@@ -87,14 +88,14 @@ def check_environment(environ: Mapping[Text, Text], auth_token: Optional[Text] =
     return problems
 
 
-def _password_in(url: Text) -> Optional[Text]:
+def _password_in(url: str) -> str | None:
     try:
         return urlsplit(url).password
     except ValueError:
         return None
 
 
-def _estimated_bits(value: Text) -> float:
+def _estimated_bits(value: str) -> float:
     """Shannon entropy of the characters times the length: 32 random hex digits give about
     120 bits, "aaaaaaaaaaaaaaaaaaaaaaa" none."""
     counts = Counter(value)
@@ -102,11 +103,11 @@ def _estimated_bits(value: Text) -> float:
     return per_character * len(value)
 
 
-def _repeats(value: Text) -> bool:
+def _repeats(value: str) -> bool:
     """A short pattern repeated ("abcabcabc...") or a run ("0123456789abcdef...")."""
     for size in range(1, len(value) // 2 + 1):
         if value == (value[:size] * (len(value) // size + 1))[:len(value)]:
             return True
-    steps = [ord(b) - ord(a) for a, b in zip(value, value[1:])]
-    same_step = sum(1 for a, b in zip(steps, steps[1:]) if a == b and abs(a) <= 1)
+    steps = [ord(b) - ord(a) for a, b in pairwise(value)]
+    same_step = sum(1 for a, b in pairwise(steps) if a == b and abs(a) <= 1)
     return bool(steps) and same_step >= len(steps) * 0.5

@@ -22,9 +22,10 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Text
+from typing import Any
 
 from channels.secret_strength import WeakSecret, require_strong
 
@@ -38,7 +39,7 @@ MIN_KEY_CHARACTERS = 32
 
 @dataclass(frozen=True)
 class Session:
-    sender_id: Text  # the conversation id in the tracker store
+    sender_id: str  # the conversation id in the tracker store
     issued: int  # seconds since 1970
     seen: int
 
@@ -52,22 +53,22 @@ class SessionSigner:
         self.max_age, self.idle = max_age_seconds, idle_seconds
         self._clock = clock
 
-    def _mac(self, body: Text) -> Text:
+    def _mac(self, body: str) -> str:
         return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def _token(self, sender_id: Text, issued: int, seen: int) -> Text:
+    def _token(self, sender_id: str, issued: int, seen: int) -> str:
         body = f"{sender_id}.{_base36(issued)}.{_base36(seen)}"
         return f"{body}.{self._mac(body)}"
 
-    def issue(self) -> Text:
+    def issue(self) -> str:
         now = int(self._clock())
         return self._token(PREFIX + secrets.token_urlsafe(18), now, now)
 
-    def renewed(self, session: Session) -> Text:
+    def renewed(self, session: Session) -> str:
         """The same conversation, seen now: the idle time starts again."""
         return self._token(session.sender_id, session.issued, int(self._clock()))
 
-    def verify(self, token: Any) -> Optional[Session]:
+    def verify(self, token: Any) -> Session | None:
         """The session a token stands for; None if it is not ours, malformed or expired."""
         if not isinstance(token, str) or len(token) > 120:
             return None
@@ -84,7 +85,7 @@ class SessionSigner:
         return session
 
 
-def _base36(number: int) -> Text:
+def _base36(number: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     text = ""
     while True:
@@ -94,7 +95,7 @@ def _base36(number: int) -> Text:
             return text
 
 
-def load_key(secret_file: Text) -> bytes:
+def load_key(secret_file: str) -> bytes:
     """WIDGET_SECRET if set; otherwise a random key kept in ``secret_file``."""
     from_environment = os.environ.get("WIDGET_SECRET", "")
     key = from_environment

@@ -8,28 +8,28 @@ conversation, and on a shared device that may be the next visitor. So the replay
   and masks them in the assistant's messages ("Name: •••").
 Which events hold details is decided in one place, leads/privacy.py.
 """
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from leads import privacy
 
 HIDDEN = "\u2022\u2022\u2022"  # •••
 
 
-def bot_message(text: Optional[Text], buttons: Optional[List[Dict[Text, Any]]]) -> Dict[Text, Any]:
-    message: Dict[Text, Any] = {"from": "bot", "text": text or ""}
+def bot_message(text: str | None, buttons: list[dict[str, Any]] | None) -> dict[str, Any]:
+    message: dict[str, Any] = {"from": "bot", "text": text or ""}
     if buttons:
         message["buttons"] = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in buttons]
     return message
 
 
-def history_of(tracker: Any) -> List[Dict[Text, Any]]:
+def history_of(tracker: Any) -> list[dict[str, Any]]:
     """Visitor and bot messages of a conversation, oldest first (buttons only on the last)."""
     if tracker is None:
         return []
     events = [event.as_dict() for event in tracker.events]
     personal = privacy.personal_events(events)
     values = privacy.detail_values(events)
-    messages: List[Dict[Text, Any]] = []
+    messages: list[dict[str, Any]] = []
     for position in range(_replay_start(events), len(events)):
         event = events[position]
         kind, text = event.get("event"), event.get("text") or ""
@@ -44,7 +44,7 @@ def history_of(tracker: Any) -> List[Dict[Text, Any]]:
     return messages
 
 
-def _replay_start(events: List[Dict[Text, Any]]) -> int:
+def _replay_start(events: list[dict[str, Any]]) -> int:
     """After the last request sent or cancelled: from the visitor's next message."""
     closed = max((i for i, e in enumerate(events) if privacy.closes_a_request(e)), default=None)
     if closed is None:
@@ -52,7 +52,7 @@ def _replay_start(events: List[Dict[Text, Any]]) -> int:
     return next((i for i in range(closed, len(events)) if events[i].get("event") == "user"), len(events))
 
 
-def _visitor_text(event: Dict[Text, Any], shown: List[Dict[Text, Any]], personal: bool) -> Text:
+def _visitor_text(event: dict[str, Any], shown: list[dict[str, Any]], personal: bool) -> str:
     text = event["text"]
     if personal:
         return HIDDEN

@@ -14,7 +14,7 @@ turns in place (leads/conversations.py), so the conversation goes on normally.
 import asyncio
 import logging
 import os
-from typing import Any, Set, Text
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel
 
@@ -28,9 +28,9 @@ logger = logging.getLogger(__name__)
 class TurnCollector(CollectingOutputChannel):
     def __init__(self) -> None:
         super().__init__()
-        self.responses: Set[Text] = set()
+        self.responses: set[str] = set()
 
-    async def send_response(self, recipient_id: Text, message: Any) -> None:
+    async def send_response(self, recipient_id: str, message: Any) -> None:
         name = message.get("utter_action") if isinstance(message, dict) else None
         if name:
             self.responses.add(name)
@@ -45,7 +45,7 @@ class TurnCollector(CollectingOutputChannel):
         return bool(self.responses & privacy.CLOSING_RESPONSES)
 
 
-async def forget_declined(collector: TurnCollector, sender_id: Text) -> None:
+async def forget_declined(collector: TurnCollector, sender_id: str) -> None:
     """Deletes the details of a request that will not be passed on. Never raises: the
     visitor has their answer; the retention purge deletes the conversation later anyway."""
     url = os.environ.get("TRACKER_STORE_URL")

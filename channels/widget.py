@@ -31,10 +31,11 @@ import logging
 import os
 import re
 from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -48,7 +49,7 @@ from channels.transcript import bot_message, history_of
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
-DEFAULTS: Dict[Text, Any] = {
+DEFAULTS: dict[str, Any] = {
     "allowed_origins": ["http://localhost", "http://localhost:*", "http://127.0.0.1", "http://127.0.0.1:*"],
     "max_message_length": 1000,
     "rate_limit_messages": 10,  # at most this many messages per session...
@@ -69,27 +70,27 @@ class WidgetInput(InputChannel):
     """Serves the chat widget and its message API."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "widget"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(**{**DEFAULTS, **(credentials or {})})
 
     def __init__(
         self,
-        allowed_origins: List[Text],
+        allowed_origins: list[str],
         max_message_length: int,
         rate_limit_messages: int,
         rate_limit_seconds: float,
         ip_sessions_per_10_minutes: int,
         ip_messages_per_minute: int,
         history_per_minute: int,
-        rate_limit_store: Text,
+        rate_limit_store: str,
         session_idle_minutes: float,
         session_max_age_hours: float,
         demo_page: bool,
-        secret_file: Text,
+        secret_file: str,
     ) -> None:
         env_origins = os.environ.get("WIDGET_ALLOWED_ORIGINS")
         if env_origins:
@@ -112,11 +113,11 @@ class WidgetInput(InputChannel):
         self.session_history = limits.limiter("session-history", int(history_per_minute), 60)
         self.ip_history = limits.limiter("ip-history", 6 * int(history_per_minute), 60)
         # One message at a time per conversation, so replies never interleave.
-        self._locks: Dict[Text, asyncio.Lock] = {}
-        self._lock_users: Dict[Text, int] = defaultdict(int)
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._lock_users: dict[str, int] = defaultdict(int)
 
     @staticmethod
-    def _normalise_origin(origin: Text) -> Text:
+    def _normalise_origin(origin: str) -> str:
         normalised = origin.strip().rstrip("/").lower()
         if normalised.count("/") > 2:
             logger.warning(f"Widget origin '{origin}' has a path; an origin is scheme://host[:port] only.")
@@ -124,12 +125,14 @@ class WidgetInput(InputChannel):
 
     # --- origins ------------------------------------------------------------------------
 
-    def origin_allowed(self, origin: Optional[Text]) -> bool:
-        return bool(origin) and any(p.fullmatch(origin) for p in self._origin_patterns)
+    def origin_allowed(self, origin: str | None) -> bool:
+        if not origin:
+            return False
+        return any(p.fullmatch(origin) for p in self._origin_patterns)
 
-    def cors_headers(self, request: Request) -> Dict[Text, Text]:
+    def cors_headers(self, request: Request) -> dict[str, str]:
         origin = request.headers.get("origin")
-        if not self.origin_allowed(origin):
+        if origin is None or not self.origin_allowed(origin):
             return {}
         return {
             "Access-Control-Allow-Origin": origin,
@@ -231,7 +234,8 @@ class WidgetInput(InputChannel):
                 text = guard.message_text(body.get("message"), self.max_message_length)
                 if not (await self.rate_limiter.allow(session.sender_id)
                         and await self.ip_messages.allow(self._client(request))):
-                    raise guard.Refused(429, "rate_limited", "You're sending messages very quickly. Please wait a moment.")
+                    raise guard.Refused(429, "rate_limited",
+                                        "You're sending messages very quickly. Please wait a moment.")
                 payload = guard.domain_intent(request, body.get("payload"))
                 # A click is stored as its payload; its title is kept to show it in the history.
                 metadata = {"button_title": text} if payload else None
@@ -268,10 +272,10 @@ class WidgetInput(InputChannel):
         return widget
 
     @staticmethod
-    def _client(request: Request) -> Text:
+    def _client(request: Request) -> str:
         return request.remote_addr or request.ip
 
-    def _signed_request(self, request: Request, example: Text) -> Tuple[Dict[Text, Any], Session]:
+    def _signed_request(self, request: Request, example: str) -> tuple[dict[str, Any], Session]:
         """The JSON body of a request and the session it names, or Refused."""
         body = guard.json_object(request, example)
         session = self.signer.verify(body.get("session"))
@@ -280,7 +284,7 @@ class WidgetInput(InputChannel):
         return body, session
 
     @contextlib.asynccontextmanager
-    async def _conversation_lock(self, sender_id: Text):
+    async def _conversation_lock(self, sender_id: str) -> AsyncIterator[None]:
         # Locks exist only while a conversation has a message in flight.
         lock = self._locks.setdefault(sender_id, asyncio.Lock())
         self._lock_users[sender_id] += 1
@@ -293,7 +297,7 @@ class WidgetInput(InputChannel):
                 del self._lock_users[sender_id], self._locks[sender_id]
 
     @staticmethod
-    async def _static(name: Text, content_type: Text, page: bool = False) -> HTTPResponse:
+    async def _static(name: str, content_type: str, page: bool = False) -> HTTPResponse:
         body = await asyncio.get_running_loop().run_in_executor(None, (STATIC / name).read_bytes)
         extra = headers.page_headers(body.decode("utf-8")) if page else {}
         return response.raw(body, content_type=content_type, headers={"Cache-Control": "no-cache", **extra})

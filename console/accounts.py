@@ -25,7 +25,6 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import List, Optional
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -136,15 +135,15 @@ def verify(engine, email: str, password: str) -> bool:
 
 @dataclass(frozen=True)
 class Attempt:
-    locked_until: Optional[datetime] = None  # UTC
+    locked_until: datetime | None = None  # UTC
     delay_seconds: float = 0
 
 
-def _keys(email: str, address: str, lock_after: int) -> List[tuple]:
+def _keys(email: str, address: str, lock_after: int) -> list[tuple]:
     return [(f"email:{email}", lock_after), (f"address:{address}", lock_after * 4)]
 
 
-def locked_until(engine, email: str, address: str, now: Optional[datetime] = None) -> Optional[datetime]:
+def locked_until(engine, email: str, address: str, now: datetime | None = None) -> datetime | None:
     now = now or utc_now()
     keys = [key for key, _ in _keys(email, address, 0)]
     with engine.connect() as connection:
@@ -153,7 +152,7 @@ def locked_until(engine, email: str, address: str, now: Optional[datetime] = Non
     return max(ends) if ends else None
 
 
-def record_failure(engine, email: str, address: str, settings, now: Optional[datetime] = None) -> Attempt:
+def record_failure(engine, email: str, address: str, settings, now: datetime | None = None) -> Attempt:
     """Counts a failed sign-in; returns how long to slow the answer, or the lock."""
     now = now or utc_now()
     forget_before = now - timedelta(minutes=settings.lock_minutes)
@@ -188,7 +187,7 @@ def clear_failures(engine, email: str, address: str) -> None:
 pages = Blueprint("accounts")
 
 
-def _local_path(target: Optional[str]) -> str:
+def _local_path(target: str | None) -> str:
     """Where to go after signing in: a path on this site only (never //other.site)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -274,7 +273,7 @@ def read_password(email: str) -> str:
     return first
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     from console import settings as console_settings
     from console.database import open_database
 

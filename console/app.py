@@ -14,7 +14,6 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import List, Optional
 from urllib.parse import quote
 
 from sanic import Sanic, response
@@ -37,7 +36,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "frame-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}")
 
 
-def _own_origins(request: Request) -> List[str]:
+def _own_origins(request: Request) -> list[str]:
     own = [f"{request.scheme}://{request.host}"]
     public_url = request.app.ctx.settings.public_url
     if public_url:
@@ -50,11 +49,12 @@ def _refusal(request: Request, status: int, title: str, message: str) -> HTTPRes
     return error_page(request, status, title, message)
 
 
-async def sign_in_required(request: Request) -> Optional[HTTPResponse]:
+async def sign_in_required(request: Request) -> HTTPResponse | None:
     ctx = request.app.ctx
     request.ctx.session = sessions.current(ctx.db, request.cookies.get(sessions.COOKIE), ctx.settings.idle_minutes)
-    relayed = request.path.startswith(RELAYED) and (
-        request.method == "POST" or request.path == RELAYED + "greeting")  # the greeting is public anyway
+    # The preview widget fetches without cookies (credentials: "omit"), as on the clinic's site;
+    # what it gets is what the assistant serves to anyone: widget.js, widget.css, the greeting.
+    relayed = request.method in ("GET", "POST") and request.path.startswith(RELAYED)
     public = request.path in PUBLIC_PATHS or request.path.startswith("/static/") or relayed
     if request.method == "POST":
         origin = request.headers.get("origin")
@@ -113,7 +113,7 @@ def create_app(settings: ConsoleSettings) -> Sanic:
     return app
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s - %(message)s")
     try:

@@ -7,7 +7,6 @@ visitor's details. Staff read it on the "Audit log" page.
 """
 from dataclasses import dataclass
 from datetime import datetime
-from typing import List
 
 import sqlalchemy as sa
 from sanic import Blueprint
@@ -56,7 +55,7 @@ def record(engine, staff: str, action: str, target: str = "", detail: str = "") 
             at=utc_now(), staff=staff, action=action, target=target[:80], detail=detail[:200]))
 
 
-def newest(engine, limit: int = 200, offset: int = 0) -> List[Entry]:
+def newest(engine, limit: int = 200, offset: int = 0) -> list[Entry]:
     query = audit_table.select().order_by(audit_table.c.id.desc()).limit(limit).offset(offset)
     with engine.connect() as connection:
         return [Entry(r.at, r.staff, r.action, r.target, r.detail) for r in connection.execute(query)]

@@ -23,7 +23,6 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 
@@ -54,18 +53,18 @@ class Finding:
     reason: str
     question: str  # the most recent wording
     count: int
-    first_seen: Optional[date]
-    last_seen: Optional[date]
-    answered_as: Optional[str] = None  # the intent that was answered (possibly wrong)
+    first_seen: date | None
+    last_seen: date | None
+    answered_as: str | None = None  # the intent that was answered (possibly wrong)
     then_chose: Counter = field(default_factory=Counter)
-    occurrences: List[Occurrence] = field(default_factory=list)  # newest first
+    occurrences: list[Occurrence] = field(default_factory=list)  # newest first
 
 
 def finding_key(kind: str, text: str) -> str:
     return hashlib.sha256(f"{kind}|{normalised(text)}".encode()).hexdigest()[:16]
 
 
-def _rankings(engine, since: Optional[date]) -> Dict[Tuple[str, float], list]:
+def _rankings(engine, since: date | None) -> dict[tuple[str, float], list]:
     """Each visitor message's intent ranking, by (conversation, time)."""
     query = "SELECT sender_id, timestamp, data FROM events WHERE type_name = 'user'"
     params = {}
@@ -89,7 +88,7 @@ def _rephrased(first, second) -> bool:
             and len(a & b) / len(a | b) >= REPHRASE_OVERLAP)
 
 
-def _suspicion(message, following, ranking) -> Optional[str]:
+def _suspicion(message, following, ranking) -> str | None:
     if following is not None and COMPLAINT.search(following.text):
         return "followed by a complaint"
     if following is not None and _rephrased(message, following):
@@ -100,11 +99,11 @@ def _suspicion(message, following, ranking) -> Optional[str]:
     return None
 
 
-def find(engine, since: Optional[date] = None) -> List[Finding]:
+def find(engine, since: date | None = None) -> list[Finding]:
     """Unanswered groups (most frequent first), then possibly wrong answers (likewise)."""
     pairs = list(read_messages(engine, since))
     groups, _ = build_report(pairs)
-    where: Dict[tuple, List[Occurrence]] = defaultdict(list)
+    where: dict[tuple, list[Occurrence]] = defaultdict(list)
     for message, _clicked in pairs:
         if message.intent in UNANSWERED:
             where[(normalised(message.text), UNANSWERED[message.intent])].append(
@@ -116,14 +115,14 @@ def find(engine, since: Optional[date] = None) -> List[Finding]:
     return findings + possibly_wrong(engine, pairs, since)
 
 
-def possibly_wrong(engine, pairs, since: Optional[date]) -> List[Finding]:
+def possibly_wrong(engine, pairs, since: date | None) -> list[Finding]:
     rankings = _rankings(engine, since)
-    typed_by_sender: Dict[str, list] = defaultdict(list)
+    typed_by_sender: dict[str, list] = defaultdict(list)
     for message, _clicked in pairs:
         typed_by_sender[message.sender].append(message)
-    grouped: Dict[str, Finding] = {}
+    grouped: dict[str, Finding] = {}
     for messages in typed_by_sender.values():
-        for message, following in zip(messages, messages[1:] + [None]):
+        for message, following in zip(messages, messages[1:] + [None], strict=True):
             if not message.intent.startswith("ask_") or message.intent in UNANSWERED:
                 continue
             reason = _suspicion(message, following, rankings.get((message.sender, message.timestamp), []))
@@ -140,4 +139,5 @@ def possibly_wrong(engine, pairs, since: Optional[date]) -> List[Finding]:
                 finding.question, finding.reason, finding.answered_as = message.text, reason, message.intent
     for finding in grouped.values():
         finding.occurrences.sort(key=lambda o: -o.timestamp)
-    return sorted(grouped.values(), key=lambda f: (-f.count, -(f.last_seen or date.min).toordinal(), f.question.lower()))
+    return sorted(grouped.values(),
+                  key=lambda f: (-f.count, -(f.last_seen or date.min).toordinal(), f.question.lower()))

@@ -12,7 +12,6 @@ import tarfile
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional
 
 import aiohttp
 from sanic import Blueprint, response
@@ -27,13 +26,13 @@ PROBE_TIMEOUT = aiohttp.ClientTimeout(total=3)
 
 
 @lru_cache(maxsize=4)
-def _model_metadata(path: str, modified: float) -> Dict:
+def _model_metadata(path: str, modified: float) -> dict:
     with tarfile.open(path, "r:gz") as archive:
         member = archive.extractfile("metadata.json")
         return json.load(member) if member else {}
 
 
-def model_info(path: Path) -> Dict:
+def model_info(path: Path) -> dict:
     if not path.is_file():
         return {"ok": False, "name": str(path), "problem": "no trained model here: run `make train`"}
     try:
@@ -45,7 +44,7 @@ def model_info(path: Path) -> Dict:
             "rasa": metadata.get("rasa_open_source_version"), "id": metadata.get("model_id")}
 
 
-async def probe(url: str) -> Dict:
+async def probe(url: str) -> dict:
     try:
         async with aiohttp.ClientSession(timeout=PROBE_TIMEOUT) as client:
             async with client.get(url) as reply:
@@ -54,7 +53,7 @@ async def probe(url: str) -> Dict:
         return {"ok": False, "detail": f"no answer ({type(error).__name__})"}
 
 
-def store(url: Optional[str]) -> str:
+def store(url: str | None) -> str:
     if not url:
         return "not configured"
     try:

@@ -9,8 +9,8 @@ Every view, export, change and deletion goes into the audit log, by request numb
 """
 import io
 import logging
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Dict, Iterable, Optional
 
 import sqlalchemy as sa
 from sanic import Blueprint, response
@@ -41,7 +41,7 @@ status_table = sa.Table(
 )
 
 
-def statuses(engine, requests: Iterable[ConsultationRequest]) -> Dict[int, str]:
+def statuses(engine, requests: Iterable[ConsultationRequest]) -> dict[int, str]:
     """Each request's status ("new" unless staff changed it)."""
     requests = list(requests)
     with engine.connect() as connection:
@@ -146,7 +146,8 @@ async def detail(request: Request, request_id: int):
         return missing
     db = request.app.ctx.db
     audit.record(db, _staff(request), "viewed", f"request #{request_id}")
-    return render(request, "request.html", item=found, current_status=statuses(db, [found])[found.id], statuses=STATUSES,
+    return render(request, "request.html", item=found, current_status=statuses(db, [found])[found.id],
+                  statuses=STATUSES,
                   lines=transcript(stores.conversations, found.conversation_id),
                   has_store=stores.conversations is not None, changed=request.args.get("changed", ""))
 
@@ -183,7 +184,7 @@ async def delete(request: Request, request_id: int):
     stores, failed = _stores_or_error(request)
     if failed:
         return failed
-    deleted: Optional[retention.Deleted] = retention.delete_request(stores.requests, stores.conversations, request_id)
+    deleted: retention.Deleted | None = retention.delete_request(stores.requests, stores.conversations, request_id)
     if deleted is None:
         return error_page(request, 404, "No such request", f"There is no consultation request #{request_id}: "
                           f"it was deleted already, or removed after the retention period.")

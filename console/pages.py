@@ -5,7 +5,6 @@ Every page gets the signed-in staff member, the session's CSRF token for its for
 """
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sanic import response
@@ -26,12 +25,12 @@ def clinic_zone(request: Request):
         return timezone.utc
 
 
-def render(request: Request, template: str, status: int = 200, headers: Optional[dict] = None,
+def render(request: Request, template: str, status: int = 200, headers: dict | None = None,
            **context) -> HTTPResponse:
     session = getattr(request.ctx, "session", None)
     zone = clinic_zone(request)
 
-    def when(moment: Optional[datetime], seconds: bool = False) -> str:
+    def when(moment: datetime | None, seconds: bool = False) -> str:
         if moment is None:
             return "-"
         if isinstance(moment, (int, float)):

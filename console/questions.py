@@ -9,7 +9,6 @@ assistant's training data is never edited here.
 """
 import asyncio
 from datetime import date, timedelta
-from typing import Dict, List, Optional
 
 import sqlalchemy as sa
 from sanic import Blueprint, response
@@ -39,21 +38,21 @@ labels_table = sa.Table(
 )
 
 
-def topics() -> Dict[str, registry.Faq]:
+def topics() -> dict[str, registry.Faq]:
     """The topics a question can be labelled with: the FAQs of data/faqs.yml, by intent."""
     return registry.load()
 
 
-def topic_title(intent: Optional[str]) -> str:
+def topic_title(intent: str | None) -> str:
     return topics()[intent].title if intent in topics() else (intent or "")
 
 
-def labels(engine) -> Dict[str, sa.engine.Row]:
+def labels(engine) -> dict[str, sa.engine.Row]:
     with engine.connect() as connection:
         return {row.key: row for row in connection.execute(labels_table.select())}
 
 
-def set_label(engine, finding: findings.Finding, label: Optional[str], topic: Optional[str], staff: str) -> None:
+def set_label(engine, finding: findings.Finding, label: str | None, topic: str | None, staff: str) -> None:
     with engine.begin() as connection:
         connection.execute(labels_table.delete().where(labels_table.c.key == finding.key))
         if label:
@@ -68,7 +67,7 @@ def _days(request: Request) -> int:
     return int(text) if text.isdigit() and int(text) in PERIODS else DEFAULT_DAYS
 
 
-async def _findings(request: Request, days: int) -> List[findings.Finding]:
+async def _findings(request: Request, days: int) -> list[findings.Finding]:
     store = conversations()
     engine = store.engine if store else None
     if engine is None or not sa.inspect(engine).has_table("events"):

@@ -15,7 +15,6 @@ import sys
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import List, Optional
 
 from console import settings as console_settings
 from console.database import open_database
@@ -31,7 +30,7 @@ def one_line(text: str) -> str:
 
 def review_file(rows) -> str:
     by_topic = defaultdict(list)
-    new_topics: List[str] = []
+    new_topics: list[str] = []
     for row in sorted(rows, key=lambda r: r.labelled_at):
         if row.label == "should_have_been" and row.topic:
             by_topic[row.topic].append(one_line(row.question))
@@ -56,7 +55,7 @@ def review_file(rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make review-export", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"the review file (default: {DEFAULT_OUT})")
     args = parser.parse_args(argv)

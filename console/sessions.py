@@ -15,7 +15,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
 
 import sqlalchemy as sa
 from sanic.request import Request
@@ -61,7 +60,7 @@ def start(engine, email: str) -> str:
     return token
 
 
-def current(engine, token: Optional[str], idle_minutes: int, now: Optional[datetime] = None) -> Optional[Session]:
+def current(engine, token: str | None, idle_minutes: int, now: datetime | None = None) -> Session | None:
     """The live session this cookie stands for, or None; expired sessions are deleted."""
     if not token or len(token) > 200:
         return None
@@ -109,7 +108,7 @@ def new_sign_in_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def csrf_ok(request: Request, session: Optional[Session]) -> bool:
+def csrf_ok(request: Request, session: Session | None) -> bool:
     """Whether a POST carries the right token: the session's, or on the sign-in form the
     value of its cookie."""
     sent = (request.form.get(CSRF_FIELD) or "") if request.form is not None else ""

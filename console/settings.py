@@ -10,9 +10,9 @@
   ACTION_SERVER_URL, MODEL, TRACKER_STORE_URL, LOCK_STORE_TYPE, LEADS_*: as for the assistant
 """
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +25,7 @@ class ConsoleSettingsError(Exception):
 class ConsoleSettings:
     host: str
     port: int
-    public_url: Optional[str]
+    public_url: str | None
     db_url: str
     idle_minutes: int
     rasa_url: str

@@ -6,7 +6,6 @@ A clicked button is shown by its title, as the visitor saw it.
 """
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import List, Optional
 
 from leads.conversations import ConversationStore
 from leads.settings import conversation_store_url
@@ -18,13 +17,13 @@ class Line:
     text: str
     timestamp: float
     clicked: bool = False  # a button the visitor clicked
-    buttons: List[str] = field(default_factory=list)  # offered with an assistant's message
-    intent: Optional[str] = None  # what the assistant understood (visitor lines)
+    buttons: list[str] = field(default_factory=list)  # offered with an assistant's message
+    intent: str | None = None  # what the assistant understood (visitor lines)
 
 
-def lines_of(events: List[tuple]) -> List[Line]:
-    lines: List[Line] = []
-    offered: List[dict] = []  # the buttons most recently offered: a click names one by payload
+def lines_of(events: list[tuple]) -> list[Line]:
+    lines: list[Line] = []
+    offered: list[dict] = []  # the buttons most recently offered: a click names one by payload
     for kind, timestamp, event in events:
         if kind == "user":
             text = (event.get("text") or "").strip()
@@ -48,7 +47,7 @@ def _store(url: str) -> ConversationStore:
     return ConversationStore(url)
 
 
-def conversations() -> Optional[ConversationStore]:
+def conversations() -> ConversationStore | None:
     """The tracker store (TRACKER_STORE_URL), one engine per URL; None if not configured.
     A SQLite store that does not exist yet is looked for again next time."""
     url = conversation_store_url()
@@ -60,13 +59,13 @@ def conversations() -> Optional[ConversationStore]:
     return store
 
 
-def transcript(conversations: Optional[ConversationStore], conversation_id: Optional[str]) -> List[Line]:
+def transcript(conversations: ConversationStore | None, conversation_id: str | None) -> list[Line]:
     if conversations is None or not conversation_id:
         return []
     return lines_of(conversations.events_of(conversation_id))
 
 
-def around(lines: List[Line], timestamp: float, before: int = 3, after: int = 3) -> List[Line]:
+def around(lines: list[Line], timestamp: float, before: int = 3, after: int = 3) -> list[Line]:
     """The lines around the visitor's message sent at ``timestamp``."""
     index = next((i for i, line in enumerate(lines) if line.speaker == "visitor" and line.timestamp == timestamp),
                  None)

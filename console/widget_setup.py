@@ -13,7 +13,6 @@ import html
 import os
 import re
 from pathlib import Path
-from typing import Dict, List
 from urllib.parse import urlencode
 
 import aiohttp
@@ -34,11 +33,12 @@ OPTIONS = [
 ]
 MAX_OPTION = 300
 COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(rgb|hsl)a?\([\d\s.,%/]+\)")
-RELAYED = ("greeting", "session", "message", "history")
+# The widget's calls the preview makes, and their methods (channels/widget.py's routes).
+RELAYED = {"greeting": "GET", "session": "POST", "message": "POST", "history": "POST"}
 RELAY_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
-def allowed_origins(credentials: Path) -> Dict[str, object]:
+def allowed_origins(credentials: Path) -> dict[str, object]:
     from_env = os.environ.get("WIDGET_ALLOWED_ORIGINS")
     if from_env:
         origins, source = [o.strip() for o in from_env.split(",") if o.strip()], "WIDGET_ALLOWED_ORIGINS"
@@ -53,9 +53,9 @@ def allowed_origins(credentials: Path) -> Dict[str, object]:
     return {"origins": origins, "source": source, "trial": all(LOCAL_HOST.match(o) for o in origins)}
 
 
-def chosen_options(request: Request) -> (Dict[str, str], List[str]):
+def chosen_options(request: Request) -> (dict[str, str], list[str]):
     values, problems = {}, []
-    for name, _attribute, label, default in OPTIONS:
+    for name, _attribute, _label, default in OPTIONS:
         value = " ".join((request.args.get(name) or default).split())[:MAX_OPTION]
         values[name] = value
     if values["accent"] and not COLOUR.fullmatch(values["accent"]):
@@ -67,13 +67,13 @@ def chosen_options(request: Request) -> (Dict[str, str], List[str]):
     return values, problems
 
 
-def attributes(values: Dict[str, str]) -> str:
+def attributes(values: dict[str, str]) -> str:
     """The tag's data- attributes for the options that differ from the widget's defaults."""
     return "".join(f' {attribute}="{html.escape(values[name], quote=True)}"'
                    for name, attribute, _label, default in OPTIONS if values[name] and values[name] != default)
 
 
-def embed_tag(base: str, values: Dict[str, str]) -> str:
+def embed_tag(base: str, values: dict[str, str]) -> str:
     return f'<script src="{base}/webhooks/widget/widget.js" defer{attributes(values)}></script>'
 
 
@@ -110,14 +110,14 @@ async def widget_styles(request: Request):
 
 
 async def relay(request: Request, endpoint: str):
-    """The preview's messages, passed on to the real assistant (no Origin: it is ours)."""
-    if endpoint not in RELAYED:
+    """The preview's calls, passed on to the real assistant (no Origin: it is ours)."""
+    if RELAYED.get(endpoint) != request.method:
         return response.json({"error": "not_found"}, status=404)
     url = f"{request.app.ctx.settings.rasa_url}/webhooks/widget/{endpoint}"
+    body = {"data": request.body, "headers": {"Content-Type": "application/json"}} if request.method == "POST" else {}
     try:
         async with aiohttp.ClientSession(timeout=RELAY_TIMEOUT) as client:
-            async with client.request(request.method, url, data=request.body or None,
-                                      headers={"Content-Type": "application/json"}) as reply:
+            async with client.request(request.method, url, **body) as reply:
                 body = await reply.read()
                 return response.raw(body, status=reply.status, content_type=reply.headers.get(
                     "Content-Type", "application/json"))

@@ -12,7 +12,7 @@ registry would skip RulePolicy's contradiction checks; ``or:`` rules would still
 every intent in a checked-in file.
 """
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text, Union
+from typing import Any
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
@@ -30,7 +30,7 @@ OFFER = "utter_offer_consultation"
 ALSO_ANSWERED = [context.FOLLOW_UP]
 
 
-def rules_yaml(faqs: Dict[str, registry.Faq]) -> str:
+def rules_yaml(faqs: dict[str, registry.Faq]) -> str:
     """Two rules per FAQ intent, as Rasa's YAML: outside the form, and during it."""
     lines = ['version: "3.1"', "rules:"]
     answered = [(intent, faq.offer_consultation, True) for intent, faq in faqs.items()]
@@ -49,7 +49,7 @@ def rules_yaml(faqs: Dict[str, registry.Faq]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def registry_path(training_data_paths: Optional[Union[List[Text], Text]]) -> Path:
+def registry_path(training_data_paths: list[str] | str | None) -> Path:
     """data/faqs.yml in the training data given to `rasa train` (default: this project's)."""
     paths = [training_data_paths] if isinstance(training_data_paths, str) else training_data_paths or []
     for path in map(Path, paths):
@@ -62,11 +62,11 @@ def registry_path(training_data_paths: Optional[Union[List[Text], Text]]) -> Pat
 class FaqRulesImporter(TrainingDataImporter):
     """Adds the registry's rules to the training data; contributes nothing else."""
 
-    def __init__(self, config_file: Optional[Text] = None, domain_path: Optional[Text] = None,
-                 training_data_paths: Optional[Union[List[Text], Text]] = None, **kwargs: Any) -> None:
+    def __init__(self, config_file: str | None = None, domain_path: str | None = None,
+                 training_data_paths: list[str] | str | None = None, **kwargs: Any) -> None:
         self.path = registry_path(training_data_paths)
 
-    def get_stories(self, exclusion_percentage: Optional[int] = None) -> StoryGraph:
+    def get_stories(self, exclusion_percentage: int | None = None) -> StoryGraph:
         faqs = registry.load(self.path)
         steps = YAMLStoryReader(source_name=str(self.path)).read_from_string(rules_yaml(faqs))
         return StoryGraph(steps)
@@ -77,11 +77,11 @@ class FaqRulesImporter(TrainingDataImporter):
     def get_domain(self) -> Domain:
         return Domain.empty()
 
-    def get_config(self) -> Dict:
+    def get_config(self) -> dict:
         return {}
 
-    def get_config_file_for_auto_config(self) -> Optional[Text]:
+    def get_config_file_for_auto_config(self) -> str | None:
         return None
 
-    def get_nlu_data(self, language: Optional[Text] = "en") -> TrainingData:
+    def get_nlu_data(self, language: str | None = "en") -> TrainingData:
         return TrainingData()

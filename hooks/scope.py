@@ -25,7 +25,7 @@ better than laser?"), not with two ("fraxel vs co2?": neither is micro-needling)
 """
 import pickle
 import re
-from typing import Any, Dict, List, Optional, Set, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -44,7 +44,7 @@ _WORD = re.compile(r"[a-z]+")
 MIN_TYPO_LENGTH = 4  # shorter words must be spelled as in the domain's examples
 
 
-def _deletions(word: str) -> Set[str]:
+def _deletions(word: str) -> set[str]:
     """The word with one letter left out, each way: two words within one typo of each other
     (a letter added, dropped, changed or two swapped) share one of these or the word."""
     return {word[:i] + word[i + 1:] for i in range(len(word))}
@@ -53,7 +53,7 @@ def _deletions(word: str) -> Set[str]:
 class DomainWords:
     """The words the domain's examples use, for "does this message name something else?"."""
 
-    def __init__(self, texts: List[str]) -> None:
+    def __init__(self, texts: list[str]) -> None:
         self.words = {w for text in texts for w in _WORD.findall(text.lower())}
         self.near = set(self.words)
         for word in self.words:
@@ -65,7 +65,7 @@ class DomainWords:
             return True
         return len(word) >= MIN_TYPO_LENGTH and (word in self.near or bool(_deletions(word) & self.near))
 
-    def foreign(self, text: str) -> List[str]:
+    def foreign(self, text: str) -> list[str]:
         """Content words of the text that no domain example uses, even with one typo."""
         return [w for w in _WORD.findall(text.lower())
                 if len(w) > 2 and w not in ENGLISH_STOP_WORDS and not self.known(w)]
@@ -75,7 +75,7 @@ class ScopeCheck(GraphComponent):
     MODEL_FILE = "relevance.pkl"
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "entity": "treatment",
             "intent": "ask_other_treatment",
@@ -92,8 +92,8 @@ class ScopeCheck(GraphComponent):
             "anchors": ["body_area", "skin_condition", "number"],
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 relevance: Any = None, domain_words: Optional[DomainWords] = None) -> None:
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 relevance: Any = None, domain_words: DomainWords | None = None) -> None:
         self.config = config
         self.entity = config["entity"]
         self.intent = config["intent"]
@@ -108,7 +108,7 @@ class ScopeCheck(GraphComponent):
         self.domain_words = domain_words
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "ScopeCheck":
         return cls(config, model_storage, resource)
 
@@ -126,7 +126,7 @@ class ScopeCheck(GraphComponent):
             texts.append(example.get(TEXT))
             labels.append(0 if intent == self.out_of_scope else 1)
         # The words of questions about micro-needling.
-        self.domain_words = DomainWords([t for t, label in zip(texts, labels) if label == 1])
+        self.domain_words = DomainWords([t for t, label in zip(texts, labels, strict=True) if label == 1])
         if len(set(labels)) == 2:
             features = make_union(
                 TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
@@ -140,7 +140,7 @@ class ScopeCheck(GraphComponent):
         return self.resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "ScopeCheck":
         with model_storage.read_from(resource) as directory:
             relevance, domain_words = pickle.loads((directory / cls.MODEL_FILE).read_bytes())
@@ -148,7 +148,7 @@ class ScopeCheck(GraphComponent):
 
     # --- prediction ------------------------------------------------------------------------
 
-    def treatments(self, message: Message) -> List[str]:
+    def treatments(self, message: Message) -> list[str]:
         return [vocabulary.treatment_key(str(e.get("value", ""))) for e in message.get(ENTITIES) or []
                 if e.get("entity") == self.entity]
 
@@ -162,7 +162,7 @@ class ScopeCheck(GraphComponent):
             return 1.0
         return float(self.relevance.predict_proba([text])[0][1])
 
-    def scope_intent(self, message: Message) -> Optional[Text]:
+    def scope_intent(self, message: Message) -> str | None:
         """The intent that replaces the classifier's, or None when it stands."""
         intent = (message.get(INTENT) or {}).get("name")
         named = self.treatments(message)
@@ -185,7 +185,7 @@ class ScopeCheck(GraphComponent):
             return self.out_of_scope
         return None
 
-    def aspect_without_subject(self, message: Message) -> Optional[Text]:
+    def aspect_without_subject(self, message: Message) -> str | None:
         """The classifier read "another treatment" but none is named: when the message names
         nothing foreign to the domain either ("is there much down time"), its runner-up, the
         aspect, stands; a treatment the vocabulary doesn't know yet ("hydrafacial") keeps it."""
@@ -194,7 +194,7 @@ class ScopeCheck(GraphComponent):
         ranking = message.get(INTENT_RANKING_KEY) or []
         return next((r["name"] for r in ranking if r.get("name") not in (self.intent, None)), None)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             replacement = self.scope_intent(message)
             if replacement is None:

@@ -4,7 +4,8 @@
     python -m leads --csv FILE      ...and write them to a spreadsheet file
     python -m leads --delete ID     delete one request and its conversation (asks first;
                                     --yes: don't ask, for scripts)
-    python -m leads --purge         only delete what is past the retention period (now; the action server also does it on its own schedule, leads/schedule.py)
+    python -m leads --purge         only delete what is past the retention period (now; the action
+                                    server also does it on its own schedule, leads/schedule.py)
 
 Every run first deletes what is older than the retention period (leads.yml); storing a
 request does too, and the action server does it on its own schedule (leads/schedule.py).
@@ -17,9 +18,10 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import List, NoReturn, Optional, TextIO
+from typing import NoReturn, TextIO
 
 from leads import retention
+from leads.conversations import ConversationStore
 from leads.details import ConsultationRequest
 from leads.export import local_time, write_csv, zone_name
 from leads.intake import conversation_store
@@ -76,7 +78,7 @@ def csv_file(text: str) -> Path:
     return path
 
 
-def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = StaffArgumentParser(prog="python -m leads", description=__doc__.splitlines()[0])
     parser.add_argument("--csv", type=csv_file, metavar="FILE", help="also write the requests to this CSV file")
     parser.add_argument("--delete", type=positive_id, metavar="ID", help="delete this request and its conversation")
@@ -93,7 +95,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     return args
 
 
-def main(argv: Optional[List[str]] = None, out: TextIO = sys.stdout) -> int:
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = parse_args(argv)
     try:
         settings = load(args.settings)
@@ -136,7 +138,8 @@ def confirmed(request: ConsultationRequest, out: TextIO) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def delete(store: RequestStore, conversations, request_id: int, without_asking: bool, out: TextIO) -> int:
+def delete(store: RequestStore, conversations: ConversationStore | None, request_id: int, without_asking: bool,
+           out: TextIO) -> int:
     request = store.get(request_id)
     if request is None:
         print(f"error: there is no consultation request #{request_id} (see `make leads`)", file=sys.stderr)
@@ -167,13 +170,14 @@ def retention_periods(settings: Settings) -> str:
     return f"{settings.retention_days} days ({settings.chat_retention_days} for chats without a request)"
 
 
-def print_requests(requests: List[ConsultationRequest], settings: Settings, out: TextIO) -> None:
+def print_requests(requests: list[ConsultationRequest], settings: Settings, out: TextIO) -> None:
     kept = f"kept for {settings.retention_days} days"
     if not requests:
         print(f"No consultation requests ({kept}).", file=out)
         return
     print(f"Consultation requests, newest first ({len(requests)}, {kept}):", file=out)
     for request in requests:
+        assert request.received_at is not None  # requests read from the store
         received = local_time(request.received_at, settings.time_zone)
         print(f"\n#{request.id}  received {received:%Y-%m-%d %H:%M} {zone_name(settings.time_zone)}", file=out)
         for label, value in [

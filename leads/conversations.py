@@ -18,9 +18,9 @@ reads a conversation from the store on every message, so a visitor who writes ag
 after a deletion simply starts a new conversation.
 """
 import json
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -43,60 +43,65 @@ class ConversationStore:
         # A SQLite store that does not exist yet holds no conversations: don't create it.
         self.engine = None if self.missing else engine_for(url, "TRACKER_STORE_URL")
 
-    def _events(self) -> Optional[sa.Table]:
+    def _events(self) -> tuple[sa.engine.Engine, sa.Table] | None:
+        """The engine and Rasa's events table; None while there is no store or no table yet."""
         if self.engine is None:
             return None
         try:
-            return sa.Table("events", sa.MetaData(), autoload_with=self.engine)
+            return self.engine, sa.Table("events", sa.MetaData(), autoload_with=self.engine)
         except sa.exc.NoSuchTableError:
             return None
 
-    def events_of(self, conversation_id: str) -> List[Tuple[str, float, dict]]:
+    def events_of(self, conversation_id: str) -> list[tuple[str, float, dict]]:
         """One conversation's events, oldest first: (type, timestamp, the event as Rasa stored it)."""
-        events = self._events()
-        if events is None or not conversation_id:
+        store = self._events()
+        if store is None or not conversation_id:
             return []
+        engine, events = store
         query = (sa.select(events.c.type_name, events.c.timestamp, events.c.data)
                  .where(events.c.sender_id == conversation_id).order_by(events.c.id))
-        with self.engine.connect() as connection:
+        with engine.connect() as connection:
             rows = connection.execute(query).fetchall()
         return [(kind, timestamp or 0.0, json.loads(data or "{}")) for kind, timestamp, data in rows]
 
-    def delete(self, conversation_ids: Iterable[Optional[str]]) -> int:
+    def delete(self, conversation_ids: Iterable[str | None]) -> int:
         """Deletes every event of these conversations; returns how many events went."""
         ids = sorted({i for i in conversation_ids if i})
-        events = self._events()
-        if not ids or events is None:
+        store = self._events()
+        if not ids or store is None:
             return 0
+        engine, events = store
         deleted = 0
-        with self.engine.begin() as connection:
+        with engine.begin() as connection:
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start:start + CHUNK]
                 deleted += connection.execute(events.delete().where(events.c.sender_id.in_(chunk))).rowcount
         return deleted
 
-    def idle_conversations(self, cutoff: datetime) -> List[str]:
+    def idle_conversations(self, cutoff: datetime) -> list[str]:
         """Every conversation with no event since ``cutoff`` (UTC)."""
-        events = self._events()
-        if events is None:
+        store = self._events()
+        if store is None:
             return []
+        engine, events = store
         idle = (
             sa.select(events.c.sender_id)
             .group_by(events.c.sender_id)
             .having(sa.func.max(events.c.timestamp) < _epoch(cutoff))
         )
-        with self.engine.connect() as connection:
+        with engine.connect() as connection:
             return [row[0] for row in connection.execute(idle)]
 
-    def with_details(self, conversation_ids: Iterable[str]) -> Set[str]:
+    def with_details(self, conversation_ids: Iterable[str]) -> set[str]:
         """Those of these conversations that hold details: the form ran, or details were
         typed outside it (a message understood as ``inform``)."""
         ids = sorted(set(conversation_ids))
-        events = self._events()
-        if not ids or events is None:
+        store = self._events()
+        if not ids or store is None:
             return set()
-        found: Set[str] = set()
-        with self.engine.connect() as connection:
+        engine, events = store
+        found: set[str] = set()
+        with engine.connect() as connection:
             for start in range(0, len(ids), CHUNK):
                 query = sa.select(events.c.sender_id).distinct().where(
                     events.c.sender_id.in_(ids[start:start + CHUNK]),
@@ -105,18 +110,19 @@ class ConversationStore:
                 found.update(row[0] for row in connection.execute(query))
         return found
 
-    def idle_form_conversations(self, cutoff: datetime) -> List[str]:
+    def idle_form_conversations(self, cutoff: datetime) -> list[str]:
         """Conversations holding details, with no event since ``cutoff`` (UTC)."""
         return sorted(self.with_details(self.idle_conversations(cutoff)))
 
     def scrub_details(self, conversation_id: str) -> int:
         """Rewrites the events of a conversation that hold details without them; returns
         how many. The other events (questions, answers) stay until the retention period."""
-        events = self._events()
-        if events is None:
+        store = self._events()
+        if store is None:
             return 0
+        engine, events = store
         query = sa.select(events.c.id, events.c.data).where(events.c.sender_id == conversation_id).order_by(events.c.id)
-        with self.engine.begin() as connection:
+        with engine.begin() as connection:
             rows = connection.execute(query).fetchall()
             parsed = [_json(row.data) for row in rows]
             personal = privacy.personal_events(parsed)
@@ -126,7 +132,7 @@ class ConversationStore:
         return len(personal)
 
 
-_STORES: Dict[str, ConversationStore] = {}
+_STORES: dict[str, ConversationStore] = {}
 
 
 def store_for(url: str) -> ConversationStore:
@@ -142,7 +148,7 @@ def _epoch(moment: datetime) -> float:
     return moment.replace(tzinfo=timezone.utc).timestamp()
 
 
-def _json(data: Optional[str]) -> dict:
+def _json(data: str | None) -> dict:
     try:
         value = json.loads(data or "{}")
     except ValueError:

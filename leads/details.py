@@ -7,7 +7,6 @@ messages never contain what the visitor typed: they may end up in logs.
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import List, Optional
 
 MAX_NAME = 100
 MAX_PREFERRED_TIME = 200
@@ -20,7 +19,8 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 # Digits with an optional leading +, spaces, dashes and parentheses: +44 (20) 7946-0000.
 PHONE = re.compile(r"\+?[\d(][\d\s()\-]*\d")
 # "my name is Jane", "I'm Jane", "it's Jane": the name is what follows.
-NAME_LEADS = re.compile(r"^(?:(?:hi|hello|hey)[,!.]?\s+)?(?:my name is|my name's|name's|name is|i am|i'm|im|it's|its|this is)\s+", re.I)
+NAME_LEADS = re.compile(r"^(?:(?:hi|hello|hey)[,!.]?\s+)?"
+                        r"(?:my name is|my name's|name's|name is|i am|i'm|im|it's|its|this is)\s+", re.I)
 # Characters trimmed from around an address or number typed inside a sentence.
 SURROUNDING = "\"'<>()[],;:!?."
 
@@ -36,8 +36,8 @@ class InvalidDetail(ValueError):
 
 @dataclass(frozen=True)
 class Contact:
-    email: Optional[str] = None
-    phone: Optional[str] = None
+    email: str | None = None
+    phone: str | None = None
 
     def __str__(self) -> str:
         return " / ".join(part for part in (self.email, self.phone) if part)
@@ -48,13 +48,13 @@ class ConsultationRequest:
     name: str
     contact: Contact
     preferred_time: str
-    concern: Optional[str]
-    conversation_id: Optional[str] = None
+    concern: str | None
+    conversation_id: str | None = None
     # Filing the same key twice stores one request (leads/store.py); derived if not given.
-    idempotency_key: Optional[str] = None
+    idempotency_key: str | None = None
     # Set by the store.
-    id: Optional[int] = None
-    received_at: Optional[datetime] = None  # UTC
+    id: int | None = None
+    received_at: datetime | None = None  # UTC
 
 
 def _squeeze(text: str) -> str:
@@ -96,15 +96,15 @@ def parse_contact(text: str) -> Contact:
     return Contact(email=email, phone=phone)
 
 
-def _email_in(text: str) -> Optional[str]:
-    candidates: List[str] = [word.strip(SURROUNDING) for word in text.split() if "@" in word]
+def _email_in(text: str) -> str | None:
+    candidates: list[str] = [word.strip(SURROUNDING) for word in text.split() if "@" in word]
     if len(candidates) != 1:
         return None
     email = candidates[0]
     return email if EMAIL.fullmatch(email) and len(email) <= MAX_EMAIL else None
 
 
-def _phone_in(text: str) -> Optional[str]:
+def _phone_in(text: str) -> str | None:
     # Addresses can contain digits (jane1985@...): look for a number outside them.
     words = " ".join(word for word in text.split() if "@" not in word)
     for match in sorted(PHONE.finditer(words), key=lambda m: -len(m.group())):
@@ -125,7 +125,7 @@ def clean_preferred_time(text: str) -> str:
     return when
 
 
-def clean_concern(text: Optional[str]) -> Optional[str]:
+def clean_concern(text: str | None) -> str | None:
     """The treatment or concern (optional: None when skipped); problem: too_long."""
     concern = _squeeze(text or "")
     if len(concern) > MAX_CONCERN:
@@ -133,8 +133,8 @@ def clean_concern(text: Optional[str]) -> Optional[str]:
     return concern or None
 
 
-def new_request(name: str, contact: str, preferred_time: str, concern: Optional[str],
-                conversation_id: Optional[str] = None) -> ConsultationRequest:
+def new_request(name: str, contact: str, preferred_time: str, concern: str | None,
+                conversation_id: str | None = None) -> ConsultationRequest:
     """A request from the form's answers, every detail checked (raises ``InvalidDetail``)."""
     return ConsultationRequest(
         name=clean_name(name),

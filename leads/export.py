@@ -9,9 +9,10 @@ safe and readable in Excel and its kin:
   (leads/spreadsheet.py, shared with `make report CSV=`).
 """
 import csv
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
-from typing import Iterable, Mapping, Optional, TextIO
+from typing import IO
 
 from leads.details import ConsultationRequest
 from leads.spreadsheet import private_file, spreadsheet_safe
@@ -29,8 +30,8 @@ def zone_name(zone: tzinfo) -> str:
     return str(getattr(zone, "key", None) or zone.tzname(None) or zone)
 
 
-def write_csv_to(file: TextIO, requests: Iterable[ConsultationRequest], zone: tzinfo,
-                 statuses: Optional[Mapping[int, str]] = None) -> int:
+def write_csv_to(file: IO[str], requests: Iterable[ConsultationRequest], zone: tzinfo,
+                 statuses: Mapping[int, str] | None = None) -> int:
     """Writes the BOM, a header and one row per request (plus a status column when
     ``statuses`` is given); returns how many rows."""
     file.write(BOM)
@@ -38,6 +39,7 @@ def write_csv_to(file: TextIO, requests: Iterable[ConsultationRequest], zone: tz
     writer.writerow(CSV_COLUMNS + (["status"] if statuses is not None else []))
     rows = 0
     for r in requests:
+        assert r.id is not None and r.received_at is not None  # requests read from the store
         received = local_time(r.received_at, zone).strftime("%Y-%m-%d %H:%M:%S")  # a format Excel reads as a date
         writer.writerow([r.id, received, zone_name(zone)] + [spreadsheet_safe(v) for v in (
             r.name, r.contact.email or "", r.contact.phone or "", r.preferred_time, r.concern or "",

@@ -6,7 +6,6 @@ personal data) and the visitor's conversation goes on.
 """
 import logging
 import threading
-from typing import Dict, Optional
 
 from leads import notify, retention
 from leads.conversations import ConversationStore
@@ -17,7 +16,7 @@ from leads.store import RequestStore
 logger = logging.getLogger(__name__)
 
 
-_STORES: Dict[str, RequestStore] = {}
+_STORES: dict[str, RequestStore] = {}
 _CREATING = threading.Lock()
 
 
@@ -30,7 +29,7 @@ def request_store(url: str) -> RequestStore:
         return _STORES[url]
 
 
-def conversation_store(url: Optional[str]) -> Optional[ConversationStore]:
+def conversation_store(url: str | None) -> ConversationStore | None:
     return ConversationStore(url) if url else None
 
 

@@ -13,33 +13,34 @@ webhook follows no redirect: a redirect could send the token somewhere else.
 import smtplib
 import ssl
 from email.message import EmailMessage
-from typing import Optional
 
 import requests
 
 from leads.details import ConsultationRequest
-from leads.settings import Settings
+from leads.settings import Settings, Smtp, Webhook
 
 TIMEOUT_SECONDS = 10
 
 
-def message(request: ConsultationRequest, console_url: Optional[str] = None) -> str:
+def message(request: ConsultationRequest, console_url: str | None = None) -> str:
     where = (f"Open it in the staff console: {console_url}/requests/{request.id}" if console_url
              else "See it with `make leads` on the assistant's server.")
     return f"New consultation request #{request.id}, received {request.received_at:%Y-%m-%d %H:%M} UTC. {where}"
 
 
 def notify(settings: Settings, request: ConsultationRequest) -> None:
-    if settings.notify_via == "webhook":
-        _webhook(settings, request)
-    elif settings.notify_via == "smtp":
-        _email(settings, request)
+    # load() sets the section that notification.via names, and only that one.
+    if settings.notify_via == "webhook" and settings.webhook is not None:
+        _webhook(settings.webhook, request, settings.console_url)
+    elif settings.notify_via == "smtp" and settings.smtp is not None:
+        _email(settings.smtp, request, settings.console_url)
 
 
-def _webhook(settings: Settings, request: ConsultationRequest) -> None:
-    hook = settings.webhook
+def _webhook(hook: Webhook, request: ConsultationRequest, console_url: str | None) -> None:
+    assert request.received_at is not None  # a stored request
     headers = {"Authorization": f"Bearer {hook.token}"} if hook.token else {}
-    body = {"text": message(request, settings.console_url), "request_id": request.id, "received_at": request.received_at.isoformat() + "Z"}
+    body = {"text": message(request, console_url), "request_id": request.id,
+            "received_at": request.received_at.isoformat() + "Z"}
     reply = requests.post(hook.url, json=body, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False,
                           verify=True)
     reply.raise_for_status()
@@ -47,13 +48,12 @@ def _webhook(settings: Settings, request: ConsultationRequest) -> None:
         raise requests.HTTPError(f"the webhook answered with a redirect ({reply.status_code}); use its final URL")
 
 
-def _email(settings: Settings, request: ConsultationRequest) -> None:
-    smtp = settings.smtp
+def _email(smtp: Smtp, request: ConsultationRequest, console_url: str | None) -> None:
     mail = EmailMessage()
     mail["Subject"] = f"New consultation request #{request.id}"
     mail["From"] = smtp.sender
     mail["To"] = smtp.recipient
-    mail.set_content(message(request, settings.console_url))
+    mail.set_content(message(request, console_url))
     with smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT_SECONDS) as server:
         if smtp.starttls:
             server.starttls(context=ssl.create_default_context())

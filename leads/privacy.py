@@ -13,7 +13,9 @@ Events are Rasa's JSON form (``event.as_dict()``, or the ``data`` column of the 
 store): ``{"event": "user", "text": ..., "parse_data": {...}}``, ``{"event": "slot", ...}``.
 """
 import re
-from typing import Any, Dict, Iterable, List, Pattern, Sequence, Set, Text
+from collections.abc import Iterable, Sequence
+from re import Pattern
+from typing import Any
 
 from leads.details import looks_like_contact
 
@@ -31,9 +33,9 @@ PERSONAL_RESPONSES = frozenset({"utter_ask_concern_proposed", "utter_ask_request
 IDENTIFYING_SLOTS = ("visitor_name", "visitor_contact")
 
 
-def personal_events(events: Sequence[Dict[Text, Any]]) -> Set[int]:
+def personal_events(events: Sequence[dict[str, Any]]) -> set[int]:
     """The positions of the events that hold a visitor's details."""
-    found: Set[int] = set()
+    found: set[int] = set()
     identifying = [value_pattern(v) for v in detail_values(events, IDENTIFYING_SLOTS)]
     requested, form_active = None, False
     for position, event in enumerate(events):
@@ -56,7 +58,7 @@ def personal_events(events: Sequence[Dict[Text, Any]]) -> Set[int]:
     return found
 
 
-def typed_details(event: Dict[Text, Any], answering_the_form: bool) -> bool:
+def typed_details(event: dict[str, Any], answering_the_form: bool) -> bool:
     """A visitor's message that gives details: an answer to one of the form's detail
     questions, a message understood as details, or anything like an email or phone."""
     text = event.get("text") or ""
@@ -66,29 +68,30 @@ def typed_details(event: Dict[Text, Any], answering_the_form: bool) -> bool:
     return answering_the_form or intent == DETAILS_INTENT or looks_like_contact(text)
 
 
-def detail_values(events: Iterable[Dict[Text, Any]], slots: Sequence[Text] = DETAIL_SLOTS) -> List[Text]:
+def detail_values(events: Iterable[dict[str, Any]], slots: Sequence[str] = DETAIL_SLOTS) -> list[str]:
     """Every value these slots held, longest first (to mask them in texts)."""
     values = {str(e.get("value")).strip() for e in events
               if e.get("event") == "slot" and e.get("name") in slots and e.get("value")}
     return sorted((v for v in values if len(v) >= 2), key=len, reverse=True)
 
 
-def value_pattern(value: Text) -> Pattern[Text]:
+def value_pattern(value: str) -> Pattern[str]:
     """``value`` as a whole word or phrase: the name "Al" is not in "Also"."""
     return re.compile(rf"(?<!\w){re.escape(value)}(?!\w)")
 
 
-def masked(text: Text, values: Sequence[Text], mask: Text = "\u2022\u2022\u2022") -> Text:
+def masked(text: str, values: Sequence[str], mask: str = "\u2022\u2022\u2022") -> str:
     for value in values:
         text = value_pattern(value).sub(mask, text)
     return text
 
 
-def without_details(event: Dict[Text, Any]) -> Dict[Text, Any]:
+def without_details(event: dict[str, Any]) -> dict[str, Any]:
     """The event as it is kept once its details are deleted: same kind, same place in the
     conversation (Rasa replays it), no text or value."""
     kind = event.get("event")
-    kept = {k: event[k] for k in ("event", "timestamp", "name", "input_channel", "message_id") if k in event}
+    kept: dict[str, Any] = {k: event[k] for k in ("event", "timestamp", "name", "input_channel", "message_id")
+                            if k in event}
     if kind == "slot":
         return {**kept, "value": None}
     if kind == "user":
@@ -99,5 +102,5 @@ def without_details(event: Dict[Text, Any]) -> Dict[Text, Any]:
     return event
 
 
-def closes_a_request(event: Dict[Text, Any]) -> bool:
+def closes_a_request(event: dict[str, Any]) -> bool:
     return event.get("event") == "action" and event.get("name") in CLOSING_ACTIONS

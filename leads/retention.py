@@ -13,7 +13,6 @@ is stored.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import List, Optional
 
 from leads.conversations import ConversationStore
 from leads.details import ConsultationRequest
@@ -22,13 +21,13 @@ from leads.store import RequestStore, utc_now
 
 @dataclass(frozen=True)
 class Purged:
-    request_ids: List[int]
+    request_ids: list[int]
     conversations: int  # conversations deleted from the tracker store
     events: int  # their events
 
 
-def purge_expired(store: RequestStore, conversations: Optional[ConversationStore], retention_days: int,
-                  chat_retention_days: Optional[int] = None, now: Optional[datetime] = None) -> Purged:
+def purge_expired(store: RequestStore, conversations: ConversationStore | None, retention_days: int,
+                  chat_retention_days: int | None = None, now: datetime | None = None) -> Purged:
     """Deletes what is past its retention period (see the module's docstring).
     ``chat_retention_days`` None: the same as ``retention_days``."""
     now = now or utc_now()
@@ -38,7 +37,7 @@ def purge_expired(store: RequestStore, conversations: Optional[ConversationStore
     doomed = {r.conversation_id for r in expired if r.conversation_id}
     if conversations is None:
         store.record_purge(len(expired), 0)
-        return Purged(sorted(r.id for r in expired), 0, 0)
+        return Purged(_numbers(expired), 0, 0)
     kept_with_a_request = store.conversation_ids()
     with_details = set(conversations.idle_form_conversations(cutoff))
     chats = set(conversations.idle_conversations(chat_cutoff))
@@ -46,7 +45,7 @@ def purge_expired(store: RequestStore, conversations: Optional[ConversationStore
     doomed |= (with_details | chats) - kept_with_a_request
     events = conversations.delete(doomed)
     store.record_purge(len(expired), len(doomed))
-    return Purged(sorted(r.id for r in expired), len(doomed), events)
+    return Purged(_numbers(expired), len(doomed), events)
 
 
 @dataclass(frozen=True)
@@ -55,10 +54,15 @@ class Deleted:
     events: int  # of its conversation, deleted from the tracker store
 
 
-def delete_request(store: RequestStore, conversations: Optional[ConversationStore], request_id: int) -> Optional[Deleted]:
+def delete_request(store: RequestStore, conversations: ConversationStore | None, request_id: int) -> Deleted | None:
     """Deletes one request and its whole conversation; None if there is no such request."""
     deleted = store.delete(request_id)
     if deleted is None:
         return None
     events = conversations.delete([deleted.conversation_id]) if conversations is not None else 0
     return Deleted(deleted, events)
+
+
+def _numbers(requests: list[ConsultationRequest]) -> list[int]:
+    """The stored requests' numbers, in order."""
+    return sorted(r.id for r in requests if r.id is not None)

@@ -12,7 +12,6 @@ Failures are logged by kind (never with personal data) and retried next period.
 import asyncio
 import logging
 from datetime import datetime, timedelta
-from typing import Optional
 
 import sqlalchemy as sa
 
@@ -42,7 +41,7 @@ def _ensure_table(store: RequestStore) -> None:
             raise  # not a second process creating it at the same moment
 
 
-def take_lease(store: RequestStore, every: timedelta, now: Optional[datetime] = None) -> bool:
+def take_lease(store: RequestStore, every: timedelta, now: datetime | None = None) -> bool:
     """True for exactly one caller per period, across processes."""
     now = now or utc_now()
     _ensure_table(store)
@@ -61,7 +60,7 @@ def take_lease(store: RequestStore, every: timedelta, now: Optional[datetime] = 
     return taken == 1
 
 
-def last_run(store: RequestStore):
+def last_run(store: RequestStore) -> tuple[datetime, str] | None:
     """(when, what) of the last purge, or None: for staff tools."""
     _ensure_table(store)
     with store.engine.connect() as connection:
@@ -70,7 +69,7 @@ def last_run(store: RequestStore):
     return (row.last_run, row.last_result) if row and row.last_run else None
 
 
-def purge_if_due(settings: Settings, now: Optional[datetime] = None) -> Optional[retention.Purged]:
+def purge_if_due(settings: Settings, now: datetime | None = None) -> retention.Purged | None:
     """Purges if no process did in the last period; returns what went, or None."""
     store = request_store(settings.db_url)
     # A little under the period: a process that checks every period never just misses it.

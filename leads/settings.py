@@ -10,10 +10,11 @@ with a verified certificate (https, STARTTLS), except to this machine (loopback)
 """
 import ipaddress
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timezone, tzinfo
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,7 +33,7 @@ class SettingsError(Exception):
 @dataclass(frozen=True)
 class Webhook:
     url: str
-    token: Optional[str]  # LEADS_WEBHOOK_TOKEN
+    token: str | None  # LEADS_WEBHOOK_TOKEN
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ class Smtp:
     starttls: bool
     sender: str
     recipient: str
-    user: Optional[str]  # LEADS_SMTP_USER
-    password: Optional[str]  # LEADS_SMTP_PASSWORD
+    user: str | None  # LEADS_SMTP_USER
+    password: str | None  # LEADS_SMTP_PASSWORD
 
 
 @dataclass(frozen=True)
@@ -51,18 +52,18 @@ class Settings:
     db_url: str
     retention_days: int
     notify_via: str
-    chat_retention_days: Optional[int] = None  # FAQ chats; None: retention_days
+    chat_retention_days: int | None = None  # FAQ chats; None: retention_days
     purge_every_minutes: int = 60
-    webhook: Optional[Webhook] = None
-    smtp: Optional[Smtp] = None
-    file: Optional[Path] = None
+    webhook: Webhook | None = None
+    smtp: Smtp | None = None
+    file: Path | None = None
     # The clinic's time zone: times in exports and listings are shown in it (stored in UTC).
     time_zone: tzinfo = timezone.utc
     # The staff console's address (CONSOLE_URL): notifications link to the request's page.
-    console_url: Optional[str] = None
+    console_url: str | None = None
 
 
-def load(path: Optional[Path] = None, environ: Mapping[str, str] = os.environ) -> Settings:
+def load(path: Path | None = None, environ: Mapping[str, str] = os.environ) -> Settings:
     path = Path(path or environ.get("LEADS_SETTINGS") or DEFAULT_FILE)
     if not path.is_file():
         raise SettingsError(f"{path}: settings file not found (copy leads.yml from the project, or set LEADS_SETTINGS)")
@@ -133,14 +134,14 @@ def _time_zone(name: Any, path: Path) -> tzinfo:
         ) from None
 
 
-def _whole_number(data: dict, name: str, path: Path, unit: str, default: Optional[int] = None) -> int:
+def _whole_number(data: dict, name: str, path: Path, unit: str, default: int | None = None) -> int:
     value = data.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise SettingsError(f"{path}: {name} must be a whole number of {unit}, 1 or more (found {value!r})")
     return value
 
 
-def _scheme_and_host(url: str):
+def _scheme_and_host(url: str) -> tuple[str, str]:
     try:
         parts = urlsplit(url)
         return parts.scheme.lower(), parts.hostname or ""
@@ -166,7 +167,7 @@ def _section(notification: dict, name: str, path: Path) -> dict:
     return section
 
 
-def conversation_store_url(environ: Mapping[str, str] = os.environ) -> Optional[str]:
+def conversation_store_url(environ: Mapping[str, str] = os.environ) -> str | None:
     """Rasa's tracker store (TRACKER_STORE_URL, as in endpoints.yml), whose conversations
     hold the visitors' details too. None when it is not set: nothing to delete there."""
     return environ.get("TRACKER_STORE_URL") or None

@@ -4,8 +4,9 @@ Used by `make leads CSV=...` (leads/cli.py) and `make report CSV=...` (trainer/r
 """
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 # A cell a spreadsheet would run as a formula (=HYPERLINK(...) typed as a "preferred time").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -14,13 +14,18 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import List, Optional, Set
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 from leads.details import (
-    MAX_CONCERN, MAX_EMAIL, MAX_NAME, MAX_PREFERRED_TIME, ConsultationRequest, Contact, validated,
+    MAX_CONCERN,
+    MAX_EMAIL,
+    MAX_NAME,
+    MAX_PREFERRED_TIME,
+    ConsultationRequest,
+    Contact,
+    validated,
 )
 from leads.settings import SettingsError
 
@@ -91,17 +96,16 @@ class RequestStore:
 
     def __init__(self, url: str):
         self.engine = engine_for(url)
-        for attempt in range(3):
+        # Another process (a replica, the scheduled purge) may create the same tables at the same
+        # moment: its CREATE wins, ours fails ("already exists"). Each try creates only what is
+        # still missing, and each failure means the other made progress, so the tries are few.
+        tries = len(metadata.tables) + 1
+        for attempt in range(tries):
             try:
                 metadata.create_all(self.engine)
                 break
             except sa.exc.DBAPIError:
-                # Another process (a replica, the scheduled purge) is creating them at the same
-                # moment: it may have made one table and not yet the next, so look again.
-                missing = set(metadata.tables) - set(sa.inspect(self.engine).get_table_names())
-                if not missing:
-                    break
-                if attempt == 2:
+                if attempt == tries - 1:
                     raise
         self._add_new_columns()
 
@@ -143,34 +147,36 @@ class RequestStore:
             if stored is None:
                 raise
             return stored  # filed at the same moment by another process
-        return self.get(new_id)
+        saved = self.get(new_id)
+        assert saved is not None  # just inserted
+        return saved
 
-    def _by_key(self, key: str) -> Optional[ConsultationRequest]:
+    def _by_key(self, key: str) -> ConsultationRequest | None:
         with self.engine.connect() as connection:
             row = connection.execute(requests_table.select().where(requests_table.c.idempotency_key == key)).first()
         return _request(row) if row else None
 
-    def get(self, request_id: int) -> Optional[ConsultationRequest]:
+    def get(self, request_id: int) -> ConsultationRequest | None:
         with self.engine.connect() as connection:
             row = connection.execute(requests_table.select().where(requests_table.c.id == request_id)).first()
         return _request(row) if row else None
 
-    def newest_first(self) -> List[ConsultationRequest]:
+    def newest_first(self) -> list[ConsultationRequest]:
         query = requests_table.select().order_by(requests_table.c.received_at.desc(), requests_table.c.id.desc())
         with self.engine.connect() as connection:
             return [_request(row) for row in connection.execute(query)]
 
-    def conversation_ids(self) -> Set[str]:
+    def conversation_ids(self) -> set[str]:
         """The conversations of the requests still kept."""
         query = sa.select(requests_table.c.conversation_id).where(requests_table.c.conversation_id.isnot(None))
         with self.engine.connect() as connection:
             return {row[0] for row in connection.execute(query)}
 
-    def delete(self, request_id: int) -> Optional[ConsultationRequest]:
+    def delete(self, request_id: int) -> ConsultationRequest | None:
         """Deletes one request; returns it, or None if there is no such request."""
         return next(iter(self._delete(requests_table.c.id == request_id)), None)
 
-    def delete_received_before(self, cutoff: datetime) -> List[ConsultationRequest]:
+    def delete_received_before(self, cutoff: datetime) -> list[ConsultationRequest]:
         """Deletes every request that arrived before ``cutoff`` (UTC); returns them."""
         return self._delete(requests_table.c.received_at < cutoff)
 
@@ -180,12 +186,12 @@ class RequestStore:
             connection.execute(purge_table.insert().values(
                 id=1, ran_at=utc_now(), requests_deleted=requests_deleted, conversations_deleted=conversations_deleted))
 
-    def last_purge(self) -> Optional[PurgeRun]:
+    def last_purge(self) -> PurgeRun | None:
         with self.engine.connect() as connection:
             row = connection.execute(purge_table.select()).first()
         return PurgeRun(row.ran_at, row.requests_deleted, row.conversations_deleted) if row else None
 
-    def _delete(self, condition) -> List[ConsultationRequest]:
+    def _delete(self, condition: sa.sql.ColumnElement) -> list[ConsultationRequest]:
         with self.engine.begin() as connection:
             rows = connection.execute(requests_table.select().where(condition)).fetchall()
             if rows:
@@ -193,7 +199,7 @@ class RequestStore:
         return [_request(row) for row in rows]
 
 
-def idempotency_key(request: ConsultationRequest) -> Optional[str]:
+def idempotency_key(request: ConsultationRequest) -> str | None:
     """The same conversation asking the same thing is the same request. Without a
     conversation there is nothing to tell two people apart by: no key."""
     if not request.conversation_id:
@@ -203,7 +209,7 @@ def idempotency_key(request: ConsultationRequest) -> Optional[str]:
     return hashlib.sha256("\x00".join(" ".join(str(p).split()) for p in parts).encode("utf-8")).hexdigest()
 
 
-def _request(row) -> ConsultationRequest:
+def _request(row: sa.engine.Row) -> ConsultationRequest:
     return ConsultationRequest(
         id=row.id, received_at=row.received_at, name=row.name, contact=Contact(row.email, row.phone),
         preferred_time=row.preferred_time, concern=row.concern, conversation_id=row.conversation_id,

@@ -14,7 +14,6 @@ import shutil
 import sys
 import textwrap
 import uuid
-from typing import List, Optional
 
 import requests
 
@@ -30,9 +29,9 @@ class Conversation:
     def __init__(self, url: str) -> None:
         self.webhook = url.rstrip("/") + "/webhooks/rest/webhook"
         self.sender = "shell-" + uuid.uuid4().hex[:12]
-        self.buttons: List[dict] = []  # the buttons of the last reply, numbered from 1
+        self.buttons: list[dict] = []  # the buttons of the last reply, numbered from 1
 
-    def send(self, text: str) -> List[dict]:
+    def send(self, text: str) -> list[dict]:
         """The bot's messages in reply to ``text`` (a typed message or a button's payload)."""
         try:
             reply = requests.post(self.webhook, json={"sender": self.sender, "message": text}, timeout=TIMEOUT)
@@ -60,7 +59,7 @@ def wrapped(text: str, first: str) -> str:
     )
 
 
-def show(messages: List[dict], conversation: Conversation, out) -> None:
+def show(messages: list[dict], conversation: Conversation, out) -> None:
     conversation.buttons = []
     for message in messages:
         if message.get("text"):
@@ -121,7 +120,7 @@ def chat(url: str, interactive: bool, out=sys.stdout) -> int:
     return 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python scripts/terminal_chat.py", description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://localhost:5005", help="the Rasa server (default: %(default)s)")
     args = parser.parse_args(argv)

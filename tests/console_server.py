@@ -10,14 +10,17 @@ from pathlib import Path
 
 import requests
 
-from conftest import ROOT, free_port, stop, wait_until_ready
+import lanes
+from paths import ROOT
+from servers import free_port, stop, wait_until_ready
 
 PASSWORD = "a long enough password"
 
 
 def console_env(tmp: Path, **overrides) -> dict:
     return {**os.environ, "CONSOLE_DB_URL": f"sqlite:///{tmp / 'console.db'}",
-            "LEADS_DB_URL": f"sqlite:///{tmp / 'leads.db'}", "TRACKER_STORE_URL": f"sqlite:///{tmp / 'conversations.db'}",
+            "LEADS_DB_URL": f"sqlite:///{tmp / 'leads.db'}",
+            "TRACKER_STORE_URL": f"sqlite:///{tmp / 'conversations.db'}",
             "LOG_LEVEL": "INFO", **overrides}
 
 
@@ -29,6 +32,7 @@ def staff_account(env: dict, email: str, password: str = PASSWORD, *args) -> sub
 @contextlib.contextmanager
 def start_console(tmp: Path, **overrides):
     """Yields (url, env, log); the console listens on 127.0.0.1 only."""
+    lanes.require("server", "the staff console")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = console_env(tmp, **{"CONSOLE_PORT": str(port), "CONSOLE_URL": url, **overrides})

@@ -11,14 +11,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Optional
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW_GREETING = "Hello from the retrained assistant. What would you like to know about micro-needling?"
 
-_trained: Dict[str, Path] = {}
+_trained: dict[str, Path] = {}
 
 
 def current_greeting() -> str:
@@ -43,7 +42,7 @@ def _train(folder: Path) -> Path:
          "--config", "config.yml", "--data", "data", "--out", str(folder), "--fixed-model-name", "retrained"],
         cwd=ROOT, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"}, stdout=log.open("w"),
         stderr=subprocess.STDOUT, timeout=900)
-    model: Optional[Path] = folder / "retrained.tar.gz"
+    model: Path | None = folder / "retrained.tar.gz"
     if result.returncode != 0 or not model.exists():
         raise RuntimeError(f"rasa train failed (exit {result.returncode}):\n{log.read_text()[-3000:]}")
     return model

@@ -13,13 +13,14 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional
 
 import redis
 import sqlalchemy as sa
 
+import lanes
 
-def postgres_bindir() -> Optional[Path]:
+
+def postgres_bindir() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if found:
         return Path(found[-1]).parent
@@ -27,7 +28,7 @@ def postgres_bindir() -> Optional[Path]:
     return Path(initdb).parent if initdb else None
 
 
-def missing_binaries() -> List[str]:
+def missing_binaries() -> list[str]:
     missing = []
     if postgres_bindir() is None:
         missing.append("PostgreSQL (initdb/postgres: apt-get install postgresql)")
@@ -57,7 +58,7 @@ class Postgres:
         self.bindir = postgres_bindir()
         self.dir = Path(tempfile.mkdtemp(prefix="clinic-faq-pg-"))
         self.data, self.log = self.dir / "data", self.dir / "postgres.log"
-        self.process: Optional[subprocess.Popen] = None
+        self.process: subprocess.Popen | None = None
         self._user = None
         if os.geteuid() == 0:
             self._user = "postgres"
@@ -71,11 +72,12 @@ class Postgres:
         # The server process itself runs as that user, so signals reach it directly.
         return {"user": self._user, "group": self._user, "extra_groups": []} if self._user else {}
 
-    def _run(self, args: List[str], check: bool) -> None:
+    def _run(self, args: list[str], check: bool) -> None:
         subprocess.run(args, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, cwd=self.dir,
                        **self._as_user())
 
     def start(self) -> None:
+        lanes.require("services", "a PostgreSQL server")
         self.process = subprocess.Popen(
             [str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port),
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.dir}",
@@ -105,9 +107,10 @@ class Redis:
         self.port = port
         self.dir = Path(tempfile.mkdtemp(prefix="clinic-faq-redis-"))
         self.log = self.dir / "redis.log"
-        self.process: Optional[subprocess.Popen] = None
+        self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        lanes.require("services", "a Redis server")
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.dir)],

@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from actions import actions, answers, registry
-from conftest import ROOT
+from paths import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
@@ -56,7 +56,8 @@ def test_cost_uses_the_number_entity():
 
 
 def test_cost_takes_the_first_number_that_is_a_count():
-    messages, _ = answer_faq("first, what's the price of three?", "ask_cost", [("number", "first"), ("number", "three")])
+    messages, _ = answer_faq("first, what's the price of three?", "ask_cost",
+                             [("number", "first"), ("number", "three")])
     assert "€510" in messages[0]["text"]
 
 
@@ -90,7 +91,8 @@ def test_did_you_mean_offers_the_likely_topics_as_buttons():
         {"name": "contact_clinic", "confidence": 0.1},
         {"name": "ask_pain", "confidence": 0.05},
     ]
-    messages, _ = run(actions.ActionDefaultAskAffirmation(), tracker_for("price sessions?", "nlu_fallback", ranking=ranking))
+    messages, _ = run(actions.ActionDefaultAskAffirmation(),
+                      tracker_for("price sessions?", "nlu_fallback", ranking=ranking))
     buttons = messages[0]["buttons"]
     assert [b["title"] for b in buttons] == ["Cost", "Number of sessions", "Contact the clinic", "Something else"]
     assert [b["payload"] for b in buttons] == ["/ask_cost", "/ask_sessions", "/contact_clinic", "/out_of_scope"]

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from actions import answers, facts, registry
-from conftest import ROOT
+from paths import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 FAQ_INTENTS = [i for i in DOMAIN["intents"] if i.startswith("ask_")]

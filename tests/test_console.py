@@ -15,10 +15,11 @@ import sqlalchemy as sa
 import yaml
 
 import stores
-from conftest import ROOT, free_port
 from console import accounts, audit, findings, review_export, sessions
 from console.database import open_database, utc_now
-from console_server import PASSWORD, csrf_token, console_env, signed_in_session, staff_account, start_console
+from console_server import PASSWORD, console_env, csrf_token, signed_in_session, staff_account, start_console
+from paths import ROOT
+from servers import free_port
 
 STAFF = "reception@clinic.example"
 
@@ -67,7 +68,8 @@ def test_staff_account_errors_are_clear(tmp_path):
     assert no_terminal.returncode == 2 and "set STAFF_PASSWORD" in no_terminal.stderr
     unknown = staff_account(env, "nobody@clinic.example", PASSWORD, "--remove")
     assert unknown.returncode == 1 and "there is no staff account nobody@clinic.example" in unknown.stderr
-    make = subprocess.run(["make", "-s", "staff-account"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    make = subprocess.run(["make", "-s", "staff-account"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
     assert make.returncode != 0 and "usage: make staff-account EMAIL=name@clinic" in make.stderr
 
 
@@ -79,6 +81,7 @@ def test_a_wrong_setting_stops_the_console_with_a_clear_error(tmp_path):
 
 # --- sessions, cookies, CSRF ------------------------------------------------------------
 
+@pytest.mark.server
 def test_pages_need_a_signed_in_session_and_cookies_are_strict(console):
     url, _, _ = console
     anonymous = requests.get(f"{url}/requests/12", allow_redirects=False)
@@ -95,7 +98,8 @@ def test_pages_need_a_signed_in_session_and_cookies_are_strict(console):
     assert "Secure" not in cookie  # plain http here; see the https test below
     page = client.get(f"{url}/requests")
     assert page.ok and "Consultation requests" in page.text
-    assert "default-src 'self'" in page.headers["Content-Security-Policy"] and page.headers["Cache-Control"] == "no-store"
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Cache-Control"] == "no-store"
 
     # Signing out ends the session on the server: the old cookie no longer works.
     old_cookie = client.cookies.get("console_session")
@@ -105,12 +109,14 @@ def test_pages_need_a_signed_in_session_and_cookies_are_strict(console):
     assert again.status_code == 302 and again.headers["Location"].startswith("/sign-in")
 
 
+@pytest.mark.server
 def test_cookies_are_secure_when_the_console_is_served_over_https(tmp_path):
     with start_console(tmp_path, CONSOLE_URL="https://console.example-clinic.com") as (url, env, _):
         form = requests.get(f"{url}/sign-in")
         assert "Secure" in form.headers["Set-Cookie"] and "SameSite=Strict" in form.headers["Set-Cookie"]
 
 
+@pytest.mark.server
 def test_changes_without_the_csrf_token_or_from_another_site_are_refused(console):
     url, env, _ = console
     client = signed_in_session(url, STAFF)
@@ -157,7 +163,7 @@ def test_a_password_reset_signs_out_everywhere_and_lifts_the_lock(tmp_path):
 
 # --- the audit log ----------------------------------------------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def console_db_url(request, tmp_path):
     """The console's database: SQLite (the default), and PostgreSQL (a deployment's)."""
     if request.param == "sqlite":
@@ -225,7 +231,8 @@ def test_possibly_wrong_answers_low_margin_complaint_and_rephrase(tmp_path):
     found = findings.find(engine)
     wrong = {f.question: (f.reason, f.answered_as) for f in found if f.kind == "possibly wrong"}
     assert wrong == {
-        "how long does it take": ("low margin: ask_session_duration 0.41 vs ask_results_time 0.36", "ask_session_duration"),
+        "how long does it take": ("low margin: ask_session_duration 0.41 vs ask_results_time 0.36",
+                                  "ask_session_duration"),
         "does it hurt": ("followed by a complaint", "ask_pain"),
         "how long until i see results": ("followed by a rephrase", "ask_downtime"),
     }  # a follow-up on the same topic, and a greeting, are not suspicious

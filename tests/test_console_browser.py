@@ -24,9 +24,11 @@ import sqlalchemy as sa
 import yaml
 
 from actions import registry
-from conftest import ROOT, free_port, start_assistant
 from console_server import PASSWORD, staff_account, start_console
+from expected_replies import DOMAIN
 from leads.store import RequestStore
+from paths import ROOT
+from servers import free_port, start_assistant
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -42,6 +44,8 @@ for missing, reason in [(not shutil.which(CHROMIUM), f"{CHROMIUM} not installed 
         pytest.skip(reason + "; .ci/run installs it", allow_module_level=True)
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]  # Chromium; an assistant and the console
 
 STAFF = "reception@clinic.example"
 LOCKED_OUT = "temp@clinic.example"
@@ -228,9 +232,11 @@ def test_exporting_opens_in_a_spreadsheet_with_accents_and_the_clinic_time(staff
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     [row] = [r for r in rows if r["id"] == str(MADE["request_id"])]
     stored = RequestStore(clinic.leads_db_url).get(MADE["request_id"])
-    from leads.export import local_time
     from zoneinfo import ZoneInfo
-    assert row == {"id": str(stored.id), "received_at": f"{local_time(stored.received_at, ZoneInfo(ZONE)):%Y-%m-%d %H:%M:%S}",
+
+    from leads.export import local_time
+    received = local_time(stored.received_at, ZoneInfo(ZONE))
+    assert row == {"id": str(stored.id), "received_at": f"{received:%Y-%m-%d %H:%M:%S}",
                    "time_zone": ZONE, "name": VISITOR["name"], "email": VISITOR["email"], "phone": "",
                    "preferred_time": VISITOR["time"], "concern": f"your question “{UNANSWERED}”",
                    "conversation_id": MADE["conversation_id"], "status": "contacted"}
@@ -256,7 +262,8 @@ def test_labelling_an_unanswered_question_and_finding_it_in_the_review_export(st
     not_answered = page.get_by_role("table", name="Not answered")
     expect(not_answered.get_by_role("row").filter(has_text=UNANSWERED)).to_contain_text("not in the documents")
     possibly_wrong = page.get_by_role("table", name="Possibly answered wrongly")
-    expect(possibly_wrong.get_by_role("row").filter(has_text="does it hurt?")).to_contain_text("followed by a complaint")
+    expect(possibly_wrong.get_by_role("row").filter(has_text="does it hurt?")).to_contain_text(
+        "followed by a complaint")
 
     not_answered.get_by_role("link", name=UNANSWERED).click()
     MADE["question_path"] = page.url[len(staff.url):]
@@ -278,6 +285,12 @@ def test_labelling_an_unanswered_question_and_finding_it_in_the_review_export(st
 
 # --- the widget's setup -------------------------------------------------------------------
 
+def greeting_button(payload: str) -> str:
+    """The title of the greeting's suggestion for ``payload`` (domain.yml's utter_greet)."""
+    [greeting] = DOMAIN["responses"]["utter_greet"]
+    return next(button["title"] for button in greeting["buttons"] if button["payload"] == payload)
+
+
 def test_the_widget_preview_renders_the_real_widget_and_follows_the_options(staff, clinic):
     page = staff.page
     page.goto(staff.url + "/widget")
@@ -288,7 +301,7 @@ def test_the_widget_preview_renders_the_real_widget_and_follows_the_options(staf
     preview = page.frame_locator("#widget-preview")
     preview.get_by_role("button", name="Open chat").click()
     chat = preview.get_by_role("dialog", name="Ask about micro-needling")
-    chat.get_by_role("button", name="Cost").click()  # utter_greet's suggestions, as on the clinic's site
+    chat.get_by_role("button", name=greeting_button("/ask_cost")).click()  # one of the greeting's suggestions
     expect(chat.get_by_role("log")).to_contain_text(registry.answer("ask_cost"))  # the real assistant answered
 
     page.get_by_label("Title").fill("Amara chat")
@@ -297,7 +310,8 @@ def test_the_widget_preview_renders_the_real_widget_and_follows_the_options(staf
                              f'data-position="left"></script>')
     # The frame reloads with the new options; the widget reopens as the visitor left it.
     expect(preview.get_by_role("dialog", name="Amara chat")).to_be_visible()
-    expect(preview.get_by_role("dialog", name="Amara chat").get_by_role("log")).to_contain_text(registry.answer("ask_cost"))
+    expect(preview.get_by_role("dialog", name="Amara chat").get_by_role("log")).to_contain_text(
+        registry.answer("ask_cost"))
     frame_box = page.locator("#widget-preview").bounding_box()
     launcher_box = preview.get_by_role("button", name="Close chat").last.bounding_box()
     assert launcher_box["x"] - frame_box["x"] < frame_box["width"] / 2  # on the left now

@@ -21,8 +21,9 @@ import yaml
 from actions import answers, registry
 from actions.consultation import proposed_concern, which_detail
 from leads import details
-from conftest import ROOT, start_assistant
 from leads.store import RequestStore
+from paths import ROOT
+from servers import start_assistant
 
 CONVERSATIONS = yaml.safe_load((ROOT / "tests" / "data" / "consultation.yml").read_text(encoding="utf-8"))
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -80,7 +81,7 @@ def check_turn(replies: list, turn: dict) -> None:
     texts = [r.get("text", "") for r in replies]
     if "replies" in turn:
         assert len(texts) == len(turn["replies"]), f"{said!r} -> {texts}"
-        for name, text in zip(turn["replies"], texts):
+        for name, text in zip(turn["replies"], texts, strict=True):
             assert expected_reply(name).fullmatch(text), f"{said!r}: expected {name}, got {text!r}"
     everything = "\n".join(texts)
     for part in turn.get("contains", []):
@@ -115,6 +116,7 @@ def have(assistant, conversation):
 
 # --- The conversations ---------------------------------------------------------------
 
+@pytest.mark.server
 def test_happy_path_stores_the_request_and_notifies_the_clinic(clinic):
     sender, request = have(clinic, CONVERSATIONS["happy_path"])
     # The reply names the request's reference; the clinic hears of it (just after the
@@ -131,25 +133,28 @@ def test_happy_path_stores_the_request_and_notifies_the_clinic(clinic):
     }]
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("name", ["invalid_contact_then_cancel", "correction", "faq_mid_form", "no_consent",
                                   "fallback_something_else"])
 def test_conversation(clinic, name):
     have(clinic, CONVERSATIONS[name])
 
 
+@pytest.mark.server
 def test_two_visitors_at_once_make_two_separate_requests(clinic):
     first, second = CONVERSATIONS["two_at_once"]
     senders = [clinic.new_sender(), clinic.new_sender()]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for turns in zip(first["turns"], second["turns"]):
+        for turns in zip(first["turns"], second["turns"], strict=True):
             replies = list(pool.map(clinic.say, [t["say"] for t in turns], senders))
-            for reply, turn in zip(replies, turns):
+            for reply, turn in zip(replies, turns, strict=True):
                 check_turn(reply, turn)
     ids = {check_stored(clinic, sender, conversation["stored"]).id
-           for sender, conversation in zip(senders, (first, second))}
+           for sender, conversation in zip(senders, (first, second), strict=True)}
     assert len(ids) == 2
 
 
+@pytest.mark.server
 def test_make_leads_lists_exports_and_deletes_with_the_conversation(clinic, tmp_path):
     sender, request = have(clinic, CONVERSATIONS["for_make_leads"])
     env = dict(os.environ, LEADS_DB_URL=clinic.leads_db_url, LEADS_SETTINGS=str(clinic.settings),
@@ -194,6 +199,7 @@ def conversation_events(assistant, sender) -> int:
         return connection.execute(sa.select(sa.func.count()).where(events.c.sender_id == sender)).scalar()
 
 
+@pytest.mark.server
 def test_the_logs_hold_no_personal_data(clinic):
     """Runs last: every visitor above typed their details; none may be in either server's log."""
     logs = "\n".join((clinic.log_dir / name).read_text(encoding="utf-8", errors="replace")
@@ -259,7 +265,8 @@ def test_what_counts_as_a_name(text, intent, confidence, kept):
     from actions.consultation import ValidateConsultationForm
 
     dispatcher = CollectingDispatcher()
-    result = ValidateConsultationForm().validate_visitor_name(text, dispatcher, visitor_said(text, intent, confidence), {})
+    tracker = visitor_said(text, intent, confidence)
+    result = ValidateConsultationForm().validate_visitor_name(text, dispatcher, tracker, {})
     assert result == {"visitor_name": kept}
     assert [m["response"] for m in dispatcher.messages] == ([] if kept else ["utter_invalid_name"])
 
@@ -272,7 +279,8 @@ def test_a_slot_just_cleared_is_not_validated():
     dispatcher = CollectingDispatcher()
     form = ValidateConsultationForm()
     tracker = visitor_said("book me in", "contact_clinic", 0.9)
-    for slot in ["visitor_name", "visitor_contact", "preferred_time", "concern", "storage_consent", "request_confirmed"]:
+    for slot in ["visitor_name", "visitor_contact", "preferred_time", "concern", "storage_consent",
+                 "request_confirmed"]:
         assert getattr(form, f"validate_{slot}")(None, dispatcher, tracker, {}) == {slot: None}
     assert dispatcher.messages == []
 

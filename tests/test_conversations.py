@@ -2,18 +2,11 @@
 import sqlite3
 
 import pytest
-import yaml
 
 from actions import answers, registry
-from conftest import ROOT
+from expected_replies import CONVERSATIONS, response_text
 
-CONVERSATIONS = yaml.safe_load((ROOT / "tests" / "data" / "conversations.yml").read_text(encoding="utf-8"))
 FAQS = registry.load()
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-
-
-def response_text(name: str) -> str:
-    return DOMAIN["responses"][name][0]["text"]
 
 
 def check_turn(assistant, sender, turn):

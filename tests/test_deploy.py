@@ -23,7 +23,8 @@ import yaml
 
 import certs
 import stores
-from conftest import ROOT, free_port
+from paths import ROOT
+from servers import free_port
 
 DEPLOY = ROOT / "deploy"
 SINGLE_VM = DEPLOY / "single-vm"
@@ -68,7 +69,8 @@ class Nginx:
                 access_log off; default_type application/octet-stream;
                 client_body_buffer_size 64k; proxy_max_temp_file_size 0;
                 client_body_temp_path {folder}/tmp-body; proxy_temp_path {folder}/tmp-proxy;
-                fastcgi_temp_path {folder}/tmp-fcgi; uwsgi_temp_path {folder}/tmp-uwsgi; scgi_temp_path {folder}/tmp-scgi;
+                fastcgi_temp_path {folder}/tmp-fcgi; uwsgi_temp_path {folder}/tmp-uwsgi;
+                scgi_temp_path {folder}/tmp-scgi;
                 include {folder}/site.conf;
             }}""")
         self.process = None
@@ -100,8 +102,9 @@ class Nginx:
 
 
 def single_vm_nginx(folder: Path, assistant_port: int) -> Nginx:
-    return Nginx(SINGLE_VM / "nginx-site.conf", folder, {"server 127.0.0.1:5005;": f"server 127.0.0.1:{assistant_port};",
-                 "/etc/letsencrypt/live/chat.example-clinic.com/": ""},
+    return Nginx(SINGLE_VM / "nginx-site.conf", folder,
+                 {"server 127.0.0.1:5005;": f"server 127.0.0.1:{assistant_port};",
+                  "/etc/letsencrypt/live/chat.example-clinic.com/": ""},
                  include="/etc/nginx/snippets/clinic-assistant.conf", acme="/var/www/html")
 
 
@@ -110,7 +113,8 @@ def test_the_nginx_configurations_are_valid(site, tmp_path):
     require(NGINX, "nginx")
     if site == "compose":
         nginx = Nginx(DEPLOY / "nginx" / "compose.conf", tmp_path, {
-            "server rasa-1:5005": f"server 127.0.0.1:{free_port()}", "server rasa-2:5005": f"server 127.0.0.1:{free_port()}",
+            "server rasa-1:5005": f"server 127.0.0.1:{free_port()}",
+            "server rasa-2:5005": f"server 127.0.0.1:{free_port()}",
             "/etc/nginx/certs/": ""}, include="/etc/nginx/snippets/assistant.conf", acme="/var/www/acme")
     else:
         nginx = single_vm_nginx(tmp_path, free_port())
@@ -193,6 +197,7 @@ def postgres():
         server.destroy()
 
 
+@pytest.mark.services
 def test_the_postgres_roles_give_each_server_only_what_it_needs(postgres):
     require("psql", "postgresql-client")
     env = {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": str(postgres.port), "POSTGRES_USER": "clinic",
@@ -249,6 +254,7 @@ def test_the_postgres_roles_give_each_server_only_what_it_needs(postgres):
 
 # --- Redis: the password never on a command line ---------------------------------------------
 
+@pytest.mark.services
 def test_the_redis_password_is_in_a_config_file_not_on_the_command_line(tmp_path):
     require("redis-server", "redis-server")
     import redis

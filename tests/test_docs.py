@@ -4,7 +4,7 @@ import re
 import yaml
 
 from actions import registry
-from conftest import ROOT
+from paths import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 INTENTS_MD = (ROOT / "docs" / "intents.md").read_text(encoding="utf-8")

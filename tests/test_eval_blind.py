@@ -10,6 +10,8 @@ import pytest
 
 from trainer import blind_eval
 
+pytestmark = pytest.mark.server  # blind_eval starts the action server
+
 # set -> the worst acceptable score (everyday/other_treatments: share given a fact).
 FLOORS = {
     "everyday": 0.01,          # target met: at most 1%

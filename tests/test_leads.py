@@ -10,37 +10,23 @@ import sys
 import threading
 import time
 from datetime import timedelta, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import sqlalchemy as sa
-import yaml
 
 import certs
 import stores
-from conftest import ROOT, free_port
+from lead_samples import SAMPLES, request_from, write_settings
 from leads import details, intake, notify, retention
 from leads.conversations import ConversationStore
 from leads.details import InvalidDetail
 from leads.settings import SettingsError, load
 from leads.store import RequestStore, utc_now
-
-SAMPLES = yaml.safe_load((ROOT / "tests" / "data" / "leads.yml").read_text(encoding="utf-8"))
-
-
-def request_from(sample, conversation_id=None):
-    return details.new_request(sample["name"], sample["contact"], sample["preferred_time"], sample.get("concern"),
-                               conversation_id)
-
-
-def write_settings(path, **overrides):
-    settings = {"retention_days": 30, "notification": {"via": "off"}}
-    settings.update(overrides)
-    path.write_text(yaml.safe_dump(settings))
-    return path
-
+from paths import ROOT
+from servers import actions_server, free_port, stop, wait_until_ready
 
 # --- Checks on the details a visitor types -------------------------------------------
 
@@ -96,7 +82,7 @@ def postgres_url():
         server.destroy()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'var' / 'leads.db'}"  # the folder is created on first use
@@ -267,6 +253,9 @@ def test_a_bare_off_in_yaml_means_off(tmp_path):
 
 # --- Notification, against real local servers ------------------------------------------
 
+# shutdown() waits for serve_forever's next poll: 0.5 s by default, at every test's end.
+QUICK_SHUTDOWN = {"poll_interval": 0.05}
+
 class Receiver(BaseHTTPRequestHandler):
     """A webhook receiver: records what it gets, answers with the status it is told to."""
 
@@ -287,7 +276,7 @@ class Receiver(BaseHTTPRequestHandler):
 def webhook():
     handler = type("TestReceiver", (Receiver,), {"received": [], "status": 204})
     server = HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True)
     thread.start()
     yield handler, f"http://127.0.0.1:{server.server_address[1]}/hook"
     server.shutdown()
@@ -407,7 +396,7 @@ class StartTlsSmtp(socketserver.StreamRequestHandler):
                 say("235 ok")
             elif command == "DATA":
                 say("354 go on")
-                data = b"".join(iter(lambda: stream.readline(), b".\r\n"))
+                data = b"".join(iter(stream.readline, b".\r\n"))
                 self.log.append(("mail", data.decode()))
                 say("250 ok")
             elif command in ("MAIL", "RCPT", "RSET", "NOOP"):
@@ -425,7 +414,7 @@ def tls_smtp(tmp_path):
     handler = type("Smtp", (StartTlsSmtp,), {"context": context, "log": []})
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True).start()
     yield handler, server.server_address[1], certificates
     server.shutdown()
     server.server_close()
@@ -458,7 +447,7 @@ def https_webhook(tmp_path):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certificates.cert, certificates.key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True).start()
     yield handler, f"https://127.0.0.1:{server.server_address[1]}/hook", certificates
     server.shutdown()
 
@@ -491,6 +480,7 @@ def test_a_request_filed_again_is_stored_once(db_url):
     assert len({first.id, other_details.id, other_conversation.id}) == 3
 
 
+@pytest.mark.services
 def test_requests_filed_at_the_same_moment_by_several_processes_are_one(postgres_url):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -512,12 +502,11 @@ def test_requests_filed_at_the_same_moment_by_several_processes_are_one(postgres
         engine.dispose()
 
 
+@pytest.mark.server
 def test_the_submit_action_retried_after_a_timeout_files_one_request(tmp_path):
     """Rasa gives up on a slow action server after ACTION_TIMEOUT and the visitor tries
     again (or nginx resends to another replica): the action server gets the same submit
     twice. Through a real action server (`python -m serving actions`), as Rasa calls it."""
-    from conftest import actions_server, stop, wait_until_ready
-
     port, log = free_port(), tmp_path / "actions.log"
     env = {**os.environ, "LEADS_DB_URL": f"sqlite:///{tmp_path / 'leads.db'}",
            "LEADS_SETTINGS": str(write_settings(tmp_path / "leads.yml")),
@@ -554,7 +543,7 @@ def test_stores_opened_at_the_same_moment_both_work(tmp_path):
         url = f"sqlite:///{tmp_path / f'leads-{n}.db'}"
         barrier = threading.Barrier(2)
 
-        def open_store():
+        def open_store(url=url, barrier=barrier):
             barrier.wait()
             try:
                 RequestStore(url)
@@ -577,8 +566,8 @@ def test_a_requests_table_from_before_the_key_gains_it(tmp_path):
             "CREATE TABLE consultation_requests (id INTEGER PRIMARY KEY, received_at DATETIME NOT NULL, "
             "name VARCHAR(100) NOT NULL, email VARCHAR(254), phone VARCHAR(40), preferred_time VARCHAR(200) NOT NULL, "
             "concern VARCHAR(300), conversation_id VARCHAR(255))"))
-        connection.execute(sa.text("INSERT INTO consultation_requests VALUES "
-                                   "(1, '2026-11-01 10:00:00', 'Old Request', 'old@example.com', NULL, 'any', NULL, 'c0')"))
+        connection.execute(sa.text("INSERT INTO consultation_requests VALUES (1, '2026-11-01 10:00:00', "
+                                   "'Old Request', 'old@example.com', NULL, 'any', NULL, 'c0')"))
     store = RequestStore(url)
     assert [r.name for r in store.newest_first()] == ["Old Request"]
     first = store.add(request_from(SAMPLES["requests"][0], "conv-new"))
@@ -626,7 +615,8 @@ def test_cli_lists_newest_first_exports_csv_and_deletes(tmp_path, cli_env):
 
 
 def test_cli_purge_only_deletes_what_is_past_the_retention_period(tmp_path, cli_env):
-    engine = make_tracker_store(cli_env["TRACKER_STORE_URL"], {"abandoned": (True, 40 * 24 * 3600), "recent": (True, 60)})
+    engine = make_tracker_store(cli_env["TRACKER_STORE_URL"],
+                                {"abandoned": (True, 40 * 24 * 3600), "recent": (True, 60)})
     kept = RequestStore(cli_env["LEADS_DB_URL"]).add(request_from(SAMPLES["requests"][0], "recent"))
     result = run_cli("--purge", env=cli_env)
     assert result.returncode == 0, result.stderr

@@ -9,8 +9,11 @@ import time
 import pytest
 import yaml
 
-from conftest import ROOT, start_assistant
+from paths import ROOT
 from retrained_model import NEW_GREETING, current_greeting, retrained_model
+from servers import start_assistant
+
+pytestmark = [pytest.mark.model, pytest.mark.server]
 
 RELOAD_SECONDS = 1
 DEADLINE_SECONDS = 120  # generous: the machine is shared; no speed is asserted here

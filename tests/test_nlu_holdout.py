@@ -1,6 +1,6 @@
 """Intent accuracy on held-out visitor phrasings (tests/nlu_holdout.yml, never trained on)."""
+from paths import ROOT
 from trainer import holdout as evaluate_holdout
-from conftest import ROOT
 from trainer.validate import normalised
 
 # The suite fails if held-out intent accuracy drops below this.

@@ -2,7 +2,7 @@
 import re
 import subprocess
 
-from conftest import ROOT
+from paths import ROOT
 
 # A relative path that climbs out of its folder ("../x"), or an absolute path to this
 # machine's working folders. Either would work here and break in a clinic's clone.

@@ -18,11 +18,12 @@ import sqlalchemy as sa
 import yaml
 
 import stores
-from conftest import ROOT, actions_server, free_port, stop, wait_until_ready
 from leads import schedule
 from leads.conversations import ConversationStore
 from leads.settings import load
 from leads.store import RequestStore, utc_now
+from paths import ROOT
+from servers import actions_server, free_port, stop, wait_until_ready
 
 CONSULTATION = yaml.safe_load((ROOT / "tests" / "data" / "consultation.yml").read_text(encoding="utf-8"))
 DAY = 24 * 3600
@@ -66,6 +67,7 @@ def write_settings(path, **settings):
     return path
 
 
+@pytest.mark.server
 def test_a_31_day_old_faq_chat_is_gone(tmp_path):
     """The service purges by itself: start the action server as `make run` does and watch
     the tracker store. No cron, no `make leads`."""
@@ -105,7 +107,7 @@ def test_faq_chats_have_their_own_retention_period(tmp_path, monkeypatch):
     assert schedule.purge_if_due(settings) is None  # once per period
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def leads_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'leads.db'}"
@@ -149,12 +151,14 @@ def form_events(when: float):
         return UserUttered(text, {"name": intent, "confidence": 0.9}, timestamp=when)
 
     return [
-        user("can i have it if im pregnant?", "ask_not_covered"), BotUttered("I can't answer that.", timestamp=when),
+        user("can i have it if im pregnant?", "ask_not_covered"),
+        BotUttered("I can't answer that.", timestamp=when),
         user("yes please", "affirm"), ActionExecuted("consultation_form", timestamp=when),
         ActiveLoop("consultation_form", timestamp=when), SlotSet("requested_slot", "visitor_name", timestamp=when),
         user("my name is Sinead Kelly", "inform"), SlotSet("visitor_name", "Sinead Kelly", timestamp=when),
         SlotSet("requested_slot", "visitor_contact", timestamp=when),
-        user("sinead.kelly@example.com", "inform"), SlotSet("visitor_contact", "sinead.kelly@example.com", timestamp=when),
+        user("sinead.kelly@example.com", "inform"),
+        SlotSet("visitor_contact", "sinead.kelly@example.com", timestamp=when),
         SlotSet("requested_slot", "preferred_time", timestamp=when),
         user("Tuesdays at noon", "nlu_fallback"), SlotSet("preferred_time", "Tuesdays at noon", timestamp=when),
         SlotSet("requested_slot", "storage_consent", timestamp=when), user("no", "deny"),

@@ -13,8 +13,11 @@ import pytest
 import requests
 
 from actions import answers, registry
-from conftest import ROOT, free_port
+from paths import ROOT
+from servers import free_port
 from terminal import Terminal
+
+pytestmark = [pytest.mark.model, pytest.mark.server]  # make run: the model, all servers
 
 # Lines that are noise to a newcomer: they belong in the log file, not on the screen.
 NOISE = ["UserWarning", "DeprecationWarning", "tensorflow", "Registered function", "is not used in any story",
@@ -140,7 +143,8 @@ def test_a_busy_port_is_named_before_anything_starts(tmp_path, assistant):
                                 capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert f"port {env['ACTIONS_PORT']} is already in use by another program" in result.stderr
-    assert "make run RASA_PORT=5015 ACTIONS_PORT=5065 CONSOLE_PORT=5016" in result.stderr and "Starting" not in result.stdout
+    assert "make run RASA_PORT=5015 ACTIONS_PORT=5065 CONSOLE_PORT=5016" in result.stderr
+    assert "Starting" not in result.stdout
 
     running = run_env(tmp_path, RASA_PORT=str(urlparse(assistant.url).port))
     result = subprocess.run(["make", "-s", "run"], cwd=ROOT, env=running, stdin=subprocess.DEVNULL,

@@ -18,24 +18,26 @@ import statistics
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import pytest
 import requests
 import sqlalchemy as sa
 
+import hostile
 import stores
-import test_hostile_input
 from actions import answers, registry
-from conftest import ROOT, actions_server, free_port, rasa_server, stop, wait_until_ready
+from expected_replies import CONVERSATIONS, response_text
+from paths import ROOT
 from retrained_model import NEW_GREETING, retrained_model
-from test_conversations import CONVERSATIONS, response_text
+from servers import actions_server, free_port, rasa_server, stop, wait_until_ready
+
+pytestmark = [pytest.mark.server, pytest.mark.services]
 
 LOAD_SECONDS = float(os.environ.get("SCALE_OUT_LOAD_SECONDS", 60))
 VISITORS = 16
 APOLOGY = response_text("utter_technical_problem")
 QUESTIONS = [turn["say"] for turn in CONVERSATIONS["named_questions"] + CONVERSATIONS["multi_turn"]]
-FIGURES: Dict[str, Dict] = {}
+FIGURES: dict[str, dict] = {}
 
 
 class Cluster:
@@ -62,8 +64,8 @@ class Cluster:
             "MODEL_RELOAD_SECONDS": "1",
         }
         self.api_token = secrets.token_hex(16)
-        self.replicas: List[Dict] = []
-        self.actions: Optional[object] = None
+        self.replicas: list[dict] = []
+        self.actions: object | None = None
         self.engine = sa.create_engine(postgres.url, pool_pre_ping=True)
 
     def start_actions(self) -> None:
@@ -88,7 +90,7 @@ class Cluster:
     def alive(self, replica: int) -> bool:
         return self.replicas[replica]["process"].poll() is None
 
-    def replies(self, replica: int, sender: str, text: str) -> List[Dict]:
+    def replies(self, replica: int, sender: str, text: str) -> list[dict]:
         """The bot's messages, without the conversation id (to compare conversations)."""
         reply = self.say(replica, sender, text)
         reply.raise_for_status()
@@ -98,7 +100,7 @@ class Cluster:
         return requests.post(f"{self.url(replica)}/webhooks/rest/webhook", json={"sender": sender, "message": text},
                              timeout=60)
 
-    def stored_user_texts(self, sender: str) -> List[str]:
+    def stored_user_texts(self, sender: str) -> list[str]:
         events = sa.Table("events", sa.MetaData(), autoload_with=self.engine)
         query = (sa.select(events.c.data)
                  .where(events.c.sender_id == sender, events.c.type_name == "user")
@@ -180,12 +182,12 @@ class Balancer:
         raise RuntimeError("no live replica")
 
 
-def run_visitors(cluster: Cluster, balancer: Balancer, name: str, seconds: float, during=None) -> Dict:
+def run_visitors(cluster: Cluster, balancer: Balancer, name: str, seconds: float, during=None) -> dict:
     """VISITORS concurrent visitors asking QUESTIONS in turn for `seconds`."""
-    sent: Dict[str, List[str]] = {}
-    retried: Dict[str, List[str]] = {}
-    latencies: List[float] = []
-    errors: List[str] = []
+    sent: dict[str, list[str]] = {}
+    retried: dict[str, list[str]] = {}
+    latencies: list[float] = []
+    errors: list[str] = []
     lock = threading.Lock()
     deadline = time.time() + seconds
 
@@ -207,7 +209,8 @@ def run_visitors(cluster: Cluster, balancer: Balancer, name: str, seconds: float
                 if was_retried:
                     retried[sender].append(text)
                 if reply.status_code != 200 or not reply.json() or reply.json()[0].get("text") == APOLOGY:
-                    errors.append(f"at {time.time() - deadline + seconds:.1f} s, {sender}: {text!r}: {reply.status_code} {reply.text[:200]}")
+                    errors.append(f"at {time.time() - deadline + seconds:.1f} s, {sender}: {text!r}: "
+                                  f"{reply.status_code} {reply.text[:200]}")
                 else:
                     sent[sender].append(text)
 
@@ -288,11 +291,11 @@ def test_the_widget_rate_limit_counts_every_replica(cluster):
 
 
 def test_hostile_inputs_on_a_replica(cluster):
-    figures = test_hostile_input.try_all(cluster.url(1), key=cluster.env["WIDGET_SECRET"].encode())
+    figures = hostile.try_all(cluster.url(1), key=cluster.env["WIDGET_SECRET"].encode())
     FIGURES["hostile inputs"] = {"cases": figures["cases"], "statuses": figures["statuses"],
                                  "problems": len(figures["problems"])}
     assert figures["problems"] == []
-    assert cluster.alive(1) and test_hostile_input.still_answers(cluster.url(1))
+    assert cluster.alive(1) and hostile.still_answers(cluster.url(1))
 
 
 def test_16_visitors_for_60_seconds_every_message_stored_once_in_order(cluster):
@@ -323,7 +326,8 @@ def test_action_server_restart(cluster):
 
 def _store_outage(cluster, stop_store, start_store, name: str) -> None:
     sender, unclear = f"outage-{name}", CONVERSATIONS["fallback"]["unclear"]
-    reference = [cluster.replies(0, f"reference-{name}", t) for t in ("how much does it cost?", unclear, "/out_of_scope")]
+    reference = [cluster.replies(0, f"reference-{name}", t)
+                 for t in ("how much does it cost?", unclear, "/out_of_scope")]
     assert cluster.replies(0, sender, "how much does it cost?") == reference[0]
     assert cluster.replies(1, sender, unclear) == reference[1]  # a two-stage fallback begins
 
@@ -418,4 +422,5 @@ def test_a_replica_killed_under_load_loses_nothing(cluster):
     assert not cluster.alive(1) and balancer.live == [0]
     assert run["errors"] == []
     assert lost == []
-    assert cluster.alive(0) and cluster.say(0, "after-the-kill", "how much does it cost?").json()[0]["text"] == answers.cost()
+    assert cluster.alive(0)
+    assert cluster.say(0, "after-the-kill", "how much does it cost?").json()[0]["text"] == answers.cost()

@@ -8,13 +8,13 @@ run the real `python -m serving` launchers with the secrets deploy/example.env s
 import os
 import secrets
 import subprocess
-import sys
 
 import pytest
 import requests
 
 from channels.secret_strength import check_environment, problem_with
-from conftest import BIN, ROOT, start_assistant
+from paths import BIN, ROOT
+from servers import start_assistant
 
 REST_TOKEN = secrets.token_hex(24)
 
@@ -31,6 +31,7 @@ def rest(assistant, headers=None, sender="access-check"):
                          json={"sender": sender, "message": "how much does it cost?"})
 
 
+@pytest.mark.server
 def test_rest_answers_this_machine(guarded):
     reply = rest(guarded)
     assert reply.status_code == 200 and reply.json()[0]["text"].startswith("One treatment costs")
@@ -43,17 +44,20 @@ def test_rest_answers_this_machine(guarded):
     {"X-Forwarded-For": "203.0.113.9", "Authorization": REST_TOKEN},  # not a bearer token
     {"Forwarded": "for=198.51.100.7"},
 ], ids=["visitor", "spoofed loopback", "wrong token", "no Bearer", "Forwarded"])
+@pytest.mark.server
 def test_rest_refuses_other_machines_without_the_token(guarded, headers):
     reply = rest(guarded, headers, sender="someone-elses-conversation")
     assert reply.status_code == 403, reply.text
     assert reply.json()["error"] == "not_public" and "REST_TOKEN" in reply.json()["message"]
 
 
+@pytest.mark.server
 def test_rest_answers_other_machines_with_the_token(guarded):
     reply = rest(guarded, {"X-Forwarded-For": "203.0.113.9", "Authorization": f"Bearer {REST_TOKEN}"})
     assert reply.status_code == 200 and reply.json()[0]["text"].startswith("One treatment costs")
 
 
+@pytest.mark.server
 def test_the_widget_stays_public(guarded):
     outside = {"X-Forwarded-For": "203.0.113.9"}
     session = requests.post(f"{guarded.url}/webhooks/widget/session", headers=outside, timeout=10).json()["session"]

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from actions import answers, registry
-from conftest import ROOT, free_port
+from paths import ROOT
+from servers import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -27,16 +28,19 @@ if not shutil.which(CHROMIUM):
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def other_site(assistant, tmp_path_factory):
     """Another site: a page that embeds the widget, and one that tries to frame the demo."""
     site = tmp_path_factory.mktemp("other-site")
-    (site / "widget.html").write_text(f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Clinic</title>
-        </head><body><h1>Clinic</h1><script src="{assistant.url}/webhooks/widget/widget.js" defer
+    (site / "widget.html").write_text(f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+        <title>Clinic</title></head><body><h1>Clinic</h1><script src="{assistant.url}/webhooks/widget/widget.js" defer
         data-title="Privacy chat"></script></body></html>""")
-    (site / "frame.html").write_text(f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Framing</title>
-        </head><body><iframe id="demo" src="{assistant.url}/webhooks/widget/demo" width="800" height="600">
+    (site / "frame.html").write_text(f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+        <title>Framing</title></head><body>
+        <iframe id="demo" src="{assistant.url}/webhooks/widget/demo" width="800" height="600">
         </iframe></body></html>""")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     handler.log_message = lambda *args: None

@@ -4,6 +4,7 @@ import asyncio
 import os
 import threading
 import time
+from itertools import pairwise
 
 import pytest
 from rasa.core.lock_store import LockStore
@@ -11,8 +12,10 @@ from rasa.core.lock_store import RedisLockStore as RasaRedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 import stores
-from conftest import free_port
+from servers import free_port
 from serving.locks import RedisTicketLockStore
+
+pytestmark = pytest.mark.services  # a real Redis
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +51,7 @@ def test_messages_of_one_conversation_take_turns(redis_port):
     asyncio.run(main())
     spans.sort()
     assert [i for _, _, i in spans] == list(range(6))  # in the order they arrived
-    assert all(end <= next_start for (_, end, _), (next_start, _, _) in zip(spans, spans[1:]))
+    assert all(end <= next_start for (_, end, _), (next_start, _, _) in pairwise(spans))
     assert replicas[0].get_lock("visitor-1") is None  # nothing left behind
 
 

@@ -8,9 +8,11 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 
-from conftest import ROOT
+from paths import ROOT
 from serving import patches
 from serving.rasa_change import RasaChanged
+
+pytestmark = [pytest.mark.server]
 
 
 def test_every_entry_fits_the_installed_rasa():

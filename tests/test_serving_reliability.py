@@ -14,8 +14,10 @@ import pytest
 import requests
 
 from actions import answers
-from conftest import actions_server, embedded_env, free_port, rasa_server, stop, wait_until_ready
-from test_conversations import CONVERSATIONS, response_text
+from expected_replies import CONVERSATIONS, response_text
+from servers import actions_server, embedded_env, free_port, rasa_server, stop, wait_until_ready
+
+pytestmark = pytest.mark.server
 
 ACTION_TIMEOUT = 2  # seconds; endpoints.yml's action_endpoint.timeout comes from ACTION_TIMEOUT
 APOLOGY = response_text("utter_technical_problem")

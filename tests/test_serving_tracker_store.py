@@ -13,8 +13,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 import stores
-from conftest import free_port
+from servers import free_port
 from serving.tracker_store import PrePingSQLTrackerStore
+
+pytestmark = [pytest.mark.services]
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,12 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from lead_samples import SAMPLES, request_from, write_settings
 from leads.store import RequestStore
+from paths import ROOT
 from terminal import Terminal
-from test_leads import SAMPLES, request_from, write_settings
+
+FOLDER = ROOT / "tests"  # an existing folder, by its absolute path
 
 
 @pytest.fixture
@@ -41,7 +43,8 @@ def still_there(env, request) -> bool:
     (["leads", "PURGE"], "PURGE needs a value, e.g. make leads PURGE=1"),
     (["report", "SINCE"], "SINCE needs a value, e.g. make report SINCE=2026-11-01"),
     (["leads", "DELETE="], "give the number of the request to delete, e.g. DELETE=12"),
-    (["leads", "DELETE=twelve"], "'twelve' is not a request number: give the number `make leads` shows, e.g. DELETE=12"),
+    (["leads", "DELETE=twelve"],
+     "'twelve' is not a request number: give the number `make leads` shows, e.g. DELETE=12"),
     (["leads", "DELETE=0"], "'0' is not a request number"),
     (["leads", "DELETE=1", "CSV=out.csv"], "CSV and DELETE don't go together: give one at a time"),
     (["leads", "PURGE=1", "DELETE=1"], "DELETE and PURGE don't go together"),
@@ -49,8 +52,8 @@ def still_there(env, request) -> bool:
     (["leads", "PURGE=yes"], "PURGE=yes: write PURGE=1"),
     (["leads", "DELETE=1", "YES=y"], "YES=y: write YES=1"),
     (["leads", "CSV="], "give a file name to export to, e.g. CSV=requests.csv"),
-    (["leads", "CSV=/tmp"], "/tmp is a folder: give a file name, e.g. /tmp/requests.csv"),
-    # A relative name goes into exports/ (ignored by git and docker).
+    # A relative CSV= file goes into exports/ (Makefile); an absolute one is used as given.
+    (["leads", f"CSV={FOLDER}"], f"{FOLDER} is a folder: give a file name, e.g. {FOLDER}/requests.csv"),
     (["leads", "CSV=no-such-folder/out.csv"], "there is no folder exports/no-such-folder to write out.csv in"),
     (["report", "SINCE=yesterday"], "'yesterday' is not a date like 2026-11-01"),
 ])

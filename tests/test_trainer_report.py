@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import ROOT, start_assistant
+from paths import ROOT
+from servers import start_assistant
 
 TODAY = datetime.now(timezone.utc).date().isoformat()
 
@@ -16,7 +17,8 @@ TODAY = datetime.now(timezone.utc).date().isoformat()
 # (then a button click). Replies to the consultation form are personal data, never listed:
 # "blah blah" (an out-of-scope phrase, typed as a name) and "stop".
 VISITS = [
-    ("v1", "how much does it cost?"), ("v1", "what's the weather like tomorrow"), ("v1", "can i have it if im pregnant?"),
+    ("v1", "how much does it cost?"), ("v1", "what's the weather like tomorrow"),
+    ("v1", "can i have it if im pregnant?"),
     ("v2", "how much does it cost?"), ("v2", "What's the weather like tomorrow?!"), ("v2", "tell me a joke"),
     ("v3", "how much does it cost?"), ("v3", "can i have it if im pregnant?"), ("v3", "does it hurt?"),
     ("v4", "i was wondering"), ("v4", "/ask_pain"),
@@ -41,6 +43,7 @@ def report(*args):
     return result.stdout
 
 
+@pytest.mark.server
 def test_lists_exactly_the_unanswered_questions_with_counts(filled_store, tmp_path):
     out = tmp_path / "unanswered.csv"
     text = report("--db", str(filled_store), "--csv", str(out))
@@ -59,8 +62,10 @@ def test_lists_exactly_the_unanswered_questions_with_counts(filled_store, tmp_pa
     assert re.search(rf"^{TODAY}\s+11\s+5\s+45%$", text, re.M), text
 
 
+@pytest.mark.server
 def test_since_filters_by_day(filled_store):
-    assert "Every visitor message since 2999-01-01 was answered." in report("--db", str(filled_store), "--since", "2999-01-01")
+    later = report("--db", str(filled_store), "--since", "2999-01-01")
+    assert "Every visitor message since 2999-01-01 was answered." in later
     assert "i was wondering" in report("--db", str(filled_store), "--since", TODAY)
 
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from paths import ROOT
 
 
 def run_checks(root):
@@ -55,7 +55,8 @@ def test_an_intent_without_an_answer_fails_naming_it(project):
     code, output = run_checks(project)
     assert code == 1
     assert "domain.yml, intent 'ask_exercise'" in output
-    assert "Nothing answers this intent. If the clinic's documents answer it, add an entry for it to data/faqs.yml" in output
+    assert ("Nothing answers this intent. If the clinic's documents answer it, add an entry for it to "
+            "data/faqs.yml") in output
     assert "domain.yml, intent 'ask_exercise':\n    This FAQ intent has no entry in data/faqs.yml" in output
 
 
@@ -77,8 +78,10 @@ def test_a_registry_entry_not_in_the_domain_and_without_examples_fails(project):
     add_registry_entry(project, "- intent: ask_exercise\n  title: Exercise\n  answer: '{DOWNTIME:Cap}.'\n")
     code, output = run_checks(project)
     assert code == 1
-    assert "data/faqs.yml, intent 'ask_exercise':\n    domain.yml does not list this intent. Add the line '  - ask_exercise'" in output
-    assert "This entry has no training examples. Add them under '- intent: ask_exercise' in a file of data/nlu/" in output
+    assert ("data/faqs.yml, intent 'ask_exercise':\n    domain.yml does not list this intent. "
+            "Add the line '  - ask_exercise'") in output
+    assert ("This entry has no training examples. Add them under '- intent: ask_exercise' in a file of "
+            "data/nlu/") in output
 
 
 def test_a_template_naming_an_unknown_fact_fails(project):
@@ -86,7 +89,8 @@ def test_a_template_naming_an_unknown_fact_fails(project):
     add_registry_entry(project, "- intent: ask_exercise\n  title: Exercise\n  answer: 'The clinic says {GYM_DAYS}.'\n")
     code, output = run_checks(project)
     assert code == 1
-    assert "data/faqs.yml, intent 'ask_exercise':\n    Its answer cannot be composed: 'GYM_DAYS' is not a fact in actions/facts.py" in output
+    assert ("data/faqs.yml, intent 'ask_exercise':\n    Its answer cannot be composed: 'GYM_DAYS' is not a fact "
+            "in actions/facts.py") in output
 
 
 def test_a_template_reaching_past_a_facts_value_fails(project):
@@ -103,7 +107,8 @@ def test_an_entry_without_title_or_answer_fails(project):
     code, output = run_checks(project)
     assert code == 1
     assert "This entry has no 'title:'" in output
-    assert "'compute: exercise' is not an answer actions/answers.py computes. Use one of: body_areas, conditions, cost" in output
+    assert ("'compute: exercise' is not an answer actions/answers.py computes. "
+            "Use one of: body_areas, conditions, cost") in output
     assert "'takes: weather' is not an entity in domain.yml" in output
     assert "Unknown key(s) colour" in output
 
@@ -113,7 +118,8 @@ def test_an_unused_fact_is_named(project):
     facts.write_text(facts.read_text() + '\nGYM = Fact(1, "the gym", clinic("The cost for 1 Treatment is €170"))\n')
     code, output = run_checks(project)
     assert code == 1
-    assert "actions/facts.py:\n    GYM is used by no answer. Name it in an answer in data/faqs.yml (e.g. {GYM})" in output
+    assert ("actions/facts.py:\n    GYM is used by no answer. Name it in an answer in data/faqs.yml "
+            "(e.g. {GYM})") in output
 
 
 def test_a_duplicate_example_under_two_intents_fails(project):

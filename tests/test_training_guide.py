@@ -12,7 +12,10 @@ import sys
 
 import pytest
 
-from conftest import BIN, ROOT, start_assistant
+from paths import BIN, ROOT
+from servers import start_assistant
+
+pytestmark = [pytest.mark.model, pytest.mark.server]
 
 GUIDE = ROOT / "docs" / "training.md"
 BLOCK = re.compile(r"<!-- guide: (.+?) -->\n```\w*\n(.*?)```", re.S)

@@ -24,7 +24,8 @@ def test_entity_patterns_cover_every_term():
     patterns = vocabulary.entity_patterns()
     labels = {p["label"] for p in patterns}
     assert labels == {"skin_condition", "body_area", "number", "treatment"}
-    texts = {" ".join(t["LOWER"] for t in p["pattern"]) for p in patterns if p["label"] in ("skin_condition", "body_area")}
+    texts = {" ".join(t["LOWER"] for t in p["pattern"])
+             for p in patterns if p["label"] in ("skin_condition", "body_area")}
     assert "stretch marks" in texts and "crow 's feet" in texts and "neck" in texts
     treatments = {p["pattern"] for p in patterns if p["label"] == "treatment"}
     assert {"microneedling", "dermaroller", "botox", "lip filler"} <= treatments

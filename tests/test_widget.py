@@ -101,7 +101,7 @@ def redis_server():
     import os
 
     import stores
-    from conftest import free_port
+    from servers import free_port
 
     if stores.missing_binaries() and "redis-server" in " ".join(stores.missing_binaries()):
         reason = "redis-server is not installed (apt-get install redis-server)"
@@ -114,10 +114,11 @@ def redis_server():
     server.destroy()
 
 
+@pytest.mark.services
 def test_redis_rate_limits_are_shared_by_every_replica(redis_server):
     """Two channels (two replicas) with the same Redis: the limit counts both."""
-    environ = {"LOCK_STORE_TYPE": "serving.locks.RedisTicketLockStore", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_server.port),
-               "REDIS_KEY_PREFIX": "test-shared:"}
+    environ = {"LOCK_STORE_TYPE": "serving.locks.RedisTicketLockStore", "REDIS_HOST": "127.0.0.1",
+               "REDIS_PORT": str(redis_server.port), "REDIS_KEY_PREFIX": "test-shared:"}
 
     async def alternate():
         replicas = [Limits("auto", environ).limiter("messages", 5, 60) for _ in range(2)]
@@ -129,7 +130,7 @@ def test_redis_rate_limits_are_shared_by_every_replica(redis_server):
 
 
 def test_redis_rate_limits_let_requests_through_while_redis_is_down(caplog):
-    from conftest import free_port
+    from servers import free_port
 
     limiter = Limits("redis", {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(free_port())}).limiter("x", 1, 60)
     assert asyncio.run(limiter.allow("a")) and asyncio.run(limiter.allow("a"))  # the lock store answers 503 then
@@ -147,7 +148,8 @@ def test_a_store_that_exits_becomes_a_503_on_history():
         async def retrieve(self, sender_id):
             raise SystemExit(1)
 
-    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=ExitingStore()))))
+    agent = SimpleNamespace(tracker_store=ExitingStore())
+    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
     with pytest.raises(guard.Refused) as refused:
         asyncio.run(guard.read_tracker(request, "widget-x"))
     assert refused.value.status == 503 and refused.value.code == "unavailable"
@@ -252,7 +254,8 @@ def form_conversation(ended_with=None):
         UserUttered("/affirm", {"name": "affirm"}, metadata={"button_title": "Yes, that's right"}),
         SlotSet("concern", "your question \u201ccan i have it if im pregnant?\u201d"),
         BotUttered("Here is your request:\nName: Jane Smith\nContact: jane.smith@example.com\n"
-                   "Preferred time: weekday mornings\nShall I send it?", metadata={"utter_action": "utter_ask_request_confirmed"}),
+                   "Preferred time: weekday mornings\nShall I send it?",
+                   metadata={"utter_action": "utter_ask_request_confirmed"}),
     ]
     if ended_with:
         events += [UserUttered("/affirm", {"name": "affirm"}), ActiveLoop(None),
@@ -312,12 +315,13 @@ def test_message_and_history(assistant):
     assert renewed.split(".")[0] == session.split(".")[0]
     for token in (session, renewed):
         history = post(assistant, "history", {"session": token}).json()["messages"]
-        assert history == [{"from": "visitor", "text": "does it hurt?"}, {"from": "bot", "text": registry.answer("ask_pain")}]
+        assert history == [{"from": "visitor", "text": "does it hurt?"},
+                           {"from": "bot", "text": registry.answer("ask_pain")}]
 
 
 def server_signer(**kwargs):
     """Signs like the running assistant: the same key (WIDGET_SECRET, or var/widget-secret)."""
-    from conftest import ROOT
+    from paths import ROOT
 
     return SessionSigner(load_key(str(ROOT / "var" / "widget-secret")), **kwargs)
 
@@ -329,7 +333,7 @@ def test_replies_are_utf8_json_on_both_channels(assistant):
                          json={"sender": "utf8-check", "message": "how much does it cost?"})
     for reply in (widget, rest):
         assert reply.status_code == 200 and reply.headers["Content-Type"].startswith("application/json")
-        assert "€170".encode("utf-8") in reply.content and b"\\u20ac" not in reply.content
+        assert "€170".encode() in reply.content and b"\\u20ac" not in reply.content
     assert "€170" in rest.json()[0]["text"]
 
 

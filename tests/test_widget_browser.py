@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from actions import answers, registry
-from conftest import ROOT, free_port
+from paths import ROOT
+from servers import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -25,6 +26,8 @@ if not shutil.which(CHROMIUM):
     pytest.skip(reason, allow_module_level=True)
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.browser
 
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
 GREETING = RESPONSES["utter_greet"][0]
@@ -120,7 +123,8 @@ def test_visitor_asks_clicks_reloads_and_keeps_the_history(page, host_site):
     expect(log.get_by_role("group", name="Suggested replies")).to_have_count(0)  # answered already
     # Navigation across the site keeps it too.
     page.goto(host_site + "/other.html")
-    expect(page.get_by_role("dialog", name="Amara chat").get_by_role("log")).to_contain_text(registry.answer("ask_pain"))
+    expect(page.get_by_role("dialog", name="Amara chat").get_by_role("log")).to_contain_text(
+        registry.answer("ask_pain"))
     assert page.errors == []
 
 
@@ -183,7 +187,8 @@ def test_new_conversation_starts_over(page, host_site):
     chat.get_by_role("button", name="New conversation").click()
     expect(chat.get_by_role("log")).not_to_contain_text(registry.answer("ask_sessions"))
     page.reload()
-    expect(page.get_by_role("dialog", name="Amara chat").get_by_role("log")).not_to_contain_text(registry.answer("ask_sessions"))
+    expect(page.get_by_role("dialog", name="Amara chat").get_by_role("log")).not_to_contain_text(
+        registry.answer("ask_sessions"))
 
 
 def test_server_unreachable_shows_a_clear_error_and_keeps_the_text(page, host_site):
@@ -260,7 +265,8 @@ def test_the_request_summary_shows_send_as_primary_and_cancel_as_destructive(pag
     page.mouse.move(0, 0)  # no hover on any of them
 
     def look(button):
-        return button.evaluate("b => { const s = getComputedStyle(b); return [s.backgroundColor, s.color, s.borderColor] }")
+        return button.evaluate(
+            "b => { const s = getComputedStyle(b); return [s.backgroundColor, s.color, s.borderColor] }")
 
     accent = chat.locator(".header").evaluate("h => getComputedStyle(h).backgroundColor")
     assert look(send)[0] == accent, "the primary action is filled with the accent colour"

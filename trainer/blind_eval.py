@@ -26,7 +26,6 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import yaml
 
@@ -47,17 +46,17 @@ TARGETS = {  # the issue's targets on the held-out parts (tests/test_eval_blind.
 
 @dataclass
 class Outcome:
-    said: List[str]
-    replies: List[str]
+    said: list[str]
+    replies: list[str]
     got: str
     ok: bool
-    expected: Optional[str] = None
+    expected: str | None = None
 
 
 @dataclass
 class SetResult:
     name: str
-    outcomes: List[Outcome] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -66,7 +65,7 @@ class SetResult:
         return sum(o.ok for o in self.outcomes) / max(1, len(self.outcomes))
 
     @property
-    def misses(self) -> List[Outcome]:
+    def misses(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
 
     def meets_target(self) -> bool:
@@ -78,7 +77,7 @@ def expected_intent(label: str) -> str:
     return LABELS.get(label, f"ask_{label}")
 
 
-def right_reply(label: str, mentions: Optional[str], kind: Kind, text: str) -> bool:
+def right_reply(label: str, mentions: str | None, kind: Kind, text: str) -> bool:
     want = expected_intent(label)
     if mentions and mentions not in text:
         return False
@@ -131,7 +130,7 @@ class Assistant:
         self.agent = Agent.load(str(self.model),
                                 action_endpoint=EndpointConfig(f"http://127.0.0.1:{self.port}/webhook"))
 
-    async def say(self, text: str, sender: str) -> List[str]:
+    async def say(self, text: str, sender: str) -> list[str]:
         replies = await self.agent.handle_text(text, sender_id=sender)
         return [r.get("text") or "" for r in replies or []]
 
@@ -148,16 +147,16 @@ def load_set(part: str, name: str) -> list:
     return next(iter(data.values()))
 
 
-async def evaluate(model: Path, part: str) -> Dict[str, SetResult]:
+async def evaluate(model: Path, part: str) -> dict[str, SetResult]:
     catalogue = Catalogue()
     assistant = Assistant(model)
     results = {name: SetResult(name) for name in TARGETS}
     try:
         await assistant.start()
 
-        async def converse(turns: List[str]) -> List[str]:
+        async def converse(turns: list[str]) -> list[str]:
             sender = "eval-" + uuid.uuid4().hex
-            replies: List[str] = []
+            replies: list[str] = []
             for turn in turns:
                 replies = await assistant.say(turn, sender)
             return replies
@@ -183,7 +182,7 @@ async def evaluate(model: Path, part: str) -> Dict[str, SetResult]:
     return results
 
 
-def report(results: Dict[str, SetResult], part: str, out=sys.stdout) -> None:
+def report(results: dict[str, SetResult], part: str, out=sys.stdout) -> None:
     print(f"Blind evaluation, {part} part (tests/eval/{part}/):", file=out)
     for name, result in results.items():
         what, direction, target = TARGETS[name]

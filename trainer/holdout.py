@@ -5,12 +5,12 @@ Prints accuracy (an nlu_fallback counts as wrong), the misses, and the most
 confused pairs. Used by tests/test_nlu_holdout.py and to compare pipelines.
 """
 import asyncio
+import collections
 import logging
 import os
-import collections
 import sys
 from pathlib import Path
-from typing import List, NamedTuple, Optional
+from typing import NamedTuple
 
 import yaml
 
@@ -24,7 +24,7 @@ class Prediction(NamedTuple):
     confidence: float
 
 
-def load_examples(path: Path = HOLDOUT) -> List[tuple]:
+def load_examples(path: Path = HOLDOUT) -> list[tuple]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
         (line.strip()[2:].strip(), block["intent"])
@@ -33,7 +33,7 @@ def load_examples(path: Path = HOLDOUT) -> List[tuple]:
     ]
 
 
-async def _predict(model: str, examples: List[tuple]) -> List[Prediction]:
+async def _predict(model: str, examples: list[tuple]) -> list[Prediction]:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
@@ -49,13 +49,14 @@ async def _predict(model: str, examples: List[tuple]) -> List[Prediction]:
     return out
 
 
-def predict(model: str, path: Path = HOLDOUT) -> List[Prediction]:
+def predict(model: str, path: Path = HOLDOUT) -> list[Prediction]:
     return asyncio.run(_predict(model, load_examples(path)))
 
 
-def report(predictions: List[Prediction]) -> str:
+def report(predictions: list[Prediction]) -> str:
     misses = [p for p in predictions if p.predicted != p.expected]
-    lines = [f"held-out intent accuracy: {1 - len(misses) / len(predictions):.3f} ({len(predictions) - len(misses)}/{len(predictions)})"]
+    right = len(predictions) - len(misses)
+    lines = [f"held-out intent accuracy: {right / len(predictions):.3f} ({right}/{len(predictions)})"]
     for p in misses:
         lines.append(f"  MISS {p.expected:24} -> {p.predicted:24} {p.confidence:.2f}  {p.text!r}")
     pairs = collections.Counter((p.expected, p.predicted) for p in misses)
@@ -64,11 +65,11 @@ def report(predictions: List[Prediction]) -> str:
     return "\n".join(lines)
 
 
-def accuracy(predictions: List[Prediction]) -> float:
+def accuracy(predictions: list[Prediction]) -> float:
     return sum(p.predicted == p.expected for p in predictions) / len(predictions)
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     argv = argv or sys.argv[1:]
     if not argv:
         sys.exit("usage: python -m trainer.holdout MODEL.tar.gz [HOLDOUT.yml]")

@@ -8,7 +8,7 @@ the computed ones can take), and the domain's responses (with their placeholders
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Pattern, Tuple
+from re import Pattern
 
 import yaml
 
@@ -23,7 +23,7 @@ class Kind:
     kind: str  # "fact": an FAQ answer stating facts; "honest": an FAQ entry that states none
     #            (not covered, another treatment, a reaction); "response": a domain response;
     #            "did_you_mean": the fallback's buttons; "unknown"
-    name: Optional[str] = None  # the FAQ intent or the response's name
+    name: str | None = None  # the FAQ intent or the response's name
 
     @property
     def states_facts(self) -> bool:
@@ -42,8 +42,8 @@ class Catalogue:
     """Every reply the project can give, by text (or pattern, where it fills in a value)."""
 
     def __init__(self, root: Path = ROOT) -> None:
-        self.exact: Dict[str, Kind] = {}
-        self.patterns: List[Tuple[Pattern, Kind]] = []
+        self.exact: dict[str, Kind] = {}
+        self.patterns: list[tuple[Pattern, Kind]] = []
         faqs = registry.load()
         for intent, faq in faqs.items():
             kind = Kind("fact" if faq.states_facts else "honest", intent)
@@ -66,8 +66,8 @@ class Catalogue:
                     self.exact.setdefault(text, Kind("response", name))
 
     @staticmethod
-    def _entity_values(takes) -> List[List[str]]:
-        values: List[List[str]] = [[]]
+    def _entity_values(takes) -> list[list[str]]:
+        values: list[list[str]] = [[]]
         if "number" in takes:
             values += [[str(n)] for n in range(0, vocabulary.MAX_TREATMENTS + 1)]
         if "skin_condition" in takes:

@@ -17,10 +17,10 @@ import json
 import os
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 
@@ -58,8 +58,8 @@ class Group:
     reason: str
     count: int = 0
     latest: float = float("-inf")  # when `question` was asked
-    first_seen: Optional[date] = None
-    last_seen: Optional[date] = None
+    first_seen: date | None = None
+    last_seen: date | None = None
     then_chose: Counter = field(default_factory=Counter)
 
 
@@ -73,7 +73,7 @@ def engine_for(db: str) -> sa.engine.Engine:
     return sa.create_engine(f"sqlite:///{Path(db).resolve()}")
 
 
-def read_messages(engine: sa.engine.Engine, since: Optional[date]) -> Iterable[tuple]:
+def read_messages(engine: sa.engine.Engine, since: date | None) -> Iterable[tuple]:
     """(message, the button the visitor clicked next, if any), oldest first per visitor.
 
     Replies to the consultation form (name, email, phone, ...) are personal data, not
@@ -87,8 +87,8 @@ def read_messages(engine: sa.engine.Engine, since: Optional[date]) -> Iterable[t
     params = {"since": datetime.combine(since, datetime.min.time(), timezone.utc).timestamp()} if since else {}
     with engine.connect() as connection:
         rows = connection.execute(query, params).fetchall()
-    by_sender: Dict[str, List[VisitorMessage]] = defaultdict(list)
-    in_form: Dict[str, bool] = {}
+    by_sender: dict[str, list[VisitorMessage]] = defaultdict(list)
+    in_form: dict[str, bool] = {}
     for sender, timestamp, intent, data, kind in rows:
         event = json.loads(data or "{}")
         if kind != "user":
@@ -99,15 +99,15 @@ def read_messages(engine: sa.engine.Engine, since: Optional[date]) -> Iterable[t
         text = (event.get("text") or "").strip()
         by_sender[sender].append(VisitorMessage(sender, text, intent or "", timestamp or 0.0))
     for messages in by_sender.values():
-        for message, following in zip(messages, messages[1:] + [None]):
+        for message, following in zip(messages, messages[1:] + [None], strict=True):
             if message.text and not message.text.startswith("/"):  # "/intent" = a clicked button
                 clicked = following.text[1:] if following and following.text.startswith("/") else None
                 yield message, clicked
 
 
 def build_report(messages: Iterable[tuple]):
-    groups: Dict[tuple, Group] = {}
-    per_day: Dict[date, Counter] = defaultdict(Counter)
+    groups: dict[tuple, Group] = {}
+    per_day: dict[date, Counter] = defaultdict(Counter)
     for message, clicked in messages:
         per_day[message.day]["messages"] += 1
         reason = UNANSWERED.get(message.intent)
@@ -131,7 +131,7 @@ def chose_text(group: Group) -> str:
     return ", ".join(f"{intent} x{n}" for intent, n in group.then_chose.most_common())
 
 
-def print_report(groups: List[Group], per_day: Dict[date, Counter], since: Optional[date]) -> None:
+def print_report(groups: list[Group], per_day: dict[date, Counter], since: date | None) -> None:
     scope = f" since {since}" if since else ""
     if not groups:
         print(f"Every visitor message{scope} was answered.")
@@ -149,7 +149,7 @@ def print_report(groups: List[Group], per_day: Dict[date, Counter], since: Optio
         print("(no visitor messages yet)")
 
 
-def write_csv(path: Path, groups: List[Group]) -> None:
+def write_csv(path: Path, groups: list[Group]) -> None:
     # Visitors' words: a cell starting with = + - @ would run as a formula (leads/spreadsheet.py).
     with private_file(path) as f:
         writer = csv.writer(f)
@@ -163,7 +163,7 @@ def parse_day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-11-01")
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-11-01") from None
 
 
 def main(argv=None) -> int:

@@ -13,8 +13,8 @@ import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
-from typing import Dict, List, Set, Tuple
 
 import yaml
 from rasa.shared.core.constants import DEFAULT_ACTION_NAMES
@@ -43,8 +43,8 @@ def load_yaml(path: Path):
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def nlu_examples(path: Path) -> Dict[str, List[str]]:
-    examples: Dict[str, List[str]] = defaultdict(list)
+def nlu_examples(path: Path) -> dict[str, list[str]]:
+    examples: dict[str, list[str]] = defaultdict(list)
     for block in load_yaml(path).get("nlu", []) or []:
         if "intent" in block:
             for line in str(block.get("examples", "")).splitlines():
@@ -54,14 +54,14 @@ def nlu_examples(path: Path) -> Dict[str, List[str]]:
     return examples
 
 
-def rule_answers(root: Path) -> Dict[str, Tuple[str, str]]:
+def rule_answers(root: Path) -> dict[str, tuple[str, str]]:
     """intent -> (the action that answers it, the file of that rule/story)."""
-    answers: Dict[str, Tuple[str, str]] = {}
+    answers: dict[str, tuple[str, str]] = {}
     for path in sorted((root / "data").glob("*.yml")):
         content = load_yaml(path)
         for flow in (content.get("rules") or []) + (content.get("stories") or []):
             steps = flow.get("steps") or []
-            for step, following in zip(steps, steps[1:]):
+            for step, following in pairwise(steps):
                 if "intent" in step and "action" in following:
                     answers.setdefault(step["intent"], (following["action"], str(path.relative_to(root))))
     return answers
@@ -81,21 +81,21 @@ def load_module(root: Path, name: str):
         sys.path.remove(str(root))
 
 
-def check(root: Path = ROOT) -> List[Problem]:
+def check(root: Path = ROOT) -> list[Problem]:
     settings = load_yaml(root / "trainer.yml")
     min_examples = int(settings.get("min_training_examples", 15))
     min_held_out = int(settings.get("min_held_out_phrasings", 5))
-    unanswered: Set[str] = set(settings.get("deliberately_unanswered") or [])
+    unanswered: set[str] = set(settings.get("deliberately_unanswered") or [])
     seeds = (root / settings.get("seeds", "sources")).resolve()
 
-    problems: List[Problem] = []
+    problems: list[Problem] = []
     domain = load_yaml(root / "domain.yml")
     intents = [i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", [])]
     responses = set((domain.get("responses") or {}).keys())
     custom_actions = set(domain.get("actions") or [])
     answered_by = rule_answers(root)
 
-    training: Dict[str, Dict[str, List[str]]] = {}
+    training: dict[str, dict[str, list[str]]] = {}
     for path in sorted((root / "data" / "nlu").glob("*.yml")):
         training[str(path.relative_to(root))] = nlu_examples(path)
     held_out_file = "tests/nlu_holdout.yml"
@@ -155,7 +155,7 @@ def check(root: Path = ROOT) -> List[Problem]:
                 "Examples use this intent, but domain.yml does not list it under 'intents:'. Add it there."))
 
     # 4. No example under two intents; no held-out phrasing in the training data.
-    seen: Dict[str, Tuple[str, str, str]] = {}
+    seen: dict[str, tuple[str, str, str]] = {}
     for file, examples in training.items():
         for intent, lines in examples.items():
             for line in lines:
@@ -180,13 +180,13 @@ def check(root: Path = ROOT) -> List[Problem]:
     return problems
 
 
-def registry_problems(faqs, registry, answers, facts, intents, domain, training, root) -> List[Problem]:
+def registry_problems(faqs, registry, answers, facts, intents, domain, training, root) -> list[Problem]:
     """What is wrong with data/faqs.yml, each with what to do about it."""
-    problems: List[Problem] = []
+    problems: list[Problem] = []
     where = registry.REGISTRY_NAME
     entities = set(domain.get("entities") or [])
     trained = {intent for examples in training.values() for intent in examples}
-    used: Set[str] = set()
+    used: set[str] = set()
     for intent, faq in faqs.items():
         if not intent:
             problems.append(Problem(where, "", "An entry has no 'intent:'. Give every entry its intent's name."))
@@ -244,7 +244,7 @@ def registry_problems(faqs, registry, answers, facts, intents, domain, training,
     return problems
 
 
-def quote_problems(all_facts: dict, seeds: Path) -> List[Problem]:
+def quote_problems(all_facts: dict, seeds: Path) -> list[Problem]:
     """Facts whose quote is not word for word in their seed document."""
     problems = []
     for name, fact in all_facts.items():
