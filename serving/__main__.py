@@ -14,7 +14,6 @@ entries, or endpoints.yml names a store that is unsafe or cannot be loaded (endp
 import os
 import sys
 from pathlib import Path
-from typing import List
 
 
 def _create_sqlite_directory() -> None:
@@ -24,7 +23,7 @@ def _create_sqlite_directory() -> None:
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _refuse_weak_secrets(argv: List[str]) -> None:
+def _refuse_weak_secrets(argv: list[str]) -> None:
     # Placeholders (deploy/example.env's "change-me") and guessable secrets stop the start.
     from channels.secret_strength import check_environment
 
@@ -34,11 +33,11 @@ def _refuse_weak_secrets(argv: List[str]) -> None:
         sys.exit("error: refusing to start with weak secrets:\n  " + "\n  ".join(problems))
 
 
-def _endpoints_path(argv: List[str]) -> str:
+def _endpoints_path(argv: list[str]) -> str:
     return argv[argv.index("--endpoints") + 1] if "--endpoints" in argv[:-1] else "endpoints.yml"
 
 
-def _refuse_unsafe_stores(argv: List[str]) -> None:
+def _refuse_unsafe_stores(argv: list[str]) -> None:
     from serving import endpoints_check
 
     problems = endpoints_check.problems(_endpoints_path(argv))

@@ -17,7 +17,7 @@ is the process that stores consultation requests, so no cron job is needed.
 import argparse
 import logging
 import os
-from typing import Any, Optional
+from typing import Any
 
 from sanic import Sanic, response
 from sanic.exceptions import SanicException
@@ -29,7 +29,7 @@ logger = logging.getLogger("serving.actions")
 ACTIONS_PACKAGE = "actions"
 
 
-def action_name_of(request: Request) -> Optional[str]:
+def action_name_of(request: Request) -> str | None:
     try:
         body: Any = request.json
     except Exception:
@@ -75,14 +75,15 @@ async def stop_retention_purge(app: Sanic, loop: Any) -> None:
         task.cancel()
 
 
-def main(argv: Optional[list] = None) -> None:
+def main(argv: list | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m serving actions", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"),
                         help="address to listen on (default: loopback; 0.0.0.0 in a container)")
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--actions", default=ACTIONS_PACKAGE, help="package with the custom actions")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s - %(message)s")
     app = create_app(args.actions)
     logger.info(f"Action server listening on http://{args.host}:{args.port}")
     app.run(args.host, args.port, workers=1, access_log=False, motd=False)

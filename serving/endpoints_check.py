@@ -6,12 +6,11 @@
   log a warning and keep the conversations in this process's memory, where they are lost
   at the next restart.
 """
-from typing import List, Optional
 
 REDIS_LOCK_STORE = "serving.locks.RedisTicketLockStore"
 
 
-def problems(endpoints_path: str) -> List[str]:
+def problems(endpoints_path: str) -> list[str]:
     from rasa.core.utils import AvailableEndpoints
     from rasa.shared.utils.common import class_from_module_path
 
@@ -37,5 +36,5 @@ def problems(endpoints_path: str) -> List[str]:
     return found
 
 
-def _type(store) -> Optional[str]:
+def _type(store) -> str | None:
     return getattr(store, "type", None) if store is not None else None

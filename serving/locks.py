@@ -24,7 +24,8 @@ and a message whose ticket expired while it waited queues again.
 """
 import asyncio
 import json
-from typing import Any, Callable, Optional, Text, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -35,7 +36,7 @@ POLL_SECONDS = 0.1  # Rasa polls every second; a second message of a conversatio
 
 
 class RedisTicketLockStore(RedisLockStore):
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **settings: Any) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None, **settings: Any) -> None:
         """From endpoints.yml (Rasa passes `endpoint_config`), or from keyword settings as
         Rasa's RedisLockStore takes them (host, port, db, password, key_prefix...)."""
         if endpoint_config is not None:
@@ -43,7 +44,7 @@ class RedisTicketLockStore(RedisLockStore):
             settings = {"host": endpoint_config.url, **endpoint_config.kwargs}
         super().__init__(**settings)
 
-    def _change(self, conversation_id: Text, change: Callable[[TicketLock], T]) -> T:
+    def _change(self, conversation_id: str, change: Callable[[TicketLock], T]) -> T:
         """Applies ``change`` to the conversation's queue in one Redis transaction."""
         key = self.key_prefix + conversation_id
 
@@ -61,22 +62,22 @@ class RedisTicketLockStore(RedisLockStore):
 
         return self.red.transaction(transaction, key, value_from_callable=True)
 
-    def _live_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+    def _live_lock(self, conversation_id: str) -> TicketLock | None:
         lock = self.get_lock(conversation_id)
         if lock:
             lock.remove_expired_tickets()
         return lock
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         try:
             return self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime))
         except Exception as e:
-            raise LockError(f"Error while acquiring lock. Error:\n{e}")
+            raise LockError(f"Error while acquiring lock. Error:\n{e}") from e
 
-    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
 
-    def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
+    def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
              wait_time_in_seconds: float = POLL_SECONDS):
         return _Held(self, conversation_id, lock_lifetime, wait_time_in_seconds)
 
@@ -85,9 +86,9 @@ class _Held:
     """``async with store.lock(conversation_id)``: the ticket is given back however the
     block ends, including the ticket re-issued while waiting."""
 
-    def __init__(self, store: RedisTicketLockStore, conversation_id: Text, lifetime: float, wait: float) -> None:
+    def __init__(self, store: RedisTicketLockStore, conversation_id: str, lifetime: float, wait: float) -> None:
         self.store, self.conversation_id, self.lifetime, self.wait = store, conversation_id, lifetime, wait
-        self.ticket: Optional[int] = None
+        self.ticket: int | None = None
 
     async def __aenter__(self) -> TicketLock:
         store, conversation_id = self.store, self.conversation_id

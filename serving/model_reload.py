@@ -26,8 +26,9 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, List, Mapping, Optional, Tuple
+from typing import Any
 
 import pluggy
 
@@ -67,9 +68,9 @@ class ModelWatcher:
     def __init__(self, model_path: str, agent: Callable[[], Any]) -> None:
         self.model_path = model_path
         self.agent = agent  # the current agent (Rasa's HTTP API can replace it)
-        self._seen: Optional[Tuple] = None
+        self._seen: tuple | None = None
 
-    def _model_file(self) -> Optional[Path]:
+    def _model_file(self) -> Path | None:
         from rasa.exceptions import ModelNotFound
         from rasa.model import get_local_model
 
@@ -122,7 +123,7 @@ class ModelWatcher:
                 logger.exception("Checking for a new model failed.")
 
 
-def server_listeners(model_path: str, every_seconds: float) -> List[Tuple[Callable, str]]:
+def server_listeners(model_path: str, every_seconds: float) -> list[tuple[Callable, str]]:
     async def start_watching(app: Any, loop: Any) -> None:
         # Rasa's log level (LOG_LEVEL, --verbose) is set on its "rasa" logger; loading a model
         # raises the root logger's to WARNING, which would hide "Loaded the new model".

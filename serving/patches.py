@@ -11,7 +11,6 @@ is WRITTEN_FOR_RASA, and every Rasa function an entry replaces or plugs into has
 the entry was written against), and installs nothing unless all pass. A difference stops the
 start with a message saying which entry, what changed, and what to check (serving/rasa_change.py).
 """
-from typing import List, Optional
 
 from rasa.core.lock_store import LOCK_LIFETIME
 
@@ -21,7 +20,7 @@ from serving.rasa_change import Change, RasaChanged, Signature
 # The Rasa of requirements.lock, whose code every entry below was checked against.
 WRITTEN_FOR_RASA = "3.6.21"
 
-CHANGES: List[Change] = [
+CHANGES: list[Change] = [
     Change(
         name="redis-ticket-lock-store",
         kind="hook",
@@ -154,7 +153,7 @@ CHANGES: List[Change] = [
 ]
 
 
-def check_all(changes: Optional[List[Change]] = None, rasa_version: Optional[str] = None) -> None:
+def check_all(changes: list[Change] | None = None, rasa_version: str | None = None) -> None:
     """Raises RasaChanged for the first entry that does not fit the installed Rasa."""
     import rasa
 
@@ -162,7 +161,7 @@ def check_all(changes: Optional[List[Change]] = None, rasa_version: Optional[str
         change.check(rasa_version or rasa.__version__, WRITTEN_FOR_RASA)
 
 
-def apply(changes: Optional[List[Change]] = None) -> None:
+def apply(changes: list[Change] | None = None) -> None:
     """Checks every entry, then installs them: nothing is installed unless all fit."""
     changes = CHANGES if changes is None else changes
     check_all(changes)
@@ -170,7 +169,7 @@ def apply(changes: Optional[List[Change]] = None) -> None:
         change.apply()
 
 
-def undo(changes: Optional[List[Change]] = None) -> None:
+def undo(changes: list[Change] | None = None) -> None:
     for change in CHANGES if changes is None else changes:
         change.undo()
 
@@ -179,7 +178,7 @@ def by_name(name: str) -> Change:
     return next(change for change in CHANGES if change.name == name)
 
 
-def table(changes: Optional[List[Change]] = None) -> str:
+def table(changes: list[Change] | None = None) -> str:
     """The list as a Markdown table (docs/architecture.md)."""
     rows = ["| change | kind | where → ours | what | why | proved by | remove when |",
             "|---|---|---|---|---|---|---|"]

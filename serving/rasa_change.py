@@ -7,8 +7,9 @@ the start with a message naming the entry, what changed, and what to check.
 """
 import importlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any
 
 
 class RasaChanged(RuntimeError):
@@ -22,9 +23,9 @@ class Signature:
 
     target: str
     expected: str
-    parameter: Optional[str] = None
+    parameter: str | None = None
 
-    def resolve(self) -> Tuple[Any, str, Any]:
+    def resolve(self) -> tuple[Any, str, Any]:
         """(owner, attribute name, Rasa's own object), also after a patch replaced it."""
         module_name, _, qualified_name = self.target.partition(":")
         owner: Any = importlib.import_module(module_name)
@@ -50,12 +51,12 @@ class Change:
     ours: str  # our code
     what: str
     why: str
-    tests: Tuple[str, ...]  # tests/test_x.py::test_name, the tests that prove it
+    tests: tuple[str, ...]  # tests/test_x.py::test_name, the tests that prove it
     remove_when: str
-    relies_on: Tuple[Signature, ...]  # for a patch, the first is the function it replaces
-    replacement: Optional[Callable[[Callable], Callable]] = None  # patch: Rasa's function -> ours
-    install: Optional[Callable[[], None]] = None  # a hook that needs registering
-    _replaced: Dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    relies_on: tuple[Signature, ...]  # for a patch, the first is the function it replaces
+    replacement: Callable[[Callable], Callable] | None = None  # patch: Rasa's function -> ours
+    install: Callable[[], None] | None = None  # a hook that needs registering
+    _replaced: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def check(self, rasa_version: str, written_for: str) -> None:
         if rasa_version != written_for:

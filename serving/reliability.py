@@ -27,12 +27,13 @@ Here instead:
 """
 import asyncio
 import logging
-from typing import Any, Callable, Dict, List, Optional, Text
+from collections.abc import Callable
+from typing import Any
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.constants import REQUESTED_SLOT
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.exceptions import RasaException
 
@@ -49,7 +50,8 @@ def action_timeout(action: RemoteAction) -> float:
     try:
         seconds = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"action_endpoint.timeout in endpoints.yml must be a number of seconds, not {value!r}")
+        raise ValueError(
+            f"action_endpoint.timeout in endpoints.yml must be a number of seconds, not {value!r}") from None
     if seconds <= 0:
         raise ValueError(f"action_endpoint.timeout in endpoints.yml must be positive, not {value!r}")
     return seconds
@@ -59,7 +61,7 @@ def without_memory_fallback(rasa_create_tracker_store: Callable) -> Callable:
     """Replaces Agent._create_tracker_store: the configured store, not wrapped in a
     FailSafeTrackerStore."""
 
-    def _create_tracker_store(store: Optional[TrackerStore], domain: Domain) -> TrackerStore:
+    def _create_tracker_store(store: TrackerStore | None, domain: Domain) -> TrackerStore:
         if store is None:
             # Only without an endpoints.yml tracker store (e.g. `rasa shell` on its own).
             return InMemoryTrackerStore(domain)
@@ -74,7 +76,7 @@ def with_timeout_and_apology(rasa_run: Callable) -> Callable:
 
     async def run(
         self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Domain, *args: Any, **kwargs: Any
-    ) -> List[Event]:
+    ) -> list[Event]:
         if _apologised_this_turn(tracker):
             # The action server already failed during this message: one apology, and no
             # second wait (a form runs several actions per message).
@@ -82,7 +84,8 @@ def with_timeout_and_apology(rasa_run: Callable) -> Callable:
             return _undo_form_answer(self, tracker)
         timeout = action_timeout(self)
         try:
-            return await asyncio.wait_for(rasa_run(self, output_channel, nlg, tracker, domain, *args, **kwargs), timeout)
+            return await asyncio.wait_for(rasa_run(self, output_channel, nlg, tracker, domain, *args, **kwargs),
+                                          timeout)
         except ActionExecutionRejection:
             raise  # a form rejecting a value: Rasa's normal flow, not a failure
         except (asyncio.TimeoutError, RasaException) as error:
@@ -103,7 +106,7 @@ def _apologised_this_turn(tracker: Any) -> bool:
     return False
 
 
-def _undo_form_answer(action: RemoteAction, tracker: Any) -> List[Event]:
+def _undo_form_answer(action: RemoteAction, tracker: Any) -> list[Event]:
     """A form's reply that could not be validated is not kept: the form asks again.
 
     Without this, Rasa keeps the unvalidated text in the slot (e.g. "send it" as the
@@ -117,7 +120,7 @@ def _undo_form_answer(action: RemoteAction, tracker: Any) -> List[Event]:
 
 async def _apology(nlg: Any, tracker: Any, output_channel: Any) -> BotUttered:
     channel_name = output_channel.name() if output_channel else ""
-    response: Optional[Dict[Text, Any]] = None
+    response: dict[str, Any] | None = None
     try:
         response = await nlg.generate(APOLOGY, tracker, channel_name)
     except Exception:  # an NLG server could be down too: never leave the visitor without a reply

@@ -10,7 +10,8 @@ The fix validates against the very same schema with a validator compiled once; t
 schema is still checked against the meta-schema, once, at start-up. Responses are
 validated exactly as before and invalid ones raise the same error with the same hint.
 """
-from typing import Any, Callable, Dict, Text
+from collections.abc import Callable
+from typing import Any
 
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
@@ -28,7 +29,7 @@ def validating_with_a_compiled_schema(rasa_validate: Callable) -> Callable:
     """Replaces RemoteAction._validate_action_result (Rasa's is `rasa_validate`)."""
     validator = compiled_response_validator()
 
-    def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+    def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         try:
             validator.validate(result)
             return True
