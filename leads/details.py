@@ -20,7 +20,7 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 PHONE = re.compile(r"\+?[\d(][\d\s()\-]*\d")
 # "my name is Jane", "I'm Jane", "it's Jane": the name is what follows.
 NAME_LEADS = re.compile(r"^(?:(?:hi|hello|hey)[,!.]?\s+)?"
-                        r"(?:my name is|my name's|name's|name is|i am|i'm|im|it's|its|this is)\s+", re.I)
+                        r"(?:my name is|my name's|name's|name is|i am|i'm|it's|this is)\s+", re.I)
 # Characters trimmed from around an address or number typed inside a sentence.
 SURROUNDING = "\"'<>()[],;:!?."
 
