@@ -34,12 +34,14 @@ DETAIL_SLOTS = (NAME, CONTACT, TIME, CONCERN)
 _DAY = (r"(?:mon|tues?|wednes|thurs?|fri|satur|sun)days?|mon|tues?|weds|thur?s?|fri|sat"
         r"|week ?days?|week-?days?|week ?ends?|week-?ends?|week ?nights?|weekday|weekend")
 _PART = (r"mornings?|morn|afternoons?|evenings?|eves|nights?|lunch ?times?|lunch|midday|mid-day|noon|tea ?time"
-         r"|after work|after school|before work|first thing|day ?time|during the day|school hours|work hours"
-         r"|office hours|business hours")
+         r"|after work|after school|before work|first thing|day ?time|during the day|during the week|school hours"
+         r"|work hours|office hours|business hours|midweek|mid-week|early doors")
 _WHEN = (r"today|tonight|tomorrow|tomorow|tommorow|tmrw|tmr|tomoz|this week|next week|this month|next month"
          r"|the weekend|asap|a\.s\.a\.p\.?|as soon as possible|as soon as you can|any ?time|whenever(?: suits)?"
          r"|any day|no preference|all day|whatever suits|any time that suits")
-_CLOCK = (r"\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.?|p\.m\.?|o'?clock|ish)\b|\d{1,2}[:.]\d{2}\b|noon|midnight"
+_CLOCK = (r"(?:between\s+)?\d{1,2}(?:[:.]\d{2})?\s?(?:-|–|to|and|till|until)\s?\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)?"
+          r"(?=\s|$|[,.!;])(?<!\d{3})"
+          r"|\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.?|p\.m\.?|o'?clock|ish)\b|\d{1,2}[:.]\d{2}\b|noon|midnight"
           r"|half (?:past )?\d{1,2}"
           r"|(?:after|aftr|before|around|about|from|at|by|until|till|til|past|between|after about)\s+\d{1,2}"
           r"(?:[:.]\d{2})?(?:\s?(?:am|pm|ish))?(?!\s*(?:sessions?|treatments?|weeks?|days?|months?|years?|times?"
@@ -48,7 +50,8 @@ _ATOM = rf"(?:{_CLOCK}|{_WHEN}|{_PART}|{_DAY})"
 _BEFORE = (r"(?:(?:any|every|early|late|mid|this|next|only|not|from|after|aftr|before|around|about|between|on|in the"
            r"|in|at|sometime|some time|by|until|till|later|earlier|weekday|weekend|most|any time|anytime)\s+)*")
 _JOIN = r"(?:\s*(?:,|/|&|\+|-)?\s*(?:and|or|to|till|until|til|but not|but|except|not|or maybe|maybe|n)?\s*)"
-TIME_PHRASE = re.compile(rf"\b{_BEFORE}{_ATOM}(?:{_JOIN}{_BEFORE}{_ATOM})*\b", re.I)
+_AFTER = r"(?:\s+(?:only|onwards|on|or later|or so|at the latest|latest|ish))?"
+TIME_PHRASE = re.compile(rf"\b{_BEFORE}{_ATOM}(?:{_JOIN}{_BEFORE}{_ATOM})*{_AFTER}\b", re.I)
 # Said about a time but not part of it: "best after 6", "evenings are best".
 _TIME_LEAD = re.compile(r"(?:\b(?:(?:the )?best time (?:to (?:call|ring|reach|contact) (?:me )?)?(?:is|would be)"
                         r"|best(?: is)?|ideally|preferably|i'?d prefer|i prefer|prefer|i'?m free|im free|free"
@@ -75,18 +78,22 @@ NOT_NAME = set("""
 a an the and or but if so to of in on at by for from with about into over after before than then as up out
 i me my mine myself you your yours we us our they them their he she him her his it its this that these those
 is are was were be been being am do does did doing have has had having can could would should shall must might
-not no nope nah yes yeah yep yup ok okay sure fine thanks thank thx ty cheers please pls plz hi hello hey hiya
+not no nope nah yes yeah yep yup ok okay sure thanks thank thx ty cheers please pls plz hi hello hey hiya
 bye goodbye what where when why how who whom which whose there here just only also too very really actually
-want wants need needs like likes would love get got give send sent call calling ring phone phoned email emailed
-text contact contacted reach book booking booked make help know think see tell ask asked said say
+don't dont can't cant won't wont i'm i've i'd i'll it's that's what's isn't
+morning mornings afternoon afternoons evening evenings night nights today tonight tomorrow weekday weekdays
+weekend weekends asap anytime lunchtime week month monday tuesday wednesday thursday friday saturday sunday
+mondays tuesdays wednesdays thursdays fridays saturdays sundays stop cancel skip none n/a
+""".split())
+# Everyday words that can also be names ("Omar Said", "Tom Price"): not a name on their own.
+NOT_NAME_LOWER = set("""
+want wants need needs like likes love get got give send sent call calling ring phone phoned email emailed
+text contact contacted reach book booking booked make help know think see tell ask asked said say fine
 number mobile address details detail name time times date appointment appointments consultation consult clinic
 team someone somebody anyone anybody something nothing anything everything question questions info information
-treatment treatments cost costs pricing hurt pain painful downtime session sessions result results
-skin face stop cancel never mind forget quit exit skip none n/a
-morning mornings afternoon afternoons evening evenings night nights today tonight tomorrow weekday weekdays
-weekend weekends asap anytime lunchtime noon week month monday tuesday wednesday thursday friday saturday sunday
-mondays tuesdays wednesdays thursdays fridays saturdays sundays
-don't dont can't cant won't wont i'm i've i'd i'll it's that's what's isn't
+treatment treatments cost costs price prices pricing hurt pain painful downtime session sessions result results
+skin face never mind forget quit exit opening hours open located location noon free available interested
+finally thinking looking wondering busy
 """.split())
 _CONCERN_WORDS = {t for g in vocabulary.CONDITION_TERMS.values() for t in g if " " not in t} | {
     t for t in vocabulary.UNLISTED_CONDITIONS if " " not in t} | {
@@ -144,8 +151,12 @@ LEAVING = re.compile(
     r"|leave it|don'?t bother|quit|exit|abort|scrap that|i'?ve changed my mind|i changed my mind|changed my mind"
     r"|not interested|i'?m not interested|no thanks|no thank you|bye|bye bye|goodbye|good bye|see ya|see you|cya"
     r"|gotta go|got to go|i have to go|i'?m off|that'?s all|i don'?t want to (?:do this|give my details|be contacted)"
-    r"|i'?d rather not give my details|i don'?t want to give (?:you )?my details|don'?t contact me"
-    r"|don'?t send (?:it|anything))\b.*$", re.I)
+    r"|i'?d rather not give my details|i don'?t want to give (?:you )?my (?:details|number|email|name)"
+    r"|don'?t contact me|don'?t send (?:it|anything)|maybe later|not now|not today|another time"
+    r"|i'?ll think about it|i'?ll leave it|i'?ll come back|i'?ll call (?:them|you|the clinic) myself|no need"
+    r"|no,? (?:i'?m|im) (?:ok|okay|good|fine|grand)|i'?m (?:ok|okay|good|fine|grand),? thanks)\b.*$", re.I)
+# A bare "no" to a detail question ("What's your name?" - "no") is a refusal.
+BARE_NO = re.compile(rf"^(?:{_NO})[\s.!]*$", re.I)
 GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|see ya|see you|cya|gotta go|got to go|i have to go|i'?m off)\b", re.I)
 # "change my name to John", "my email is actually ...", "make the time mornings instead".
 _FIELD = (r"name|e-?mail(?: address)?|phone(?: number)?|number|mobile(?: number)?|contact(?: details)?"
@@ -232,15 +243,19 @@ def is_question(part: str) -> bool:
 
 
 def plausible_name(text: str) -> bool:
-    """Whether ``text`` can be a person's name: one to five words of letters, none of them
-    a word that names never hold ("evenings", "where", "clinic", "acne")."""
+    """Whether ``text`` can be a person's name: one to five words of letters, none of them a
+    word that names never hold ("evenings", "where", "acne"), and no everyday word in lower
+    case among capitalised ones ("Omar Said" is a name, "Omar said" is not)."""
     text = squeeze(text)
     if not text or len(text) > details.MAX_NAME or "?" in text:
         return False
     words = text.split()
     if not 1 <= len(words) <= 5 or not all(re.fullmatch(_NAME_TOKEN, w) for w in words):
         return False
-    if any(w.lower().strip(".") in NOT_NAME for w in words):
+    lowered = [w.lower().strip(".") for w in words]
+    if any(w in NOT_NAME for w in lowered):
+        return False
+    if all(w in NOT_NAME_LOWER for w in lowered):
         return False
     return not TIME_PHRASE.search(text)
 
@@ -332,7 +347,8 @@ def read(text: str, step: str | None = None, name_known: bool = False) -> Readin
     if not text or text.startswith("/"):
         return reading
     plain = text.strip(" .!")
-    if LEAVING.match(plain) and not (step == CONCERN and SKIP.match(clean_edges(plain) or plain)):
+    refusal = step in (NAME, CONTACT, TIME, "request_confirmed") and BARE_NO.match(plain)
+    if (LEAVING.match(plain) or refusal) and not (step == CONCERN and SKIP.match(clean_edges(plain) or plain)):
         reading.leaving, reading.goodbye = True, bool(GOODBYE.search(plain))
         if step in ("storage_consent",) and NO.match(plain):
             reading.leaving, reading.no = False, True

@@ -15,7 +15,7 @@ the conversation should end in:
                 number outside the contact, another field's expected value, or a question
                 stored as a detail. Counted apart from the exact score: none is acceptable.
 
-Usage: python -m trainer.form_eval [--part heldout|tune] [--model PATH] [--json FILE]
+Usage: python -m trainer.form_eval [--part heldout|tune] [--model PATH] [--json FILE] [--file YAML]
 Prints the rates and every miss (turns, the assistant's replies, expected and stored).
 The held-out targets (at least 90% exact, no wrong field) are guarded by
 tests/test_eval_form.py.
@@ -153,8 +153,8 @@ def score(conversation: dict[str, Any], stored: dict[str, Any] | None, replies: 
 
 # --- playing the conversations ----------------------------------------------------------
 
-def load(part: str) -> list[dict[str, Any]]:
-    path = SETS / part / "form.yml"
+def load(part: str, path: Path | None = None) -> list[dict[str, Any]]:
+    path = path or SETS / part / "form.yml"
     if not path.exists():
         raise SystemExit(f"error: no form conversations at {path.relative_to(ROOT)}")
     return yaml.safe_load(path.read_text(encoding="utf-8"))["conversations"]
@@ -173,6 +173,7 @@ def stored_request(leads_db_url: str, sender: str) -> dict[str, Any] | None:
 
 
 async def evaluate(model: Path, part: str, conversations: list[dict[str, Any]] | None = None) -> FormResult:
+    """Plays the part's conversations (or those given) and scores what each stored."""
     conversations = conversations if conversations is not None else load(part)
     assistant = Assistant(model)
     result = FormResult()
@@ -191,7 +192,8 @@ async def evaluate(model: Path, part: str, conversations: list[dict[str, Any]] |
 def report(result: FormResult, part: str, out=sys.stdout) -> None:
     total = len(result.outcomes)
     mark = "ok" if result.meets_target() else "MISSES TARGET"
-    print(f"Consultation form, {part} part (tests/eval/{part}/form.yml): {total} conversations", file=out)
+    where = f"{part} part (tests/eval/{part}/form.yml)" if part in ("tune", "heldout") else part
+    print(f"Consultation form, {where}: {total} conversations", file=out)
     print(f"  exact summary: {result.exact_rate:6.1%}  ({sum(o.exact for o in result.outcomes)}/{total}; "
           f"target at least {TARGET_EXACT:.0%})", file=out)
     print(f"  wrong field:   {result.wrong_field_count:4}     (target 0)   {mark}", file=out)
@@ -216,12 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", choices=["heldout", "tune"], default="heldout")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "clinic-faq.tar.gz")
     parser.add_argument("--json", type=Path, help="also write the outcomes to this file")
+    parser.add_argument("--file", type=Path, help="play these conversations instead (the same format)")
     args = parser.parse_args(argv)
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.ERROR)
-    result = asyncio.run(evaluate(args.model, args.part))
-    report(result, args.part)
+    result = asyncio.run(evaluate(args.model, args.part, load(args.part, args.file) if args.file else None))
+    report(result, str(args.file) if args.file else args.part)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"exact": result.exact_rate, "wrong_fields": result.wrong_field_count,
