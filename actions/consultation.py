@@ -91,8 +91,10 @@ def proposed_concern(tracker: Tracker) -> str | None:
     started = max((i for i, e in enumerate(events) if e.get("event") == "active_loop" and e.get("name") == FORM),
                   default=len(events))
     asked = [e for e in events[:started] if e.get("event") == "user"]
+    # Only questions name a topic ("can someone call me back" names no body area).
+    questions = [e for e in asked if ((e.get("parse_data") or {}).get("intent") or {}).get("name") in FAQS]
     for kind in ("skin_condition", "body_area"):
-        for event in reversed(asked):
+        for event in reversed(questions):
             for entity in (event.get("parse_data") or {}).get("entities") or []:
                 if entity.get("entity") == kind:
                     value = str(entity.get("value"))
