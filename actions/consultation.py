@@ -155,52 +155,58 @@ class Reply:
 
 
 def read_reply(tracker: Tracker) -> Reply:
-    """The form's reading of the latest message, at the step the form is at."""
+    """The form's reading of the latest message, at the step the form is at (None: the
+    message that starts the form)."""
     step = tracker.get_slot(REQUESTED_SLOT) if tracker.active_loop_name == FORM else None
     text = str(tracker.latest_message.get("text") or "")
     intent, confidence = intent_of(tracker)
+    sure = confidence >= CONFIDENT
     if text.startswith("/"):  # a button: its intent is the answer
         return _button(step, intent)
     reading = form_reader.read(text, step, name_known=bool(tracker.get_slot(NAME)))
-    if step is None:  # the form starts: "yes" to the offer takes the details typed before it
+    if step is None:  # "yes" to the offer of the clinic's team takes the details typed before it
         earlier = message_offered_to(tracker)
         if earlier:
             reading = form_reader.combined(form_reader.read(earlier), reading)
-    sure = confidence >= CONFIDENT
-    if step is not None and not reading.has_details and not reading.change and (
+        return Reply(details_in(reading, tracker))
+    if not reading.has_details and not reading.change and (
             reading.leaving or (sure and intent in ("cancel", "goodbye") and not reading.yes)):
         if step == CONSENT and not reading.goodbye and intent != "goodbye":
-            return Reply({CONSENT: False})
+            return Reply({CONSENT: False})  # "no, I don't want my details stored"
         return Reply({CONFIRMED: False})  # the visitor leaves: nothing is sent
-    reply = Reply()
-    if reading.email or reading.phone:
-        reply.slots[CONTACT] = merged_contact(tracker.get_slot(CONTACT), reading.email, reading.phone)
-    reply.slots.update(reading.found)
-    if reading.change:
+    reply = Reply(details_in(reading, tracker))
+    if reading.change:  # "change my email": asked again
         reply.slots.update({reading.change: None, CONFIRMED: None})
         reply.say.append(("utter_change_detail", {"detail": DETAIL_LABELS[reading.change]}))
         return reply
     if step in (CONSENT, CONFIRMED) and reply.slots:
         reply.slots[CONFIRMED] = None  # a correction: the summary is shown again
-    answer = _answer_to_step(step, reading, tracker, reply)
+    answer = _answer_to_step(step, reading, reply.slots)
     if answer is not None:
         reply.slots[step] = answer
-    answerable = sure and intent in ANSWERED_DURING_FORM
-    if step is not None and not reply.slots:
-        if answerable or (reading.question and intent in ANSWERED_DURING_FORM):
+    if not reply.slots:
+        if intent in ANSWERED_DURING_FORM and (sure or reading.question):
             reply.question = True  # answered by the rules, then the form asks again
         elif intent == "change_detail" and sure:
             reply.say.append(("utter_which_detail", {}))
             reply.slots[step] = None
         else:
-            reply.slots[step] = text  # checked, and re-asked with what is expected
-    elif step is not None and reading.question and sure and intent in ANSWERED_WITH_DETAILS:
+            reply.slots[step] = text  # checked by validate_<step>, re-asked saying what is expected
+    elif reading.question and sure and intent in ANSWERED_WITH_DETAILS:
         reply.question = True
-    if step in DETAILS and step not in reply.slots and reply.slots and not reply.question:
-        noted = [DETAIL_LABELS[s] for s in DETAILS if reply.slots.get(s)]
-        if noted:
+    if step in DETAILS and step not in reply.slots and not reply.question:
+        noted = [DETAIL_LABELS[slot] for slot in DETAILS if reply.slots.get(slot)]
+        if noted:  # "evenings" typed as the name: kept as the time, and the name asked again
             reply.say.append(("utter_noted_detail", {"detail": " and ".join(noted)}))
     return reply
+
+
+def details_in(reading: form_reader.Reading, tracker: Tracker) -> dict[str, Any]:
+    """The slots the details of a message fill (a new email or phone joins the contact)."""
+    slots: dict[str, Any] = dict(reading.found)
+    if reading.email or reading.phone:
+        slots[CONTACT] = merged_contact(tracker.get_slot(CONTACT), reading.email, reading.phone)
+    return slots
 
 
 def _button(step: str | None, intent: str | None) -> Reply:
@@ -219,27 +225,17 @@ def _button(step: str | None, intent: str | None) -> Reply:
     return Reply({step: f"/{intent}"})
 
 
-def _answer_to_step(step: str | None, reading: form_reader.Reading, tracker: Tracker, reply: Reply) -> Any:
+def _answer_to_step(step: str, reading: form_reader.Reading, found: dict[str, Any]) -> Any:
     """The answer to the question asked, if the message holds one (None: it doesn't)."""
-    if step is None or step in reply.slots:
+    if step in found:
         return None
     if step == CONCERN:
         if reading.yes:
             return True  # the proposal accepted: validate_concern fills it in
-        if reading.skip:
-            return ""
-        return reading.rest or None
+        return "" if reading.skip else reading.rest or None
     if step in (CONSENT, CONFIRMED):
-        if reading.yes:
-            return True
-        if reading.no:
-            return False
-        return None
-    if step == CONTACT:
-        return None if reading.question or not reading.rest else reading.rest
-    if reading.yes or reading.no:
-        return reading.text if not reply.slots else None
-    return reading.rest or None
+        return True if reading.yes else False if reading.no else None
+    return None if reading.question else reading.rest or None
 
 
 def message_offered_to(tracker: Tracker) -> str | None:

@@ -28,7 +28,8 @@ from trainer import form_eval
 
 CONVERSATIONS = yaml.safe_load((ROOT / "tests" / "data" / "consultation.yml").read_text(encoding="utf-8"))
 # Messy requests with the summary each must end in (the blind evaluation's format).
-MESSY = yaml.safe_load((ROOT / "tests" / "data" / "form_conversations.yml").read_text(encoding="utf-8"))["conversations"]
+MESSY = yaml.safe_load((ROOT / "tests" / "data" / "form_conversations.yml").read_text(encoding="utf-8"))
+MESSY = MESSY["conversations"]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 WEBHOOK_TOKEN = "test-webhook-token"
 CONSOLE_URL = "http://console.test"
@@ -228,8 +229,8 @@ def test_the_logs_hold_no_personal_data(clinic):
     logs = "\n".join((clinic.log_dir / name).read_text(encoding="utf-8", errors="replace")
                      for name in ("actions.log", "rasa.log"))
     assert "INFO leads.intake - Stored consultation request #" in logs  # the right logs, at INFO level
-    typed = CONVERSATIONS["personal_data"] + [str(c["expect"][field]) for c in MESSY for field in ("name", "email", "phone")
-                                              if c["expect"].get(field)]
+    typed = CONVERSATIONS["personal_data"] + [str(c["expect"][field]) for c in MESSY
+                                              for field in ("name", "email", "phone") if c["expect"].get(field)]
     leaked = [value for value in typed if value.lower() in logs.lower()]
     assert leaked == []
 
@@ -375,8 +376,9 @@ def test_corrections_in_plain_words(text, step, slot, value):
     ("no", "visitor_name", "leaving"), ("no", "request_confirmed", "leaving"),
     # "no" answers the yes-or-no questions; "no thanks" skips the optional concern.
     ("no", "storage_consent", "no"), ("no thanks", "storage_consent", "no"), ("no thanks", "concern", "skip"),
-    ("skip!!", "concern", "skip"), ("Yes, I agree", "storage_consent", "yes"), ("looks good", "request_confirmed", "yes"),
-    ("yes thats right", "concern", "yes"), ("send!!", "request_confirmed", "yes"),
+    ("skip!!", "concern", "skip"), ("Yes, I agree", "storage_consent", "yes"),
+    ("looks good", "request_confirmed", "yes"), ("yes thats right", "concern", "yes"),
+    ("send!!", "request_confirmed", "yes"),
 ])
 def test_yes_no_skip_and_leaving(text, step, what):
     reading = form_reader.read(text, step)
