@@ -163,7 +163,7 @@ def read_reply(tracker: Tracker) -> Reply:
     sure = confidence >= CONFIDENT
     if text.startswith("/"):  # a button: its intent is the answer
         return _button(step, intent)
-    reading = form_reader.read(text, step, name_known=bool(tracker.get_slot(NAME)))
+    reading = form_reader.read(text, step, known_name=tracker.get_slot(NAME))
     if step is None:  # "yes" to the offer of the clinic's team takes the details typed before it
         earlier = message_offered_to(tracker)
         if earlier:

@@ -62,7 +62,8 @@ _LOOSE_TIME = re.compile(r"\b(?:whenever|suits?|flexible|any|no preference|don'?
 _NAME_TOKEN = r"[^\W\d_][^\W\d_'’.\-]*(?:['’.\-][^\W\d_]+)*\.?"
 NAME_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:my name is|my name's|my names|name's|names|name is|the name is"
                        r"|name\s*:|i am called|i'm called|im called|they call me|people call me|this is|i'm|i am"
-                       r"|im|it's|its|it is)\s+", re.I)
+                       r"|im|it's|its|it is)(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
+                       re.I)
 NAME_TAIL = re.compile(r"\s+here$", re.I)
 WEAK_NAME_LEAD = re.compile(r"this is|i'm|i am|im|it's|its|it is", re.I)
 # Words that are never part of a name: a part of a message holding one is not a name.
@@ -85,7 +86,8 @@ number mobile address details detail name time times date appointment appointmen
 team someone somebody anyone anybody something nothing anything everything question questions info information
 treatment treatments cost costs price prices pricing hurt pain painful downtime session sessions result results
 skin face never mind forget quit exit opening hours open located location noon free available interested
-finally thinking looking wondering busy
+finally thinking looking wondering busy pregnant unsure worried nervous curious ready keen based currently
+still new sorry spelt spelled from cork dublin
 """.split())
 _CONCERN_WORDS = {t for g in vocabulary.CONDITION_TERMS.values() for t in g if " " not in t} | {
     t for t in vocabulary.UNLISTED_CONDITIONS if " " not in t} | {
@@ -146,6 +148,7 @@ LEAVING = re.compile(
     r"|don'?t contact me|don'?t send (?:it|anything)|maybe later|not now|not today|another time"
     r"|i'?ll think about it|i'?ll leave it|i'?ll come back|i'?ll call (?:them|you|the clinic) myself|no need"
     r"|no,? (?:i'?m|im) (?:ok|okay|good|fine|grand)|i'?m (?:ok|okay|good|fine|grand),? thanks)\b.*$", re.I)
+NOPE = re.compile(r"^(?:no|nope|nah)\b", re.I)
 # A bare "no" to a detail question ("What's your name?" - "no") is a refusal.
 BARE_NO = re.compile(rf"^(?:{_NO})[\s.!]*$", re.I)
 GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|see ya|see you|cya|gotta go|got to go|i have to go|i'?m off)\b", re.I)
@@ -155,7 +158,10 @@ _FIELD = (r"name|e-?mail(?: address)?|phone(?: number)?|number|mobile(?: number)
 CHANGE_TO = re.compile(rf"\b(?:change|update|switch|set|correct|fix|put)\s+(?:my|the)?\s*(?P<field>{_FIELD})"
                        rf"\s+(?:to|as|into|=|:)\s+(?P<value>.+)$", re.I)
 SHOULD_BE = re.compile(rf"\b(?:my|the)\s+(?P<field>{_FIELD})\s+(?:should be|should say|should read|is actually"
-                       rf"|'s actually|is now|needs to be|actually is)\s+(?P<value>.+)$", re.I)
+                       rf"|'s actually|is now|needs to be|actually is)\s+(?P<value>.+)$"
+                       # "the concern is ...": for a name or a contact, "my ... is" introduces it.
+                       rf"|\b(?:my|the)\s+(?P<topic>concern|topic|reason|preferred time)\s+is\s+(?P<topic_value>.+)$",
+                       re.I)
 MAKE_IT = re.compile(rf"\bmake\s+(?:it|the\s+(?P<field>{_FIELD}))\s+(?P<value>.+)$", re.I)
 CHANGE = re.compile(r"\b(?:change|update|edit|correct|fix|wrong|redo|re-?enter|typo in|mistake in)\b", re.I)
 
@@ -166,7 +172,8 @@ QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's
                             r"|does|do|did|can|could|will|would|should|am i|have you|has|may i)\b", re.I)
 # "can someone call me" has a question's shape but asks to be contacted: its details count.
 CONTACT_REQUEST = re.compile(r"\b(?:call|ring|phone|contact|email|e-mail|text|reach|get back to|get in touch with)"
-                             r"\b(?:\s+\w+)?\s+(?:me|us)\b", re.I)
+                             r"\b(?:\s+\w+)?\s+(?:me|us)\b|\bcall ?backs?\b|\bcall-back\b|\bget in touch\b"
+                             r"|\bbook\b.*\b(?:consultation|appointment|in)\b|\b(?:consultation|appointment)\b", re.I)
 _EDGE_FILLERS = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
     r"|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b[\s,.!:-]*)+", re.I)

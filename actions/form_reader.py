@@ -32,6 +32,7 @@ from actions.detail_patterns import (
     NAME_LEAD,
     NAME_TAIL,
     NO,
+    NOPE,
     SHOULD_BE,
     SKIP,
     SPLIT,
@@ -116,10 +117,11 @@ def _cut(text: str, start: int, end: int) -> str:
     return f"{before} , {after}"
 
 
-def read(text: str, step: str | None = None, name_known: bool = False) -> Reading:
+def read(text: str, step: str | None = None, known_name: str | None = None) -> Reading:
     """Everything ``text`` says, typed at the form's ``step`` (the slot asked for; None when
-    the form starts). ``name_known``: a bare name elsewhere than at the name step is only taken
-    when the form has none yet."""
+    the form starts). ``known_name``: the name the form has; elsewhere than at the name step, a
+    bare name is only taken when the form has none yet, or as a fuller form of it ("sarah" -
+    "sarah murphy")."""
     text = squeeze(text)
     reading = Reading(text)
     if not text or text.startswith("/"):
@@ -135,12 +137,12 @@ def read(text: str, step: str | None = None, name_known: bool = False) -> Readin
     if _read_correction(reading, remaining):
         return reading
     if step == CONCERN:
-        _read_concern_answer(reading, remaining)
+        _read_concern_answer(reading, remaining, known_name)
         return reading
     if step == TIME:
-        _read_time_answer(reading, remaining)
+        _read_time_answer(reading, remaining, known_name)
         return reading
-    _read_parts(reading, remaining, step, name_known)
+    _read_parts(reading, remaining, step, known_name)
     return reading
 
 
@@ -152,9 +154,10 @@ def _read_correction(reading: Reading, text: str) -> bool:
         match = pattern.search(text)
         if not match:
             continue
-        field_word = match.group("field") or ""
+        groups = match.groupdict()
+        field_word = groups.get("field") or groups.get("topic") or ""
         slot = detail_named(field_word) if field_word else TIME
-        value = match.group("value")
+        value = groups.get("value") or groups.get("topic_value") or ""
         if slot == CONTACT:  # the new email or number is already read
             if reading.email or reading.phone:
                 return True
@@ -179,6 +182,12 @@ def _read_correction(reading: Reading, text: str) -> bool:
     return False
 
 
+def fuller_name(candidate: str, known: str) -> bool:
+    """Whether ``candidate`` is the name the form has, given more fully ("Ruth" - "Ruth Kinsella")."""
+    first = known.split()[0].lower() if known.split() else ""
+    return candidate.lower() != known.lower() and candidate.lower().split()[0] == first and len(candidate) > len(known)
+
+
 def detail_named(word: str) -> str:
     """The slot a word names in "change my <word> to ...": name, contact, time or concern."""
     word = word.lower()
@@ -191,31 +200,50 @@ def detail_named(word: str) -> str:
     return CONCERN
 
 
-def _read_concern_answer(reading: Reading, text: str) -> None:
+def _read_concern_answer(reading: Reading, text: str, known_name: str | None) -> None:
     """At "what is it about?": a yes or no to the proposal, a skip, or the concern itself
-    (a time typed here is a time: "after 7pm" is no concern)."""
-    plain = clean_edges(text) if not (reading.email or reading.phone) else text
-    if YES.match(text.strip()):
+    ("nope - wrinkles" is wrinkles). A time typed here is a time: "after 7pm" is no concern."""
+    reply = text.strip()
+    if YES.match(reply):
         reading.yes = True
         return
-    if SKIP.match(text.strip(" .!")) or SKIP.match(plain):
+    if SKIP.match(reply.strip(" .!")) or SKIP.match(clean_edges(reply)):
         reading.skip = reading.no = True
         return
-    if is_question(text) and not re.match(r"^(?:no|nope|nah)\b", text, re.I):
+    if is_question(reply) and not NOPE.match(reply):
         reading.question = True
         return
-    time = TIME_PHRASE.search(text)
-    if time and not CONDITION.search(text):
-        reading.found[TIME] = time_value(text[_lead_start(text, time.start()):])
+    name = _name_given(reply, known_name, weak_leads=False)
+    if name:
+        reading.found[NAME] = name
         return
-    value = concern_value(text)
-    if value and not (reading.email or reading.phone and not CONDITION.search(value)):
+    time = TIME_PHRASE.search(reply)
+    if time and not CONDITION.search(reply):
+        reading.found[TIME] = time_value(reply[_lead_start(reply, time.start()):])
+        return
+    value = concern_value(reply)
+    if (reading.email or reading.phone) and not CONDITION.search(value):
+        value = ""  # "my number is 087 606 0606 too": no concern in it
+    if value:
         reading.rest = value
-    if re.match(r"^(?:no|nope|nah)\b", text.strip(), re.I) and not value:
+    elif NOPE.match(reply) and not reading.has_details:
         reading.skip = reading.no = True
 
 
-def _read_time_answer(reading: Reading, text: str) -> None:
+def _name_given(part: str, known_name: str | None, weak_leads: bool = True) -> str | None:
+    """A name given at another question: after "my name is" (or "it's", with ``weak_leads``),
+    or the name the form has, given more fully ("Ruth" - "actually it's Ruth Kinsella")."""
+    plain = re.sub(r"^(?:actually|sorry|oh|and|also)\b[\s,]*", "", part.strip(), flags=re.I)
+    lead = NAME_LEAD.match(plain)
+    name = clean_edges(NAME_TAIL.sub("", plain[lead.end():] if lead else plain))
+    if not plausible_name(name):
+        return None
+    if lead and (weak_leads or not WEAK_NAME_LEAD.fullmatch(lead.group().strip())):
+        return name
+    return name if known_name and fuller_name(name, known_name) else None
+
+
+def _read_time_answer(reading: Reading, text: str, known_name: str | None) -> None:
     """At "when?": the reply is the time, as typed, once a concern or a name is taken out."""
     kept = []
     for part in (p for p in SPLIT.split(text) if p and p.strip()):
@@ -226,9 +254,9 @@ def _read_time_answer(reading: Reading, text: str) -> None:
         if condition and not TIME_PHRASE.search(part):
             reading.found[CONCERN] = concern_value(condition.group())
             continue
-        name = NAME_LEAD.match(part.strip())
-        if name and plausible_name(clean_edges(part.strip()[name.end():])) and not TIME_PHRASE.search(part):
-            reading.found[NAME] = clean_edges(part.strip()[name.end():])
+        name = None if TIME_PHRASE.search(part) else _name_given(part, known_name)
+        if name:
+            reading.found[NAME] = name
             continue
         kept.append(part)
     timed = [part for part in kept if looks_like_time(part)]
@@ -244,7 +272,7 @@ def _lead_start(text: str, start: int) -> int:
     return lead.start() if lead else start
 
 
-def _read_parts(reading: Reading, text: str, step: str | None, name_known: bool) -> None:
+def _read_parts(reading: Reading, text: str, step: str | None, known_name: str | None) -> None:
     """Any other step, or the form's first message: each part of the message in turn."""
     labelled = re.findall(r"\b(name|time|when|concern|about)\s*:\s*([^.;\n]+)", text, re.I)
     for label, value in labelled:
@@ -266,7 +294,7 @@ def _read_parts(reading: Reading, text: str, step: str | None, name_known: bool)
             continue
         part = _take_concern(reading, part)
         part = _take_time(reading, part)
-        part = _take_name(reading, part, step, name_known)
+        part = _take_name(reading, part, step, known_name)
         if clean_edges(part):
             leftovers.append(clean_edges(part))
     reading.rest = " ".join(leftovers)
@@ -311,7 +339,7 @@ def _take_time(reading: Reading, part: str) -> str:
     return part[:start] + " " + part[end:]
 
 
-def _take_name(reading: Reading, part: str, step: str | None, name_known: bool) -> str:
+def _take_name(reading: Reading, part: str, step: str | None, known_name: str | None) -> str:
     """A name introduced as one ("my name is", "I'm", "this is", "... here"), or, at the name
     step or before the form has a name, a part of the message that can only be a name."""
     if NAME in reading.found:
@@ -329,10 +357,15 @@ def _take_name(reading: Reading, part: str, step: str | None, name_known: bool) 
                 reading.found[NAME] = candidate
                 return stripped[:lead.start()] + " " + " ".join(words[size:])
     candidate = clean_edges(NAME_TAIL.sub("", clean_edges(stripped)))
-    if not candidate or not plausible_name(candidate) or (step != NAME and name_known):
+    if not candidate or not plausible_name(candidate):
+        return part
+    if step != NAME and known_name:
+        if fuller_name(candidate, known_name):
+            reading.found[NAME] = candidate
+            return ""
         return part
     named_here = bool(NAME_TAIL.search(stripped))
-    if step == NAME or named_here or (step is None or not name_known) and (
+    if step == NAME or named_here or (
             reading.has_details and (not capitals or candidate[:1].isupper())):
         reading.found[NAME] = candidate
         return ""
