@@ -23,14 +23,15 @@ NAME, CONTACT, TIME, CONCERN = "visitor_name", "visitor_contact", "preferred_tim
 
 # --- times -------------------------------------------------------------------------------
 
-_DAY = (r"(?:mon|tues?|wednes|thurs?|fri|satur|sun)days?|mon|tues?|weds|thur?s?|fri|sat"
+_DAY = (r"(?:mon|tues?|wednes|thurs?|fri|satur|sun)days?|mon|tues?|weds?|thur?s?|fri|sat"
         r"|week ?days?|week-?days?|week ?ends?|week-?ends?|week ?nights?|weekday|weekend")
 _PART = (r"mornings?|morn|afternoons?|evenings?|eves|nights?|lunch ?times?|lunch|midday|mid-day|noon|tea ?time"
          r"|after work|after school|before work|first thing|day ?time|during the day|during the week|school hours"
          r"|work hours|office hours|business hours|midweek|mid-week|early doors")
 _WHEN = (r"today|tonight|tomorrow|tomorow|tommorow|tmrw|tmr|tomoz|this week|next week|this month|next month"
          r"|the weekend|asap|a\.s\.a\.p\.?|as soon as possible|as soon as you can|any ?time|whenever(?: suits)?"
-         r"|any day|no preference|all day|whatever suits|any time that suits")
+         r"|any day|no preference|all day|whatever suits|any time that suits|the earlier the better"
+         r"|the sooner the better|as early as possible|earliest possible|first available|soonest")
 _CLOCK = (r"(?:between\s+)?\d{1,2}(?:[:.]\d{2})?\s?(?:-|–|to|and|till|until)\s?\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)?"
           r"(?=\s|$|[,.!;])(?<!\d{3})"
           r"|\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.?|p\.m\.?|o'?clock|ish)\b|\d{1,2}[:.]\d{2}\b|noon|midnight"
@@ -116,7 +117,8 @@ CONDITION = re.compile(
 CONCERN_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:concern\s*:|about\s*:|topic\s*:|re\s*:|regarding\s*:?|re|about"
                           r"|concerning)\s+(?:my\s+|the\s+)?", re.I)
 _CONCERN_FILLER_LEAD = re.compile(
-    r"^(?:(?:no|nope|nah|not that|not really|yes|yeah|ok|okay|so|well|actually|sorry|um|erm|hmm|hi)\b[\s,.!-]*)*"
+    r"^(?:(?:concern|about|topic|re|treatment)\s*:\s*)?"
+    r"(?:(?:no|nope|nah|not that|not really|yes|yeah|ok|okay|so|well|actually|sorry|um|erm|hmm|hi)\b[\s,.!-]*)*"
     r"(?:(?:it'?s|its|it is|that'?s|thats|the concern is|my concern is|concern is|concern:|mainly|mostly|more"
     r"|really|just|i want to discuss|i'?d like to discuss|i want to talk about|i'?d like to talk about"
     r"|i want to ask about|i'?m interested in|im interested in|interested in|i have|i'?ve got|ive got|i got"
@@ -167,7 +169,9 @@ CHANGE = re.compile(r"\b(?:change|update|edit|correct|fix|wrong|redo|re-?enter|t
 
 # --- parts of a message ----------------------------------------------------------------------
 
-SPLIT = re.compile(r"\s*(?:[,;!?]+|\.(?:\s+|$)|\s[-–—]+\s|[–—]|\n|\band\b|\bbut\b)\s*", re.I)
+# Where a message divides into parts ("Dr. Aisha Malik" is one).
+SPLIT = re.compile(r"\s*(?:[,;!?]+|(?<!\bdr)(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bst)\.(?:\s+|$)|\s[-–—]+\s|[–—]|\n"
+                   r"|\band\b|\bbut\b)\s*", re.I)
 QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's|wheres|where's|hows|how's|is|are"
                             r"|does|do|did|can|could|will|would|should|am i|have you|has|may i)\b", re.I)
 # "can someone call me" has a question's shape but asks to be contacted: its details count.
