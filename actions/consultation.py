@@ -39,10 +39,10 @@ OFFER = "utter_offer_consultation"
 FORM_SLOTS = DETAILS + [CONSENT, CONFIRMED]
 # Questions about the form itself, answered in place (action_answer_form_question).
 FORM_QUESTIONS = {
-    "ask_why_details": "utter_why_details",
-    "ask_details_privacy": "utter_details_privacy",
-    "ask_who_sees_details": "utter_who_sees_details",
-    "ask_what_happens_next": "utter_what_happens_next",
+    "why_details": "utter_why_details",
+    "details_privacy": "utter_details_privacy",
+    "who_sees_details": "utter_who_sees_details",
+    "what_happens_next": "utter_what_happens_next",
 }
 # Intents that have a rule during the form (data/rules_consultation.yml, and every FAQ's
 # generated rule): a message that is one of these and no answer to the form's question is

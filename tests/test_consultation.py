@@ -440,9 +440,9 @@ def at_step(step, text, intent=None, confidence=0.0, slots=None, events=()):
 def test_a_question_is_handed_to_the_rules_and_never_stored():
     for step, text, intent in [("visitor_name", "where is the clinic", "contact_clinic"),
                                ("visitor_name", "what are your opening hours", "contact_clinic"),
-                               ("visitor_contact", "why do you need my email?", "ask_why_details"),
+                               ("visitor_contact", "why do you need my email?", "why_details"),
                                ("preferred_time", "does it hurt?", "ask_pain"),
-                               ("storage_consent", "who will see this?", "ask_who_sees_details")]:
+                               ("storage_consent", "who will see this?", "who_sees_details")]:
         assert at_step(step, text, intent, 0.95) == ({}, [], True), text
 
 
@@ -559,3 +559,16 @@ def test_a_database_failure_gets_an_honest_reply_not_a_crash(monkeypatch, caplog
     assert [m["response"] for m in dispatcher.messages] == ["utter_request_failed"]
     assert {e["name"]: e["value"] for e in events if e["event"] == "slot"}["visitor_name"] is None
     assert "Could not store a consultation request" in caplog.text and "Nora" not in caplog.text
+
+
+def test_a_name_typed_in_the_request_itself_is_personal():
+    """The form takes details from the message that starts it ("can someone call me, I'm
+    Rose"): that message is hidden from the history replay and deleted with a declined request."""
+    from leads import privacy
+
+    events = [{"event": "user", "text": "can someone call me, I'm Rose",
+               "parse_data": {"intent": {"name": "contact_clinic"}}},
+              {"event": "active_loop", "name": "consultation_form"},
+              {"event": "slot", "name": "visitor_name", "value": "Rose"},
+              {"event": "user", "text": "how much is it?", "parse_data": {"intent": {"name": "ask_cost"}}}]
+    assert privacy.personal_events(events) == {0, 2}
