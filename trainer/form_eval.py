@@ -39,6 +39,9 @@ FIELDS = ("name", "email", "phone", "preferred_time", "concern")
 TARGET_EXACT = 0.90
 PROPOSED = "proposed:"
 QUESTION_START = re.compile(r"^(what|where|when|how|why|who|which|is|are|can|could|do|does|will|would)\b", re.I)
+# Words that say when (kept independent of the form's own patterns, which this evaluates).
+TIME_WORDS = re.compile(r"\b(mornings?|afternoons?|evenings?|nights?|weekdays?|weekends?|tomorrow|today|tonight|asap"
+                        r"|lunchtime|(mon|tues|wednes|thurs|fri|satur|sun)days?|\d{1,2}\s?(am|pm))\b", re.I)
 
 
 @dataclass
@@ -126,6 +129,9 @@ def wrong_fields(expected: dict[str, Any], stored: dict[str, Any]) -> list[str]:
             found.append(f"{name}: a phone number")
         elif (value.endswith("?") or QUESTION_START.match(value)) and not value.lower().startswith("your question"):
             found.append(f"{name}: a question")
+        elif name != "preferred_time" and TIME_WORDS.search(value) \
+                and not TIME_WORDS.search(str(expected.get(name) or "")):
+            found.append(f"{name}: a time")
         else:
             others = [other for other in ("name", "preferred_time", "concern", "email")
                       if other != name and _holds(value, expected.get(other))]
