@@ -252,8 +252,9 @@ def time_value(text: str) -> str:
             value = value[:match.end()] + value[match.end() + tail.end():]
     value = re.sub(r"^(?:i'?d prefer|i prefer|prefer|ideally|preferably|best(?: is)?|the best time is|usually)\s+",
                    "", value, flags=re.I)
-    value = re.sub(r"(?:\s+(?:instead|actually|ideally|preferably|if possible|please|pls|thanks))+$", "", value,
-                   flags=re.I)
+    value = re.sub(r"(?:\s+(?:instead|actually|ideally|preferably|if possible|please|pls|thanks|really|tbh"
+                   r"|to be honest|i guess|i think|probably))+$", "", value, flags=re.I)
+    value = re.sub(r"^on\s+(?=\S)", "", value, flags=re.I)  # "on Monday morning"
     return clean_edges(value)
 
 
