@@ -260,7 +260,10 @@ def _read_time_answer(reading: Reading, text: str, known_name: str | None) -> No
             continue
         kept.append(part)
     timed = [part for part in kept if looks_like_time(part)]
-    value = time_value(" ".join(kept) if timed == kept else ", ".join(timed) or " ".join(kept))
+    if len(kept) == len([p for p in SPLIT.split(text) if p and p.strip()]) and timed == kept:
+        value = time_value(text)  # all of it is the time, as typed ("evenings, or Saturday morning")
+    else:
+        value = time_value(", ".join(timed) or " ".join(kept))
     if YES.match(value) or NO.match(value):
         reading.yes, reading.no = bool(YES.match(value)), bool(NO.match(value))
         return
