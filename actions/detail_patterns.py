@@ -48,7 +48,8 @@ TIME_PHRASE = re.compile(rf"\b{_BEFORE}{_ATOM}(?:{_JOIN}{_BEFORE}{_ATOM})*{_AFTE
 # Said about a time but not part of it: "best after 6", "evenings are best".
 TIME_LEAD = re.compile(r"(?:\b(?:(?:the )?best time (?:to (?:call|ring|reach|contact) (?:me )?)?(?:is|would be)"
                         r"|best(?: is)?|ideally|preferably|i'?d prefer|i prefer|prefer|i'?m free|im free|free"
-                        r"|available|call me|ring me|contact me|time:?|preferred time:?|when:?)\s*[:,-]?\s*)+$",
+                        r"|available|(?:please )?(?:call|ring|phone|text|contact|reach|try)(?: me)?|time:?"
+                        r"|preferred time:?|when:?)\s*[:,-]?\s*)+$",
                         re.I)
 TIME_TAIL = re.compile(r"^\s*(?:(?:is|are|would be|works?|suits?|usually|generally|probably|always)\s+)*"
                         r"(?:best|better|good|great|ideal|fine|ok|okay|easiest|suit(?:s)? me|work(?:s)? (?:best )?"
@@ -129,14 +130,19 @@ _CONCERN_FILLER_TAIL = re.compile(r"(?:[\s,.!-]*\b(?:actually|instead|please|pls
 
 # --- yes, no, skip, leaving, corrections -------------------------------------------------------
 
-_YES = (r"yes|yeah|yea|ya|yep|yup|yess+|sure|ok|okay|k|kk|i agree|agree|agreed|i do|go ahead|go for it|please do"
-        r"|do it|send|send it|send it off|send it now|send now|submit|looks good|looks great|looks fine|all good"
-        r"|perfect|correct|that'?s right|thats right|that is right|that'?s correct|thats correct|that'?s it|thats it"
-        r"|that'?s fine|thats fine|right|fine|grand|great|absolutely|of course|definitely|certainly|lovely|good"
-        r"|👍|then|please|pls|thanks|thank you|ta|cheers|that'?s all correct|all correct|yes please")
+# A yes: only yes-words and politeness ("yes please send", "perfect, send it", "I consent").
+_YES_WORDS = (r"yes|yeah|yea|ya|yep|yup|yess+|sure|sure thing|ok|okay|k|kk|i agree|agree|agreed|i do|yes i do"
+              r"|i consent|consent|confirm|confirmed|go ahead|go for it|go on|please do|do it|send|send it"
+              r"|send it off|send it now|send now|submit|looks good|looks great|looks fine|sounds good|all good"
+              r"|perfect|correct|all correct|that'?s (?:all )?(?:right|correct|fine|ok|grand|perfect|it)"
+              r"|thats (?:all )?(?:right|correct|fine|ok|grand|perfect|it)|that is (?:right|correct)|right|fine"
+              r"|fine by me|grand|great|absolutely|of course|definitely|certainly|lovely|good|no problem|no worries"
+              r"|happy to|happy with that|👍")
+_POLITE = r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|that|it|all"
+YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b[\s,.!:)-]*)*(?:{_YES_WORDS})\b[\s,.!:)-]*"
+                 rf"(?:(?:{_YES_WORDS}|{_POLITE})\b[\s,.!:)-]*)*$", re.I)
 _NO = (r"no|nope|nah|no thanks|no thank you|not really|i don'?t agree|i do not agree|don'?t|i don'?t|do not"
        r"|rather not|i'?d rather not|no way|not now|not yet|negative")
-YES = re.compile(rf"^(?:(?:{_YES})\b[\s,.!:)-]*)+$", re.I)
 NO = re.compile(rf"^(?:{_NO})\b", re.I)
 SKIP = re.compile(r"^(?:skip(?: it| this| that| this question)?|none|nothing|n/?a|pass|no|nope|nah|no thanks"
                   r"|no thank you|not really|no concern|nothing in particular|nothing specific)$", re.I)
@@ -145,7 +151,7 @@ LEAVING = re.compile(
     r"(?:stop|cancel|cancel it|cancel that|cancel the request|never ?mind|forget it|forget about it|forget this"
     r"|leave it|don'?t bother|quit|exit|abort|scrap that|i'?ve changed my mind|i changed my mind|changed my mind"
     r"|not interested|i'?m not interested|no thanks|no thank you|bye|bye bye|goodbye|good bye|see ya|see you|cya"
-    r"|gotta go|got to go|i have to go|i'?m off|that'?s all|i don'?t want to (?:do this|give my details|be contacted)"
+    r"|gotta go|got to go|i have to go|i'?m off|i don'?t want to (?:do this|give my details|be contacted)"
     r"|i'?d rather not give my details|i don'?t want to give (?:you )?my (?:details|number|email|name)"
     r"|don'?t contact me|don'?t send (?:it|anything)|maybe later|not now|not today|another time"
     r"|i'?ll think about it|i'?ll leave it|i'?ll come back|i'?ll call (?:them|you|the clinic) myself|no need"

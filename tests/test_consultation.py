@@ -345,6 +345,8 @@ def test_the_reader_takes_every_detail_a_message_carries(text, step, details_fou
     # The reply to the question asked, without lead-ins and comments.
     ("whenever suits", "preferred_time", "whenever suits"),
     ("aftr 6 pm", "preferred_time", "aftr 6 pm"),
+    ("ring after 6", "preferred_time", "after 6"),
+    ("evenings, or Saturday morning", "preferred_time", "evenings, or Saturday morning"),
     ("ok. weekday evenings!!", "preferred_time", "weekday evenings"),
     ("I'd prefer Monday or Wednesday mornings", "preferred_time", "Monday or Wednesday mornings"),
     ("wrinkles around my eyes", "concern", "wrinkles around my eyes"),
@@ -378,7 +380,9 @@ def test_corrections_in_plain_words(text, step, slot, value):
     ("no", "storage_consent", "no"), ("no thanks", "storage_consent", "no"), ("no thanks", "concern", "skip"),
     ("skip!!", "concern", "skip"), ("Yes, I agree", "storage_consent", "yes"),
     ("looks good", "request_confirmed", "yes"), ("yes thats right", "concern", "yes"),
-    ("send!!", "request_confirmed", "yes"),
+    ("send!!", "request_confirmed", "yes"), ("I consent", "storage_consent", "yes"),
+    ("yep no problem", "storage_consent", "yes"), ("that's all correct thanks", "request_confirmed", "yes"),
+    ("no, I don't want my details stored", "storage_consent", "no"),
 ])
 def test_yes_no_skip_and_leaving(text, step, what):
     reading = form_reader.read(text, step)
