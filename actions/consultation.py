@@ -24,8 +24,8 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 
-from actions import form_reader, registry, vocabulary
-from actions.form_reader import CONCERN, CONTACT, NAME, TIME
+from actions import detail_patterns, form_reader, registry, vocabulary
+from actions.detail_patterns import CONCERN, CONTACT, NAME, TIME
 from leads import details, intake, settings
 
 DomainDict = dict[str, Any]
@@ -164,7 +164,13 @@ def read_reply(tracker: Tracker) -> Reply:
     if text.startswith("/"):  # a button: its intent is the answer
         return _button(step, intent)
     reading = form_reader.read(text, step, known_name=tracker.get_slot(NAME))
-    if step is None:  # "yes" to the offer of the clinic's team takes the details typed before it
+    if step is None:
+        # "yes please, Sarah Byrne" to the offer of the clinic's team, or a name typed out of
+        # the blue: the name it gives.
+        named = intent in ("affirm", "inform") and NAME not in reading.found
+        if named and detail_patterns.plausible_name(reading.rest):
+            reading.found[NAME] = reading.rest
+        # "yes" to the offer takes the details typed before it, too.
         earlier = message_offered_to(tracker)
         if earlier:
             reading = form_reader.combined(form_reader.read(earlier), reading)
@@ -319,7 +325,7 @@ class ValidateConsultationForm(FormValidationAction):
     @replies_only
     def validate_visitor_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> dict[str, Any]:
-        if not form_reader.plausible_name(str(value)):
+        if not detail_patterns.plausible_name(str(value)):
             dispatcher.utter_message(response="utter_invalid_name")
             return {NAME: None}
         return self._checked(NAME, details.clean_name, value, dispatcher)
@@ -332,7 +338,7 @@ class ValidateConsultationForm(FormValidationAction):
     @replies_only
     def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:
-        if not form_reader.looks_like_time(str(value)):
+        if not detail_patterns.looks_like_time(str(value)):
             dispatcher.utter_message(response="utter_invalid_time")
             return {TIME: None}
         return self._checked(TIME, details.clean_preferred_time, value, dispatcher)
@@ -348,7 +354,7 @@ class ValidateConsultationForm(FormValidationAction):
             return {CONCERN: None}
         if value == "":
             return {CONCERN: ""}  # skipped: filled, but empty
-        if str(value).startswith("/") or "@" in str(value) or form_reader.is_question(str(value)):
+        if str(value).startswith("/") or "@" in str(value) or detail_patterns.is_question(str(value)):
             dispatcher.utter_message(response="utter_concern_type_it")
             return {CONCERN: None}
         return self._checked(CONCERN, lambda v: details.clean_concern(v) or "", value, dispatcher)
@@ -439,7 +445,7 @@ class ActionSubmitConsultationRequest(Action):
             return forget_details()
         if tracker.get_slot(CONFIRMED) is not True:
             dispatcher.utter_message(response="utter_request_cancelled", retention_days=SETTINGS.retention_days)
-            if form_reader.GOODBYE.search(str(tracker.latest_message.get("text") or "")) \
+            if detail_patterns.GOODBYE.search(str(tracker.latest_message.get("text") or "")) \
                     or intent_of(tracker)[0] == "goodbye":
                 dispatcher.utter_message(response="utter_goodbye")
             return forget_details()

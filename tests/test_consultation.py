@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from actions import answers, form_reader, registry
+from actions import answers, detail_patterns, form_reader, registry
 from actions.consultation import proposed_concern, which_detail
 from leads import details
 from leads.store import RequestStore
@@ -398,7 +398,7 @@ def test_yes_no_skip_and_leaving(text, step, what):
     ("can someone call me", False), ("Nora?", False),
 ])
 def test_what_can_be_a_name(text, plausible):
-    assert form_reader.plausible_name(text) is plausible
+    assert detail_patterns.plausible_name(text) is plausible
 
 
 @pytest.mark.parametrize("text, plausible", [
@@ -407,7 +407,7 @@ def test_what_can_be_a_name(text, plausible):
     ("Sarah", False), ("087 123 4567", False), ("acne scars", False), ("hmm not sure", False),
 ])
 def test_what_can_be_a_time(text, plausible):
-    assert form_reader.looks_like_time(text) is plausible
+    assert detail_patterns.looks_like_time(text) is plausible
 
 
 def test_a_new_contact_replaces_its_own_kind_only():
@@ -514,6 +514,11 @@ def test_yes_to_the_offer_takes_the_details_typed_before_it():
                {"event": "bot", "text": "Shall I?", "metadata": {"utter_action": "utter_offer_consultation"}}]
     slots, _, _ = at_step(None, "yes", "affirm", 0.95, events=offered)
     assert slots == {"visitor_contact": "087 345 6789"}
+
+
+def test_yes_please_with_a_name_to_the_offer_gives_the_name():
+    assert at_step(None, "yes please, Sarah Byrne", "affirm", 0.9)[0] == {"visitor_name": "Sarah Byrne"}
+    assert at_step(None, "can someone call me", "contact_clinic", 0.9)[0] == {}
 
 
 def test_every_question_handed_on_has_a_rule_during_the_form():
