@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 
 from actions import detail_patterns, form_reader, registry, vocabulary
-from actions.detail_patterns import CONCERN, CONTACT, NAME, TIME
+from actions.detail_patterns import CONCERN, CONFIRMED, CONSENT, CONTACT, NAME, TIME
 from leads import details, intake, settings
 
 DomainDict = dict[str, Any]
@@ -34,7 +34,6 @@ logger = logging.getLogger(__name__)
 FORM = "consultation_form"
 FAQS = registry.load()
 DETAILS = [NAME, CONTACT, TIME, CONCERN]
-CONSENT, CONFIRMED = "storage_consent", "request_confirmed"
 OFFER = "utter_offer_consultation"
 FORM_SLOTS = DETAILS + [CONSENT, CONFIRMED]
 # Questions about the form itself, answered in place (action_answer_form_question).

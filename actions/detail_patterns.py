@@ -20,6 +20,7 @@ from leads import details
 
 # The form's slots (domain.yml).
 NAME, CONTACT, TIME, CONCERN = "visitor_name", "visitor_contact", "preferred_time", "concern"
+CONSENT, CONFIRMED = "storage_consent", "request_confirmed"
 
 # --- times -------------------------------------------------------------------------------
 

@@ -22,6 +22,8 @@ from actions.detail_patterns import (
     CONCERN,
     CONCERN_LEAD,
     CONDITION,
+    CONFIRMED,
+    CONSENT,
     CONTACT,
     CONTACT_LEAD,
     CONTACT_TAIL,
@@ -127,10 +129,10 @@ def read(text: str, step: str | None = None, known_name: str | None = None) -> R
     if not text or text.startswith("/"):
         return reading
     plain = text.strip(" .!")
-    refusal = step in (NAME, CONTACT, TIME, "request_confirmed") and BARE_NO.match(plain)
+    refusal = step in (NAME, CONTACT, TIME, CONFIRMED) and BARE_NO.match(plain)
     if (LEAVING.match(plain) or refusal) and not (step == CONCERN and SKIP.match(clean_edges(plain) or plain)):
         reading.leaving, reading.goodbye = True, bool(GOODBYE.search(plain))
-        if step in ("storage_consent",) and NO.match(plain):
+        if step == CONSENT and NO.match(plain):  # "no thanks" to consent: declined
             reading.leaving, reading.no = False, True
         return reading
     reading.email, reading.phone, remaining = _contact_in(text)
@@ -301,11 +303,9 @@ def _read_parts(reading: Reading, text: str, step: str | None, known_name: str |
         if clean_edges(part):
             leftovers.append(clean_edges(part))
     reading.rest = " ".join(leftovers)
-    if step in ("storage_consent", "request_confirmed", None) or step == NAME:
-        plain = reading.text.strip()
-        if not reading.has_details:
-            reading.yes = bool(YES.match(plain))
-            reading.no = bool(NO.match(plain)) and not reading.yes
+    if not reading.has_details:  # a yes or a no, for the questions that take one
+        reading.yes = bool(YES.match(reading.text.strip()))
+        reading.no = bool(NO.match(reading.text.strip())) and not reading.yes
 
 
 def _take_concern(reading: Reading, part: str) -> str:
@@ -317,7 +317,7 @@ def _take_concern(reading: Reading, part: str) -> str:
         time = TIME_PHRASE.search(value)
         if time and not CONDITION.search(value[:time.start()] or "x"):
             value = value[:time.start()].strip(" ,")
-        if value and not plausible_name(value) or value and CONDITION.search(value):
+        if value and (CONDITION.search(value) or not plausible_name(value)):
             reading.found[CONCERN] = value
             return part[:lead.start()]
     condition = CONDITION.search(part)
