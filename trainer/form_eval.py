@@ -195,7 +195,8 @@ async def evaluate(model: Path, part: str, conversations: list[dict[str, Any]] |
     return result
 
 
-def report(result: FormResult, part: str, out=sys.stdout) -> None:
+def report(result: FormResult, part: str, out=None) -> None:
+    out = out or sys.stdout  # looked up when called: pytest's capsys.disabled() swaps it
     total = len(result.outcomes)
     mark = "ok" if result.meets_target() else "MISSES TARGET"
     where = f"{part} part (tests/eval/{part}/form.yml)" if part in ("tune", "heldout") else part
