@@ -114,9 +114,11 @@ class FollowUpContext(GraphComponent):
             )
             matrix = self.features.fit_transform(texts)
             self.topics = LogisticRegression(C=10.0, max_iter=2000, random_state=42).fit(matrix, labels)
-        self.domain_words = DomainWords([t for t, label in zip(texts, labels, strict=True) if label != self.out_of_scope])
+        self.domain_words = DomainWords([t for t, label in zip(texts, labels, strict=True)
+                                         if label != self.out_of_scope])
         with self.model_storage.write_to(self.resource) as directory:
-            (directory / self.MODEL_FILE).write_bytes(pickle.dumps((self.features, self.topics, self.domain_words)))
+            model = (self.features, self.topics, self.domain_words)
+            (directory / self.MODEL_FILE).write_bytes(pickle.dumps(model))
         return self.resource
 
     @classmethod
