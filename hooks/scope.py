@@ -39,6 +39,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 
 from actions import vocabulary
+from hooks.readings import replace_intent
 
 _WORD = re.compile(r"[a-z]+")
 MIN_TYPO_LENGTH = 4  # shorter words must be spelled as in the domain's examples
@@ -224,10 +225,7 @@ class ScopeCheck(GraphComponent):
             replacement = self.scope_intent(message)
             if replacement is None:
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != replacement]
-            chosen = {"name": replacement, "confidence": 1.0}
-            message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
+            replace_intent(message, replacement)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
