@@ -75,6 +75,11 @@ class FollowUpContext(GraphComponent):
             # ... and replaces an FAQ the classifier is surer of than this never.
             "max_faq_confidence": 0.9,
             "max_words": 12,
+            # A message this short is a fragment ("brand?", "pigmentation?"): it leans on the
+            # last question whatever its words.
+            "fragment_words": 3,
+            # Entities a follow-up carries to the last topic, or to the topic that takes them.
+            "anchors": ["number", "body_area", "skin_condition"],
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -89,6 +94,8 @@ class FollowUpContext(GraphComponent):
         self.min_confidence = float(config["min_confidence"])
         self.max_faq_confidence = float(config["max_faq_confidence"])
         self.max_words = int(config["max_words"])
+        self.fragment_words = int(config["fragment_words"])
+        self.anchors = set(config["anchors"])
         self.model_storage, self.resource = model_storage, resource
         self.features, self.topics, self.domain_words = features, topics, domain_words
 
@@ -100,12 +107,14 @@ class FollowUpContext(GraphComponent):
     # --- training: the topic model --------------------------------------------------------
 
     def train(self, training_data: TrainingData) -> Resource:
-        texts, labels = [], []
+        texts, labels, follow_ups = [], [], []
         for example in training_data.intent_examples:
             intent = example.get(INTENT)
             if intent in self.topics_wanted or intent == self.out_of_scope:
                 texts.append(example.get(TEXT))
                 labels.append(intent)
+            elif intent == self.follow_up:
+                follow_ups.append(example.get(TEXT))
         if len(set(labels)) >= 2:
             # Smaller than the classifier's features (n-grams seen twice, characters up to 4):
             # as accurate on the tune part's follow-ups, 4x faster to train, 2x to read.
@@ -115,8 +124,9 @@ class FollowUpContext(GraphComponent):
             )
             matrix = self.features.fit_transform(texts)
             self.topics = LogisticRegression(C=10.0, max_iter=2000, random_state=42).fit(matrix, labels)
+        # The words of the domain's questions and of its follow-ups ("tho", "really", "ok so").
         self.domain_words = DomainWords([t for t, label in zip(texts, labels, strict=True)
-                                         if label != self.out_of_scope])
+                                         if label != self.out_of_scope] + follow_ups)
         with self.model_storage.write_to(self.resource) as directory:
             model = (self.features, self.topics, self.domain_words)
             (directory / self.MODEL_FILE).write_bytes(pickle.dumps(model))
@@ -149,12 +159,24 @@ class FollowUpContext(GraphComponent):
         if name == self.follow_up:
             return True
         text = message.get(TEXT) or ""
-        if len(text.split()) > self.max_words or not _LEANS_ON_CONTEXT.search(text):
+        words = len(text.split())
+        if words > self.max_words or (words > self.fragment_words and not _LEANS_ON_CONTEXT.search(text)):
             return False
         if name == self.out_of_scope:
             # "how much is a pint of milk": a subject of its own, whatever came before.
             return not (self.domain_words and self.domain_words.foreign(text))
         return float(intent.get("confidence") or 0.0) <= self.max_faq_confidence
+
+    def carries_an_anchor(self, message: Message) -> bool:
+        """A fragment, or a follow-up, that names a number, body area or skin concern."""
+        intent = (message.get(INTENT) or {}).get("name")
+        named = any(e.get("entity") in self.anchors for e in message.get(ENTITIES) or [])
+        short = len((message.get(TEXT) or "").split()) <= self.fragment_words
+        return named and (intent == self.follow_up or short)
+
+    @staticmethod
+    def unsure(message: Message) -> bool:
+        return float((message.get(INTENT) or {}).get("confidence") or 0.0) < 1.0
 
     def in_context(self, text: str, previous: str) -> tuple[str, float]:
         """The topic of the message read with the previous question, and its probability."""
@@ -172,8 +194,10 @@ class FollowUpContext(GraphComponent):
             return self.follow_up if context.bare_number(text) is not None else None
         if not self.leans_on_context(message) or self.topics is None:
             return None
-        if intent == self.follow_up and message.get(ENTITIES):
-            return None  # "and my neck?", "what about 5?": the answer action pairs it with the last topic
+        if self.carries_an_anchor(message):
+            # "and my neck?", "pigmentation?": the answer action pairs it with the last topic,
+            # or the topic that takes it; sure, so the fallback doesn't ask "did you mean".
+            return self.follow_up if intent != self.follow_up or self.unsure(message) else None
         topic, confidence = self.in_context(text, previous)
         if topic == self.out_of_scope or confidence < self.min_confidence or topic == intent:
             return None

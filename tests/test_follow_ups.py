@@ -110,3 +110,20 @@ def test_a_follow_up_naming_an_entity_is_left_to_the_answer_action(reader):
 def test_it_survives_saving_and_loading(reader, tmp_path):
     loaded = FollowUpContext.load(reader.config, reader.model_storage, reader.resource, None)
     assert read(loaded, "and what is in it?", "ask_cost", tracker=conversation()) == "ask_serum"
+
+
+def test_a_fragment_naming_a_concern_or_area_is_a_sure_follow_up(reader):
+    # Unsure readings would end in "did you mean…?"; the answer action pairs the concern with
+    # the last topic, or the topic that takes it.
+    tracker = conversation("what can it treat", "ask_cost")
+    assert read(reader, "pigmentation?", "ask_conditions", confidence=0.25, tracker=tracker,
+                entities=[("skin_condition", "pigmentation")]) == "follow_up"
+    message = Message(data={"text": "and my neck?", "intent": {"name": "follow_up", "confidence": 0.4},
+                            "entities": [{"entity": "body_area", "value": "neck"}]})
+    assert reader.process([message], tracker=tracker)[0].get("intent") == {"name": "follow_up", "confidence": 1.0}
+
+
+def test_a_longer_question_naming_a_concern_keeps_its_reading(reader):
+    tracker = conversation("what can it treat", "ask_cost")
+    assert read(reader, "how many sessions for pigmentation on my face", "ask_sessions", confidence=0.8,
+                tracker=tracker, entities=[("skin_condition", "pigmentation")]) == "ask_sessions"
