@@ -88,11 +88,11 @@ class Settings:
 
 
 def load(path: Path | None = None, environ: Mapping[str, str] = os.environ) -> Settings:
-    path = settings_file(path, environ)
+    path = settings_path(path, environ)
     return from_data(read(path), path, environ)
 
 
-def settings_file(path: Path | None = None, environ: Mapping[str, str] = os.environ) -> Path:
+def settings_path(path: Path | None = None, environ: Mapping[str, str] = os.environ) -> Path:
     """The settings file: ``path``, else LEADS_SETTINGS, else the project's leads.yml."""
     return Path(path or environ.get("LEADS_SETTINGS") or DEFAULT_FILE)
 
@@ -239,7 +239,7 @@ def current(path: Path | None = None, environ: Mapping[str, str] = os.environ) -
     The first read raises SettingsError as load() does (a broken file stops a server at
     start-up). After that, a file that has become unreadable or wrong leaves the last good
     settings in force, and the log says so once per change of the file, until it is fixed."""
-    path = settings_file(path, environ)
+    path = settings_path(path, environ)
     key = (str(path), *(environ.get(name) for name in ENVIRONMENT))
     version = _version(path)
     with _reading:
