@@ -269,7 +269,13 @@ class LiveSettings(Settings):
     For code that keeps one settings object from start-up (actions/consultation.py): it
     sees the staff console's changes without a restart. Code that reads several settings
     that belong together (a notification's section) gets each from the file as it is at
-    that moment; ``snapshot()`` gives one consistent Settings."""
+    that moment; ``snapshot()`` gives one consistent Settings. A copy with a change
+    (``dataclasses.replace``) is a plain Settings: it no longer follows the file."""
+
+    def __new__(cls, *args: Any, **values: Any) -> Any:
+        if values.keys() & _FIELDS:  # dataclasses.replace() passes every field's value
+            return Settings(**values)
+        return super().__new__(cls)
 
     def __init__(self, path: Path | None = None, environ: Mapping[str, str] = os.environ) -> None:
         # Not the dataclass's __init__: the values are current()'s, read on each access.

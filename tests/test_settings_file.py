@@ -214,3 +214,13 @@ def test_live_settings_follow_the_file(tmp_path):
     write_settings(path, retention_days=8, notification={"via": "webhook", "webhook": {"url": "https://h.example/x"}})
     assert (followed.retention_days, followed.notify_via, followed.webhook.url) == (8, "webhook", "https://h.example/x")
     assert followed.snapshot() == settings.load(path, environ={"LEADS_DB_URL": "sqlite://"})
+
+
+def test_a_copy_of_live_settings_with_a_change_is_fixed(tmp_path):
+    import dataclasses
+
+    path = write_settings(tmp_path / "leads.yml", retention_days=30)
+    copy = dataclasses.replace(settings.live(path, environ={}), db_url="sqlite://")
+    assert type(copy) is settings.Settings and (copy.db_url, copy.retention_days) == ("sqlite://", 30)
+    write_settings(path, retention_days=4)
+    assert copy.retention_days == 30
