@@ -34,8 +34,8 @@ YES_NO = {"affirm": True, "deny": False}
 YES_NO_CONFIDENCE = 0.6
 NOT_A_NAME = {"affirm", "deny", "greet", "goodbye", "thanks"}
 
-# Read once at start-up: a broken leads.yml stops the action server with a clear message.
-SETTINGS = settings.load()
+# Follows leads.yml (the console's Settings page) without a restart; a broken file stops the start.
+SETTINGS = settings.live()
 
 # "change my email": which detail the visitor means, by the words they use.
 DETAIL_WORDS = {
