@@ -11,41 +11,30 @@ phone width, with axe-core (no serious or critical violations), and for requests
 other origins. The tests run in file order: later ones use what earlier ones made.
 """
 import csv
-import functools
-import http.server
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
-import threading
 
 import pytest
 import sqlalchemy as sa
 import yaml
 
+import browsers
 from actions import registry
+from browsers import ARTIFACTS
 from console_server import PASSWORD, staff_account, start_console
 from expected_replies import DOMAIN
 from leads.store import RequestStore
 from paths import ROOT
-from servers import free_port, start_assistant
+from servers import start_assistant
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = ROOT / "test-artifacts"
 
-for missing, reason in [(not shutil.which(CHROMIUM), f"{CHROMIUM} not installed (apt-get install chromium)"),
-                        (not AXE.exists(), "axe-core not installed (npm install axe-core@4.10.3)")]:
-    if missing:
-        if os.environ.get("CI"):
-            raise RuntimeError(reason + "; .ci/run installs it")
-        pytest.skip(reason + "; .ci/run installs it", allow_module_level=True)
+browsers.require((not AXE.exists(), "axe-core not installed (npm install axe-core@4.10.3)"))
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # Chromium; an assistant and the console
 
@@ -81,21 +70,14 @@ def host_site(clinic, tmp_path_factory):
     site = tmp_path_factory.mktemp("site")
     (site / "index.html").write_text((ROOT / "tests" / "data" / "host_page.html").read_text()
                                      .replace("{{BOT}}", clinic.url))
-    quiet = type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *args: None})
-    handler = functools.partial(quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://localhost:{server.server_port}"
-    server.shutdown()
+    with browsers.static_site(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with browsers.chromium() as browser:
         yield browser
-        browser.close()
 
 
 class Staff:
