@@ -190,8 +190,10 @@ class FollowUpContext(GraphComponent):
         text = message.get(TEXT) or ""
         intent = (message.get(INTENT) or {}).get("name")
         if intent == "inform":
-            # "4?", "2 then": a count for the last topic, not a detail for a form.
-            return self.follow_up if context.bare_number(text) is not None else None
+            # "4?", "2 then", "pigmentation?": a count, concern or area for the last topic, not a
+            # detail for a form.
+            return self.follow_up if context.bare_number(text) is not None or self.carries_an_anchor(message) \
+                else None
         if not self.leans_on_context(message) or self.topics is None:
             return None
         if self.carries_an_anchor(message):

@@ -127,3 +127,9 @@ def test_a_longer_question_naming_a_concern_keeps_its_reading(reader):
     tracker = conversation("what can it treat", "ask_cost")
     assert read(reader, "how many sessions for pigmentation on my face", "ask_sessions", confidence=0.8,
                 tracker=tracker, entities=[("skin_condition", "pigmentation")]) == "ask_sessions"
+
+
+def test_a_fragment_read_as_a_detail_for_the_form_is_a_follow_up_when_it_names_a_concern(reader):
+    tracker = conversation("what can it treat", "ask_cost")
+    assert read(reader, "pigmentation?", "inform", confidence=0.4, tracker=tracker,
+                entities=[("skin_condition", "pigmentation")]) == "follow_up"
