@@ -172,10 +172,11 @@ FAST_LANE := not model and not server and not browser and not services
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -m "$(FAST_LANE)"
 
-# Settings in pyproject.toml.
+# Settings in pyproject.toml. mypy through python -m: the .venv/bin/mypy script's first line
+# names the Python of the checkout that installed it, which may be gone.
 lint: $(STAMP)
 	$(BIN)/ruff check --quiet .
-	$(BIN)/mypy
+	$(BIN)/python -m mypy
 
 # Not part of `make test`: a benchmark reports ratios measured in one run.
 bench: $(MODEL)

@@ -64,8 +64,8 @@ INVALID = {
 # How the visitor reads each detail's name ("OK, let's change your email or phone number").
 DETAIL_LABELS = {NAME: "name", CONTACT: "email or phone number", TIME: "preferred time", CONCERN: "concern"}
 
-# Read once at start-up: a broken leads.yml stops the action server with a clear message.
-SETTINGS = settings.load()
+# Follows leads.yml (the console's Settings page) without a restart; a broken file stops the start.
+SETTINGS = settings.live()
 
 
 def intent_of(tracker: Tracker) -> tuple[str | None, float]:

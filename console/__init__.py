@@ -19,5 +19,7 @@ made with `make staff-account EMAIL=...`; docs/staff.md is the staff's guide.
                    training examples, in a file a trainer checks (never into data/)
   widget_setup.py  the embed tag with its options, a live preview, the allowed origins
   health.py        model, action server, stores, last retention purge
+  clinic_settings.py  leads.yml (retention, time zone, notification) edited in the browser;
+                   secrets only shown as set or not
   app.py           the Sanic app: pages, sign-in required, CSRF, security headers
 """

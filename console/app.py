@@ -21,7 +21,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from console import accounts, audit, health, inbox, questions, sessions, widget_setup
+from console import accounts, audit, clinic_settings, health, inbox, questions, sessions, widget_setup
 from console.database import open_database
 from console.pages import error_page
 from console.settings import ConsoleSettings, ConsoleSettingsError, load
@@ -108,7 +108,8 @@ def create_app(settings: ConsoleSettings) -> Sanic:
     app.register_middleware(security_headers, "response")
     app.error_handler.add(Exception, on_error)
     app.static("/static", str(STATIC))
-    for blueprint in (accounts.pages, inbox.pages, questions.pages, widget_setup.pages, health.pages, audit.pages):
+    for blueprint in (accounts.pages, inbox.pages, questions.pages, widget_setup.pages, health.pages,
+                      clinic_settings.pages, audit.pages):
         app.blueprint(blueprint)
     return app
 

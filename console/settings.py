@@ -8,11 +8,17 @@
   RASA_URL                     the Rasa server, as the console reaches it (health, preview)
   ASSISTANT_URL                the Rasa server as visitors' browsers reach it (the embed tag)
   ACTION_SERVER_URL, MODEL, TRACKER_STORE_URL, LOCK_STORE_TYPE, LEADS_*: as for the assistant
+
+Like the assistant's servers, the console refuses to start with a placeholder or guessable
+secret (channels/secret_strength.py): its database password too.
 """
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from channels.secret_strength import GENERATE, check_environment, problem_with
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +56,23 @@ def _number(environ: Mapping[str, str], name: str, default: int, low: int, high:
     return int(text)
 
 
+def weak_secrets(environ: Mapping[str, str]) -> list[str]:
+    """The problems with the secrets the console has (names, never values)."""
+    problems = check_environment(environ)
+    try:
+        password = urlsplit(environ.get("CONSOLE_DB_URL") or "").password
+    except ValueError:
+        password = None
+    problem = problem_with(password) if password else None
+    if problem:
+        problems.append(f"the password in CONSOLE_DB_URL is {problem}: {GENERATE}")
+    return problems
+
+
 def load(environ: Mapping[str, str] = os.environ) -> ConsoleSettings:
+    weak = weak_secrets(environ)
+    if weak:
+        raise ConsoleSettingsError("refusing to start with weak secrets:\n  " + "\n  ".join(weak))
     rasa_port = _number(environ, "RASA_PORT", 5005, 1, 65535)
     model = Path(environ.get("MODEL") or "models/clinic-faq.tar.gz")
     return ConsoleSettings(

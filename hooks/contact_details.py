@@ -15,9 +15,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from hooks.readings import replace_intent
 from leads import details
 
 
@@ -49,8 +50,5 @@ class ContactDetailsIntent(GraphComponent):
             text = message.get(TEXT) or ""
             if intent in self.keep or text.startswith("/") or not self.gives_contact_details(text):
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != self.intent]
-            chosen = {"name": self.intent, "confidence": 1.0}
-            message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
+            replace_intent(message, self.intent)
         return messages

@@ -39,6 +39,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 
 from actions import vocabulary
+from hooks.readings import replace_intent
 
 _WORD = re.compile(r"[a-z]+")
 MIN_TYPO_LENGTH = 4  # shorter words must be spelled as in the domain's examples
@@ -70,6 +71,22 @@ class DomainWords:
         return [w for w in _WORD.findall(text.lower())
                 if len(w) > 2 and w not in ENGLISH_STOP_WORDS and not self.known(w)]
 
+class TreatmentNames:
+    """One-word names of other treatments, recognised with one typo ("sclerotherpy",
+    "microdermabraison"): the entity patterns match names exactly as listed."""
+
+    MIN_LENGTH = 6  # shorter names are too close to everyday words with one typo
+
+    def __init__(self, names: list[str]) -> None:
+        words = {n for n in names if " " not in n and "-" not in n and len(n) >= self.MIN_LENGTH}
+        self.near = set(words)
+        for word in words:
+            self.near |= _deletions(word)
+
+    def misspelt_in(self, words: list[str]) -> list[str]:
+        return [w for w in words if len(w) >= self.MIN_LENGTH and (w in self.near or bool(_deletions(w) & self.near))]
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class ScopeCheck(GraphComponent):
     MODEL_FILE = "relevance.pkl"
@@ -93,7 +110,8 @@ class ScopeCheck(GraphComponent):
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 relevance: Any = None, domain_words: DomainWords | None = None) -> None:
+                 relevance: Any = None, domain_words: DomainWords | None = None,
+                 treatment_names: TreatmentNames | None = None) -> None:
         self.config = config
         self.entity = config["entity"]
         self.intent = config["intent"]
@@ -106,6 +124,7 @@ class ScopeCheck(GraphComponent):
         self.model_storage, self.resource = model_storage, resource
         self.relevance = relevance
         self.domain_words = domain_words
+        self.treatment_names = treatment_names
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -135,22 +154,29 @@ class ScopeCheck(GraphComponent):
             self.relevance = make_pipeline(features, LogisticRegression(C=10.0, class_weight="balanced",
                                                                         max_iter=2000, random_state=42))
             self.relevance.fit(texts, labels)
+        self.treatment_names = TreatmentNames(vocabulary.other_treatments())
         with self.model_storage.write_to(self.resource) as directory:
-            (directory / self.MODEL_FILE).write_bytes(pickle.dumps((self.relevance, self.domain_words)))
+            (directory / self.MODEL_FILE).write_bytes(
+                pickle.dumps((self.relevance, self.domain_words, self.treatment_names)))
         return self.resource
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "ScopeCheck":
         with model_storage.read_from(resource) as directory:
-            relevance, domain_words = pickle.loads((directory / cls.MODEL_FILE).read_bytes())
-        return cls(config, model_storage, resource, relevance, domain_words)
+            relevance, domain_words, treatment_names = pickle.loads((directory / cls.MODEL_FILE).read_bytes())
+        return cls(config, model_storage, resource, relevance, domain_words, treatment_names)
 
     # --- prediction ------------------------------------------------------------------------
 
     def treatments(self, message: Message) -> list[str]:
-        return [vocabulary.treatment_key(str(e.get("value", ""))) for e in message.get(ENTITIES) or []
-                if e.get("entity") == self.entity]
+        """The treatments the message names: the entity's values, and misspelt names of
+        other treatments among the words the domain doesn't use."""
+        named = [vocabulary.treatment_key(str(e.get("value", ""))) for e in message.get(ENTITIES) or []
+                 if e.get("entity") == self.entity]
+        if self.treatment_names and self.domain_words:
+            named += self.treatment_names.misspelt_in(self.domain_words.foreign(message.get(TEXT) or ""))
+        return named
 
     def anchored(self, message: Message) -> bool:
         return vocabulary.MICRONEEDLING in self.treatments(message) or any(
@@ -199,10 +225,7 @@ class ScopeCheck(GraphComponent):
             replacement = self.scope_intent(message)
             if replacement is None:
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != replacement]
-            chosen = {"name": replacement, "confidence": 1.0}
-            message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
+            replace_intent(message, replacement)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

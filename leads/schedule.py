@@ -2,10 +2,13 @@
 
 The action server starts ``run_periodically`` when it starts (serving/actions.py). Every
 ``purge_every_minutes`` (leads.yml) it purges what is past its retention period
-(leads/retention.py). Several action servers may run at once (replicas): a row in the
-requests database (``maintenance``) is a lease that one of them takes per period with
-a single conditional UPDATE, so the purge runs once per period whoever runs it, and the
-row also records when it last ran and what it deleted.
+(leads/retention.py). It reads leads.yml again every minute (``settings.current``): a
+period or an interval changed in the staff console applies without a restart.
+
+Several action servers may run at once (replicas): a row in the requests database
+(``maintenance``) is a lease that one of them takes per period with a single conditional
+UPDATE, so the purge runs once per period whoever runs it, and the row also records when
+it last ran and what it deleted.
 
 Failures are logged by kind (never with personal data) and retried next period.
 """
@@ -18,11 +21,14 @@ import sqlalchemy as sa
 from leads import retention
 from leads.conversations import store_for
 from leads.intake import request_store
-from leads.settings import Settings, conversation_store_url
+from leads.settings import Settings, conversation_store_url, current
 from leads.store import RequestStore, metadata, utc_now
 
 logger = logging.getLogger(__name__)
 
+# How often the schedule looks at leads.yml: a shorter interval set in the console applies
+# within this long, not after the longer one has run out.
+RECHECK_SECONDS = 60
 PURGE = "retention_purge"
 maintenance_table = sa.Table(
     "maintenance",
@@ -86,14 +92,29 @@ def purge_if_due(settings: Settings, now: datetime | None = None) -> retention.P
     return purged
 
 
+def _latest(settings: Settings) -> Settings:
+    """The settings as leads.yml says now (the last good ones if it has become wrong)."""
+    try:
+        return current(settings.file) if settings.file else settings
+    except Exception as error:  # noqa: BLE001 - the purge goes on with what it had
+        logger.error("Could not read the settings again (%s); the purge keeps the ones it had", type(error).__name__)
+        return settings
+
+
 async def run_periodically(settings: Settings) -> None:
     """Purges now, then every period, until cancelled (the server stops)."""
+    loop = asyncio.get_running_loop()
+    last_run: float | None = None
     while True:
-        try:
-            await asyncio.get_running_loop().run_in_executor(None, purge_if_due, settings)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # noqa: BLE001 - retried next period
-            logger.error("Retention purge failed (%s); it runs again in %d minute(s)",
-                         type(error).__name__, settings.purge_every_minutes)
-        await asyncio.sleep(settings.purge_every_minutes * 60)
+        settings = _latest(settings)
+        period = settings.purge_every_minutes * 60
+        if last_run is None or loop.time() - last_run >= period:
+            last_run = loop.time()
+            try:
+                await loop.run_in_executor(None, purge_if_due, settings)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - retried next period
+                logger.error("Retention purge failed (%s); it runs again in %d minute(s)",
+                             type(error).__name__, settings.purge_every_minutes)
+        await asyncio.sleep(max(1.0, min(RECHECK_SECONDS, last_run + period - loop.time())))

@@ -261,8 +261,10 @@ make_step 3 "Train the model" "$MODEL"
 # --- Start the servers -------------------------------------------------------------------------------------
 api_args=()
 if [ -n "${RASA_TOKEN:-}" ]; then
-  # The HTTP API (trackers, model, parse) is only exposed behind a token.
-  api_args=(--enable-api --auth-token "$RASA_TOKEN")
+  # The HTTP API (trackers, model, parse) is only exposed behind a token. The launcher reads it
+  # from RASA_TOKEN (exported), so that it is on no command line: `ps` shows those to everyone.
+  export RASA_TOKEN
+  api_args=(--enable-api)
 fi
 export PYTHONUNBUFFERED=1 # whole lines in the log, as they happen
 offset=$(( $(log_size) + 1 ))

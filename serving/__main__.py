@@ -45,6 +45,13 @@ def _refuse_unsafe_stores(argv: list[str]) -> None:
         sys.exit("error: refusing to start:\n  " + "\n  ".join(problems))
 
 
+def _auth_token_from_environment() -> None:
+    # `--enable-api` without `--auth-token`: the token is RASA_TOKEN's, added here, inside the
+    # process, so that it is on no command line (`ps` shows those to every user of the machine).
+    if "--enable-api" in sys.argv and "--auth-token" not in sys.argv and os.environ.get("RASA_TOKEN"):
+        sys.argv += ["--auth-token", os.environ["RASA_TOKEN"]]
+
+
 def _change_rasa() -> None:
     """serving/patches.py: every entry is checked against the installed Rasa, then installed."""
     from serving import patches
@@ -80,6 +87,7 @@ def main() -> None:
 
     _refuse_unsafe_stores(sys.argv[2:])
     _change_rasa()
+    _auth_token_from_environment()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]

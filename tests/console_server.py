@@ -31,9 +31,10 @@ def staff_account(env: dict, email: str, password: str = PASSWORD, *args) -> sub
 
 @contextlib.contextmanager
 def start_console(tmp: Path, **overrides):
-    """Yields (url, env, log); the console listens on 127.0.0.1 only."""
+    """Yields (url, env, log); the console listens on 127.0.0.1 only (on CONSOLE_PORT if
+    given: a proxy in front was told it, else a free port)."""
     lanes.require("server", "the staff console")
-    port = free_port()
+    port = int(overrides.pop("CONSOLE_PORT", 0)) or free_port()
     url = f"http://127.0.0.1:{port}"
     env = console_env(tmp, **{"CONSOLE_PORT": str(port), "CONSOLE_URL": url, **overrides})
     log = tmp / "console.log"

@@ -79,6 +79,15 @@ def test_a_wrong_setting_stops_the_console_with_a_clear_error(tmp_path):
     assert result.returncode == 2 and "CONSOLE_PORT must be a whole number from 1 to 65535" in result.stderr
 
 
+def test_a_placeholder_database_password_stops_the_console(tmp_path):
+    """As the assistant's servers do (channels/secret_strength.py): deploy/example.env copied unchanged."""
+    url = "postgresql://clinic_console:change-me@127.0.0.1:1/console"
+    result = subprocess.run([sys.executable, "-m", "console", "serve"], cwd=ROOT, capture_output=True, text=True,
+                            env=console_env(tmp_path, CONSOLE_DB_URL=url), timeout=60)
+    assert result.returncode == 2 and "refusing to start with weak secrets" in result.stderr
+    assert "the password in CONSOLE_DB_URL is a placeholder" in result.stderr and "change-me@" not in result.stderr
+
+
 # --- sessions, cookies, CSRF ------------------------------------------------------------
 
 @pytest.mark.server

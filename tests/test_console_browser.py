@@ -5,45 +5,36 @@ console, and the clinic's site on another origin with the widget's one script ta
 A visitor asks questions and sends a consultation request through the widget; staff
 sign in, find it in the inbox, read it and its conversation, change its status, export
 it, label an unanswered question (then `make review-export` holds it), try the widget
-preview, and delete the request with its conversation. Every page is also checked at
+preview, change a setting (the assistant's next form uses it), and delete the request
+with its conversation. Every page is also checked at
 phone width, with axe-core (no serious or critical violations), and for requests to
 other origins. The tests run in file order: later ones use what earlier ones made.
 """
 import csv
-import functools
-import http.server
 import io
 import os
-import shutil
+import re
 import subprocess
 import sys
-import threading
 
 import pytest
 import sqlalchemy as sa
 import yaml
 
+import browsers
 from actions import registry
+from browsers import ARTIFACTS
 from console_server import PASSWORD, staff_account, start_console
 from expected_replies import DOMAIN
 from leads.store import RequestStore
 from paths import ROOT
-from servers import free_port, start_assistant
+from servers import start_assistant
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = ROOT / "test-artifacts"
 
-for missing, reason in [(not shutil.which(CHROMIUM), f"{CHROMIUM} not installed (apt-get install chromium)"),
-                        (not AXE.exists(), "axe-core not installed (npm install axe-core@4.10.3)")]:
-    if missing:
-        if os.environ.get("CI"):
-            raise RuntimeError(reason + "; .ci/run installs it")
-        pytest.skip(reason + "; .ci/run installs it", allow_module_level=True)
+browsers.require((not AXE.exists(), "axe-core not installed (npm install axe-core@4.10.3)"))
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # Chromium; an assistant and the console
 
@@ -52,6 +43,7 @@ LOCKED_OUT = "temp@clinic.example"
 ZONE = "Europe/Berlin"
 VISITOR = {"name": "Zoë Müller", "email": "zoe.mueller@example.com", "time": "weekday mornings"}
 UNANSWERED = "can i have it if im pregnant?"
+WEBHOOK_TOKEN = "hook-" + os.urandom(16).hex()  # in the console's environment: never in a page
 MADE = {}  # what earlier tests made, for later ones: request id, conversation id, question key
 
 
@@ -64,10 +56,11 @@ def clinic(model_path, tmp_path_factory):
         with start_console(tmp, LEADS_DB_URL=assistant.leads_db_url, LEADS_SETTINGS=str(settings),
                            TRACKER_STORE_URL=f"sqlite:///{assistant.tracker_db}", RASA_URL=assistant.url,
                            ASSISTANT_URL=assistant.url, ACTION_SERVER_URL=f"{assistant.actions_url}/webhook",
-                           MODEL=str(model_path)) as (url, env, log):
+                           MODEL=str(model_path), LEADS_WEBHOOK_TOKEN=WEBHOOK_TOKEN) as (url, env, log):
             for email in (STAFF, LOCKED_OUT):
                 assert staff_account(env, email).returncode == 0
             assistant.console_url, assistant.console_env, assistant.console_log = url, env, log
+            assistant.settings_file = settings
             yield assistant
 
 
@@ -77,21 +70,14 @@ def host_site(clinic, tmp_path_factory):
     site = tmp_path_factory.mktemp("site")
     (site / "index.html").write_text((ROOT / "tests" / "data" / "host_page.html").read_text()
                                      .replace("{{BOT}}", clinic.url))
-    quiet = type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *args: None})
-    handler = functools.partial(quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://localhost:{server.server_port}"
-    server.shutdown()
+    with browsers.static_site(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with browsers.chromium() as browser:
         yield browser
-        browser.close()
 
 
 class Staff:
@@ -332,12 +318,76 @@ def test_the_health_page(staff):
     expect(page.locator("dl.details")).to_contain_text("Conversations (tracker store)sqlite")
 
 
+# --- settings -------------------------------------------------------------------------------
+
+def test_changing_a_setting_saves_it_audits_it_and_the_assistant_uses_it(staff, clinic):
+    page = staff.page
+    page.goto(staff.url + "/settings")
+    days = page.get_by_label("Keep consultation requests for (days)")
+    expect(days).to_have_value("30")
+    expect(page.get_by_label("The clinic's time zone")).to_have_value(ZONE)
+    days.fill("21")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status")).to_have_text("Settings saved. The assistant uses them from its next reply.")
+    expect(page.get_by_label("Keep consultation requests for (days)")).to_have_value("21")
+    assert yaml.safe_load(clinic.settings_file.read_text())["retention_days"] == 21
+
+    page.get_by_role("link", name="Audit log").click()
+    row = page.get_by_role("row").filter(has_text="changed setting").first
+    for shown in (STAFF, "retention_days", "30 -> 21"):
+        expect(row).to_contain_text(shown)
+
+    # The running assistant's next consultation form says so (no restart).
+    sender = clinic.new_sender()
+    for message in ("can someone call me?", "Nora Fitzgerald", "nora.fitz@example.com", "weekday mornings"):
+        clinic.say(message, sender)
+    consent = " ".join(m.get("text", "") for m in clinic.say("skip", sender))
+    assert "They are deleted after 21 days" in consent, consent
+    clinic.say("No", sender)  # nothing is stored
+
+
+def test_a_wrong_setting_is_explained_next_to_it_and_nothing_is_saved(staff, clinic):
+    before = clinic.settings_file.read_bytes()
+    page = staff.page
+    page.goto(staff.url + "/settings")
+    page.get_by_label("Keep other conversations for (days)").fill("a month")
+    page.get_by_label("By email (SMTP)").check()
+    page.get_by_role("button", name="Save settings").click()
+    message = "chat_retention_days must be a whole number of days, 1 or more (found 'a month')"
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was saved.")
+    field = page.get_by_label("Keep other conversations for (days)")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description(re.compile(re.escape(message)))
+    expect(field).to_have_value("a month")  # what was typed, to correct
+    assert clinic.settings_file.read_bytes() == before
+
+    field.fill("30")  # the next problem: the email needs a server and addresses
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_label("Mail server")).to_have_accessible_description(
+        re.compile("notification.smtp needs host, from, to when via is smtp"))
+    page.get_by_role("alert").get_by_role("link", name="Mail server").click()
+    expect(page.get_by_label("Mail server")).to_be_focused()
+    assert clinic.settings_file.read_bytes() == before
+
+
+def test_the_settings_page_never_shows_a_secret(staff, clinic):
+    page = staff.page
+    page.goto(staff.url + "/settings")
+    secrets = page.get_by_role("table", name="Secrets")
+    expect(secrets.get_by_role("row").filter(has_text="LEADS_WEBHOOK_TOKEN").locator(".state")).to_have_text("set")
+    expect(secrets.get_by_role("row").filter(has_text="LEADS_SMTP_PASSWORD").locator(".state")).to_have_text("not set")
+    assert WEBHOOK_TOKEN not in page.content()
+    assert all(WEBHOOK_TOKEN not in page.locator(f"input >> nth={i}").input_value()
+               for i in range(page.locator("input").count()))
+    page.screenshot(path=str(ARTIFACTS / "console-settings.png"), full_page=True)
+
+
 # --- every page: phone width, accessibility, nothing from another origin ------------------
 
 def pages_to_check():
     request = f"/requests/{MADE['request_id']}"
     return ["/requests", request, request + "/delete", "/questions", MADE["question_path"], "/widget",
-            "/widget/preview", "/health", "/audit", "/no-such-page"]
+            "/widget/preview", "/health", "/settings", "/audit", "/no-such-page"]
 
 
 def axe_violations(page):

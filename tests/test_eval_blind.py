@@ -15,9 +15,12 @@ pytestmark = pytest.mark.server  # blind_eval starts the action server
 # set -> the worst acceptable score (everyday/other_treatments: share given a fact).
 FLOORS = {
     "everyday": 0.01,          # target met: at most 1%
-    "other_treatments": 0.07,  # target 0; 6/100 today
+    "other_treatments": 0.06,  # target 0; 5/100 today
     "real_style": 0.88,        # target 90%; 89.6% today
-    "follow_ups": 0.65,        # target 90%; 67.4% today
+    "follow_ups": 0.68,        # target 90%; 69.7% today (109 conversations)
+    # Context applied where it doesn't belong: the same questions asked after an answer.
+    "everyday_after_a_fact": 0.013,   # target met: 1.0% (3/315)
+    "real_style_after_a_fact": 0.88,  # 89.6% today, as asked first
 }
 
 
@@ -31,7 +34,7 @@ def test_held_out_blind_set_does_not_get_worse(results, name, capsys):
     result = results[name]
     with capsys.disabled():
         blind_eval.report({name: result}, "heldout")
-    if name in ("everyday", "other_treatments"):
+    if name in blind_eval.LOWER_IS_BETTER:
         assert result.score <= FLOORS[name]
     else:
         assert result.score >= FLOORS[name]

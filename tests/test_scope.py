@@ -1,7 +1,7 @@
 """The subject check (hooks/scope.py) on messages as Rasa's pipeline hands them over."""
 from rasa.shared.nlu.training_data.message import Message
 
-from hooks.scope import DomainWords, ScopeCheck
+from hooks.scope import DomainWords, ScopeCheck, TreatmentNames
 
 CONFIG = {**ScopeCheck.get_default_config(), "keep": ["ask_vs_other_treatments", "greet"]}
 
@@ -17,8 +17,9 @@ class Relevance:
 
 
 def check(text, intent, entities=(), relevance=0.9, ranking=None):
-    words = DomainWords(["how much is it", "does it hurt", "is there any downtime"])
-    component = ScopeCheck(CONFIG, None, None, Relevance(relevance), words)
+    words = DomainWords(["how much is it", "does it hurt", "is there any downtime", "what about my eyelids"])
+    names = TreatmentNames(["sclerotherapy", "microdermabrasion", "eyelid surgery", "botox", "peel"])
+    component = ScopeCheck(CONFIG, None, None, Relevance(relevance), words, names)
     message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
                             "intent_ranking": ranking or [{"name": intent, "confidence": 0.8}],
                             "entities": [{"entity": e, "value": v} for e, v in entities]})
@@ -63,3 +64,15 @@ def test_other_treatment_without_a_named_treatment_falls_back_to_the_aspect():
 
 def test_kept_intents_stand():
     assert check("hi botox", "greet", [("treatment", "botox")], relevance=0.0) == "greet"
+
+
+def test_a_misspelt_name_of_another_treatment_is_recognised():
+    assert check("how much is sclerotherpy", "ask_cost") == "ask_other_treatment"
+    assert check("does microdermabraison hurt", "ask_pain") == "ask_other_treatment"
+
+
+def test_only_one_word_names_of_six_letters_or_more_are_matched_with_a_typo():
+    # "botax" is one typo from "botox", but five letters: the list spells out such variants.
+    # A word the domain uses is never taken for a treatment ("eyelids" is not "eyelid surgery").
+    assert check("how much is botax", "ask_cost") == "ask_cost"
+    assert check("what about my eyelids, does it hurt", "ask_pain") == "ask_pain"

@@ -2,31 +2,18 @@
 Playwright, as tests/test_widget_browser.py): the demo runs under its Content-Security-
 Policy with no violation, no other site can frame it, and an expired session never shows
 the previous visitor's conversation."""
-import functools
-import http.server
 import json
-import os
-import shutil
-import threading
 import time
 
 import pytest
 
+import browsers
 from actions import answers, registry
 from paths import ROOT
-from servers import free_port
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+browsers.require()
 
-if not shutil.which(CHROMIUM):
-    reason = f"{CHROMIUM} not installed (apt-get install chromium); .ci/run installs it"
-    if os.environ.get("CI"):
-        raise RuntimeError(reason)
-    pytest.skip(reason, allow_module_level=True)
-
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -42,21 +29,14 @@ def other_site(assistant, tmp_path_factory):
         <title>Framing</title></head><body>
         <iframe id="demo" src="{assistant.url}/webhooks/widget/demo" width="800" height="600">
         </iframe></body></html>""")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://localhost:{server.server_port}"
-    server.shutdown()
+    with browsers.static_site(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with browsers.chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

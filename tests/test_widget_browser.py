@@ -1,31 +1,16 @@
 """The widget in a real browser: Debian's Chromium driven by Playwright, embedded with one
 script tag on a page from another origin. Screenshots go to test-artifacts/."""
-import functools
-import http.server
-import os
-import shutil
-import threading
-
 import pytest
 import yaml
 
+import browsers
 from actions import answers, registry
+from browsers import ARTIFACTS
 from paths import ROOT
-from servers import free_port
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-# Flags for a headless root session on a machine without outside network access.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+browsers.require()
 
-if not shutil.which(CHROMIUM):
-    reason = f"{CHROMIUM} not installed (apt-get install chromium); .ci/run installs it"
-    if os.environ.get("CI"):
-        raise RuntimeError(reason)
-    pytest.skip(reason, allow_module_level=True)
-
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -46,21 +31,14 @@ def host_site(assistant, tmp_path_factory):
     page = (ROOT / "tests" / "data" / "host_page.html").read_text().replace("{{BOT}}", assistant.url)
     (site / "index.html").write_text(page)
     (site / "other.html").write_text(page.replace("<h1>Amara skin clinic</h1>", "<h1>Another page</h1>"))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://localhost:{server.server_port}"
-    server.shutdown()
+    with browsers.static_site(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with browsers.chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -292,25 +270,21 @@ def test_a_site_that_is_not_allowed_says_so_to_its_it_and_to_the_visitor(browser
     neutral message, the browser console and the server log say which site and where to allow it."""
     page_html = (ROOT / "tests" / "data" / "host_page.html").read_text().replace("{{BOT}}", assistant.url)
     (tmp_path / "index.html").write_text(page_html)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.2", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    site = f"http://127.0.0.2:{server.server_port}"
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    try:
-        page.goto(f"{site}/index.html")
-        page.get_by_role("button", name="Open chat").click()
-        expect(page.get_by_role("dialog")).to_contain_text("Sorry, the chat is unavailable on this page.")
-        expect(page.get_by_role("dialog").get_by_role("button", name="Retry")).to_have_count(0)
-        told = [e for e in errors if e.startswith("Chat widget:")]
-        assert told and site in told[0] and "allowed_origins" in told[0] and "WIDGET_ALLOWED_ORIGINS" in told[0], errors
-        log = (assistant.log_dir / "rasa.log").read_text()
-        assert f"The chat widget was refused on {site}" in log and "credentials.yml" in log
-    finally:
-        context.close()
-        server.shutdown()
+    with browsers.static_site(tmp_path, host="127.0.0.2") as site:
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        try:
+            page.goto(f"{site}/index.html")
+            page.get_by_role("button", name="Open chat").click()
+            expect(page.get_by_role("dialog")).to_contain_text("Sorry, the chat is unavailable on this page.")
+            expect(page.get_by_role("dialog").get_by_role("button", name="Retry")).to_have_count(0)
+            told = [e for e in errors if e.startswith("Chat widget:")]
+            assert told and site in told[0] and "allowed_origins" in told[0] \
+                and "WIDGET_ALLOWED_ORIGINS" in told[0], errors
+            log = (assistant.log_dir / "rasa.log").read_text()
+            assert f"The chat widget was refused on {site}" in log and "credentials.yml" in log
+        finally:
+            context.close()

@@ -9,6 +9,12 @@ sets in tests/eval/<part>/, and scores the replies by what they are (trainer/rep
   real_style        the right FAQ, or an honest "the documents don't say" where they don't
   follow_ups        the last turn answered in context (topic, and the figure where given)
 
+and two built from the same items, which guard against context applied where it doesn't
+belong (a question of its own read as a follow-up):
+
+  everyday_after_a_fact    each everyday question, asked after a micro-needling question
+  real_style_after_a_fact  each real-style question, asked after another one
+
 Usage: python -m trainer.blind_eval [--part heldout|tune] [--model PATH] [--json FILE]
 Prints each set's score and its misses; exit status 0 (the thresholds are in
 tests/test_eval_blind.py and the README's NLU section).
@@ -41,7 +47,11 @@ TARGETS = {  # the issue's targets on the held-out parts (tests/test_eval_blind.
     "other_treatments": ("facts given", "at most", 0.0),
     "real_style": ("correct", "at least", 0.90),
     "follow_ups": ("answered in context", "at least", 0.90),
+    # The same targets as the questions asked first.
+    "everyday_after_a_fact": ("facts given", "at most", 0.01),
+    "real_style_after_a_fact": ("correct", "at least", 0.90),
 }
+LOWER_IS_BETTER = ("everyday", "other_treatments", "everyday_after_a_fact")
 
 
 @dataclass
@@ -60,7 +70,7 @@ class SetResult:
 
     @property
     def score(self) -> float:
-        if self.name in ("everyday", "other_treatments"):  # the share of facts given: lower is better
+        if self.name in LOWER_IS_BETTER:  # the share of facts given: lower is better
             return sum(not o.ok for o in self.outcomes) / max(1, len(self.outcomes))
         return sum(o.ok for o in self.outcomes) / max(1, len(self.outcomes))
 
@@ -161,22 +171,36 @@ async def evaluate(model: Path, part: str) -> dict[str, SetResult]:
                 replies = await assistant.say(turn, sender)
             return replies
 
+        async def no_facts(name: str, turns: list[str]) -> None:
+            replies = await converse(turns)
+            kinds = [catalogue.kind_of(r) for r in replies]
+            facts = [k for k in kinds if k.states_facts]
+            got = str(kinds[0]) if kinds else "no reply"
+            results[name].outcomes.append(Outcome(turns, replies, got, ok=not facts))
+
+        async def right_answer(name: str, turns: list[str], item: dict) -> None:
+            replies = await converse(turns)
+            first = replies[0] if replies else ""
+            kind = catalogue.kind_of(first)
+            ok = right_reply(item["expect"], item.get("mentions"), kind, first)
+            results[name].outcomes.append(Outcome(turns, replies, str(kind), ok, item["expect"]))
+
+        # Questions answered with a fact, to ask before the "after a fact" items.
+        answered = [item["text"] for item in load_set(part, "real_style")
+                    if item["expect"] not in ("not_covered", "adverse_reaction", "contact")]
         for name in ("everyday", "other_treatments"):
             for item in load_set(part, name):
-                text = item if isinstance(item, str) else item["text"]
-                replies = await converse([text])
-                kinds = [catalogue.kind_of(r) for r in replies]
-                facts = [k for k in kinds if k.states_facts]
-                got = str(kinds[0]) if kinds else "no reply"
-                results[name].outcomes.append(Outcome([text], replies, got, ok=not facts))
+                await no_facts(name, [item if isinstance(item, str) else item["text"]])
         for name in ("real_style", "follow_ups"):
             for item in load_set(part, name):
-                turns = item.get("turns") or [item["text"]]
-                replies = await converse(turns)
-                first = replies[0] if replies else ""
-                kind = catalogue.kind_of(first)
-                ok = right_reply(item["expect"], item.get("mentions"), kind, first)
-                results[name].outcomes.append(Outcome(turns, replies, str(kind), ok, item["expect"]))
+                await right_answer(name, item.get("turns") or [item["text"]], item)
+        for i, item in enumerate(load_set(part, "everyday")):
+            await no_facts("everyday_after_a_fact", [answered[i % len(answered)],
+                                                     item if isinstance(item, str) else item["text"]])
+        for i, item in enumerate(load_set(part, "real_style")):
+            before = answered[(i + 1) % len(answered)]
+            before = before if before != item["text"] else answered[(i + 2) % len(answered)]
+            await right_answer("real_style_after_a_fact", [before, item["text"]], item)
     finally:
         assistant.stop()
     return results

@@ -1,0 +1,135 @@
+"""The follow-up reader (hooks/follow_ups.py): trained here on a few examples, handed a real
+Rasa tracker as Rasa's processor hands it over."""
+import pytest
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.events import ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from hooks.follow_ups import FollowUpContext
+
+EXAMPLES = {
+    "ask_serum": ["what serum do you use", "what do you put on after the needling", "which serum is applied after",
+                  "what product goes on my skin after", "who makes the serum you use", "what brand is the serum",
+                  "what goes on after the needling", "the serum you put on after, what is it"],
+    "ask_practitioner": ["who does the treatment", "who will be doing it", "is it a doctor who does it",
+                         "who performs the procedure", "who carries out the needling", "will a nurse do it"],
+    "ask_cost": ["how much is it", "what does it cost", "price for one session", "how much for the package",
+                 "what do you charge", "how much is a course"],
+    "out_of_scope": ["how much is a pint of milk", "who won the match", "what time is it", "who makes iphones",
+                     "how do i boil an egg", "what is the capital of france"],
+}
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory):
+    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
+    # Six examples a topic: the previous question needs its full weight to tip "and what is in it?".
+    config = {**FollowUpContext.get_default_config(), "context_weight": 1.0}
+    component = FollowUpContext(config, storage, Resource("follow_ups"))
+    component.train(TrainingData([Message(data={"text": text, "intent": intent})
+                                  for intent, texts in EXAMPLES.items() for text in texts]))
+    return component
+
+
+def conversation(previous="what do you put on after the needling", topic="ask_serum", form=None):
+    events = [UserUttered(previous, {"name": topic, "confidence": 0.9})]
+    if topic:
+        events.append(SlotSet("last_topic", topic))
+    if form:
+        events.append(ActiveLoop(form))
+    return DialogueStateTracker.from_events("visitor", events, slots=[_slot("last_topic")])
+
+
+def _slot(name):
+    from rasa.shared.core.slots import TextSlot
+
+    return TextSlot(name, mappings=[{"type": "custom"}], influence_conversation=False)
+
+
+def read(reader, text, intent, confidence=0.6, tracker=None, entities=()):
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
+                            "intent_ranking": [{"name": intent, "confidence": confidence}],
+                            "entities": [{"entity": e, "value": v} for e, v in entities]})
+    return reader.process([message], tracker=tracker)[0].get("intent")["name"]
+
+
+def test_a_short_question_leaning_on_the_last_one_is_read_with_it(reader):
+    assert read(reader, "and what is in it?", "ask_cost", tracker=conversation()) == "ask_serum"
+
+
+def test_what_it_becomes_depends_on_the_question_before(reader):
+    tracker = conversation("how much for the package", "ask_cost")
+    assert read(reader, "and what is in it?", "ask_cost", tracker=tracker) == "ask_cost"
+
+
+def test_the_same_question_stands_without_a_previous_answer(reader):
+    assert read(reader, "and what is in it?", "ask_cost", tracker=conversation(topic=None)) == "ask_cost"
+    assert read(reader, "and what is in it?", "ask_cost", tracker=None) == "ask_cost"
+
+
+def test_nothing_changes_while_a_form_runs(reader):
+    tracker = conversation(form="consultation_form")
+    assert read(reader, "and what is in it?", "ask_cost", tracker=tracker) == "ask_cost"
+
+
+def test_a_confident_reading_stands(reader):
+    assert read(reader, "and what is in it?", "ask_cost", confidence=0.95,
+                tracker=conversation()) == "ask_cost"
+
+
+def test_a_question_of_its_own_stands(reader):
+    # The same words in a long message: a question that carries its own context.
+    assert read(reader, "and what is in it, could you tell me what exactly will be used on my skin on the day",
+                "ask_cost", tracker=conversation()) == "ask_cost"
+
+
+def test_readings_about_something_else_are_never_replaced(reader):
+    for intent in ("ask_other_treatment", "report_adverse_reaction", "ask_not_covered", "greet", "cancel"):
+        assert read(reader, "and what is in it?", intent, tracker=conversation()) == intent
+
+
+def test_an_everyday_question_with_a_word_foreign_to_the_domain_stays_out_of_scope(reader):
+    tracker = conversation("how much is it", "ask_cost")
+    assert read(reader, "and how much is a pint of milk", "out_of_scope", tracker=tracker) == "out_of_scope"
+
+
+def test_a_bare_number_after_a_price_is_a_follow_up_not_a_detail(reader):
+    tracker = conversation("2 then", "ask_cost")
+    assert read(reader, "4?", "inform", tracker=tracker) == "follow_up"
+    assert read(reader, "Anna Byrne", "inform", tracker=tracker) == "inform"
+
+
+def test_a_follow_up_naming_an_entity_is_left_to_the_answer_action(reader):
+    tracker = conversation("how much is it", "ask_cost")
+    assert read(reader, "and for 3?", "follow_up", tracker=tracker, entities=[("number", "3")]) == "follow_up"
+
+
+def test_it_survives_saving_and_loading(reader, tmp_path):
+    loaded = FollowUpContext.load(reader.config, reader.model_storage, reader.resource, None)
+    assert read(loaded, "and what is in it?", "ask_cost", tracker=conversation()) == "ask_serum"
+
+
+def test_a_fragment_naming_a_concern_or_area_is_a_sure_follow_up(reader):
+    # Unsure readings would end in "did you mean…?"; the answer action pairs the concern with
+    # the last topic, or the topic that takes it.
+    tracker = conversation("what can it treat", "ask_cost")
+    assert read(reader, "pigmentation?", "ask_conditions", confidence=0.25, tracker=tracker,
+                entities=[("skin_condition", "pigmentation")]) == "follow_up"
+    message = Message(data={"text": "and my neck?", "intent": {"name": "follow_up", "confidence": 0.4},
+                            "entities": [{"entity": "body_area", "value": "neck"}]})
+    assert reader.process([message], tracker=tracker)[0].get("intent") == {"name": "follow_up", "confidence": 1.0}
+
+
+def test_a_longer_question_naming_a_concern_keeps_its_reading(reader):
+    tracker = conversation("what can it treat", "ask_cost")
+    assert read(reader, "how many sessions for pigmentation on my face", "ask_sessions", confidence=0.8,
+                tracker=tracker, entities=[("skin_condition", "pigmentation")]) == "ask_sessions"
+
+
+def test_a_fragment_read_as_a_detail_for_the_form_is_a_follow_up_when_it_names_a_concern(reader):
+    tracker = conversation("what can it treat", "ask_cost")
+    assert read(reader, "pigmentation?", "inform", confidence=0.4, tracker=tracker,
+                entities=[("skin_condition", "pigmentation")]) == "follow_up"
