@@ -47,10 +47,10 @@ def _refuse_unsafe_stores(argv: list[str]) -> None:
 
 def _change_rasa() -> None:
     """serving/patches.py: every entry is checked against the installed Rasa, then installed."""
-    from serving import patches
+    from serving import patches, startup
 
     try:
-        patches.apply()
+        startup.prepare_rasa()
     except (patches.RasaChanged, ValueError) as error:
         sys.exit(f"error: refusing to start: {error}")
 
