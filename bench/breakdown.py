@@ -2,9 +2,9 @@
 
     python bench/breakdown.py MODEL.tar.gz [--messages N]
 
-Each setup runs in a process of its own, with a real action server, and handles N held-out
-phrasings (conversations of 10 messages) through Rasa's own `Agent.handle_message`, with an
-SQLite tracker store and an in-memory lock store (the embedded mode):
+Each setup runs in a process of its own (twice, taking turns with the other), with a real action
+server, and handles N held-out phrasings in all (conversations of 10 messages) through Rasa's own
+`Agent.handle_message`, with an SQLite tracker store and an in-memory lock store (the embedded mode):
   * stock Rasa: Rasa's SQLTrackerStore, `python -m rasa_sdk`, no change to Rasa;
   * this project: what `python -m serving run` sets up (serving/startup.py), the tracker store
     endpoints.yml names, and `python -m serving actions`.
@@ -34,6 +34,7 @@ SETUPS = {"rasa": "stock Rasa", "ours": "this project"}
 STAGES = ["tracker store: read", "NLU", "policies", "custom actions", "tracker store: write", "other",
           "whole message"]
 WARM_UP = 20
+ROUNDS = 2
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -69,9 +70,6 @@ def _set_up(setup: str, db: Path):
     if setup == "ours":
         import yaml
 
-        from serving import startup
-
-        startup.prepare_rasa()
         store_type = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]["type"]
         return TrackerStore.create(EndpointConfig(type=store_type, url=f"sqlite:///{db}"))
     return SQLTrackerStore(dialect="sqlite", db=str(db))
@@ -114,14 +112,17 @@ async def _run(model: str, setup: str, messages: int, port: int) -> dict:
                 samples[stage].append(times[stage])
             samples["other"].append(whole - sum(times.values()))
             samples["whole message"].append(whole)
-    return {"tensorflow_loaded": "tensorflow" in sys.modules,
-            **{stage: [statistics.median(samples[stage]), percentile(samples[stage], 95)] for stage in STAGES}}
+    return {"tensorflow_loaded": "tensorflow" in sys.modules, "samples": {stage: samples[stage] for stage in STAGES}}
 
 
 def measure(model: str, setup: str, messages: int) -> dict:
     """One setup, in this process: starts its action server, handles the messages."""
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(BENCH))
+    if setup == "ours":
+        from serving import startup
+
+        startup.prepare_rasa()  # before anything imports Rasa, as the launcher does
     from servers import free_port
 
     port = free_port()
@@ -150,7 +151,8 @@ def table(results: dict, messages: int) -> str:
              "| stage | " + " | ".join(SETUPS[s] for s in results) + " |",
              "|---|" + "---:|" * len(results)]
     for stage in STAGES:
-        cells = [f"{results[s][stage][0]:.2f} / {results[s][stage][1]:.2f}" for s in results]
+        cells = [f"{statistics.median(results[s]['samples'][stage]):.2f} / "
+                 f"{percentile(results[s]['samples'][stage], 95):.2f}" for s in results]
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
     loaded = ", ".join(f"{SETUPS[s]}: {'yes' if results[s]['tensorflow_loaded'] else 'no'}" for s in results)
     return "\n".join(lines) + f"\n\nTensorFlow imported while serving: {loaded}\n"
@@ -166,13 +168,19 @@ def main() -> int:
     if args.setup:
         print(json.dumps(measure(args.model, args.setup, args.messages)))
         return 0
-    results = {}
-    for setup in SETUPS:
-        done = subprocess.run([sys.executable, __file__, args.model, "--messages", str(args.messages),
-                               "--setup", setup], cwd=ROOT, capture_output=True, text=True)
-        if done.returncode != 0:
-            sys.exit(f"{SETUPS[setup]}: the breakdown failed:\n{done.stderr[-3000:]}")
-        results[setup] = json.loads(done.stdout.strip().splitlines()[-1])
+    # In rounds, taking turns: the machine is shared, and its load changes by the minute.
+    results: dict = {}
+    for _ in range(ROUNDS):
+        for setup in SETUPS:
+            done = subprocess.run([sys.executable, __file__, args.model, "--messages", str(args.messages // ROUNDS),
+                                   "--setup", setup], cwd=ROOT, capture_output=True, text=True)
+            if done.returncode != 0:
+                sys.exit(f"{SETUPS[setup]}: the breakdown failed:\n{done.stderr[-3000:]}")
+            measured = json.loads(done.stdout.strip().splitlines()[-1])
+            merged = results.setdefault(setup, {"tensorflow_loaded": False, "samples": defaultdict(list)})
+            merged["tensorflow_loaded"] |= measured["tensorflow_loaded"]
+            for stage, values in measured["samples"].items():
+                merged["samples"][stage] += values
     print(table(results, args.messages))
     return 0
 

@@ -1,10 +1,14 @@
 """The visitors `make bench` sends: one at a time for latency, CONCURRENCY at once for throughput,
 and the held-out phrasings for answer accuracy. Messages go to the servers' REST URLs in turn
 (one URL, or one per replica: no affinity, as a load balancer without sticky sessions).
-A visitor's conversation is 10 messages; then the visitor comes back as a new one."""
+A visitor's conversation is 10 messages; then the visitor comes back as a new one.
+
+The servings compared are measured in rounds, taking turns (bench/run_bench.py): on a shared
+machine the load changes by the minute, and each serving gets its share of every minute."""
 import asyncio
 import statistics
 import time
+from dataclasses import dataclass, field
 
 import aiohttp
 
@@ -17,47 +21,69 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-async def one_visitor(urls: list[str], texts: list[str]) -> dict:
-    latencies = []
+@dataclass
+class Samples:
+    """Latencies (ms) of the messages sent, the seconds spent sending them, and the failures."""
+
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    errors: int = 0
+
+    def add(self, other: "Samples") -> None:
+        self.latencies += other.latencies
+        self.seconds += other.seconds
+        self.errors += other.errors
+
+    def one_visitor(self) -> dict:
+        return {"p50_ms_1": statistics.median(self.latencies), "p95_ms_1": percentile(self.latencies, 95)}
+
+    def many_visitors(self) -> dict:
+        return {"throughput_16": len(self.latencies) / self.seconds,
+                "p50_ms_16": statistics.median(self.latencies), "p95_ms_16": percentile(self.latencies, 95),
+                "errors_16": self.errors, "messages_16": len(self.latencies)}
+
+
+async def one_visitor(urls: list[str], texts: list[str], prefix: str) -> Samples:
+    samples = Samples()
     async with aiohttp.ClientSession() as session:
+        started_all = time.perf_counter()
         for i, text in enumerate(texts):
             started = time.perf_counter()
-            body = {"sender": f"solo-{i // MESSAGES_PER_CONVERSATION}", "message": text}
+            body = {"sender": f"{prefix}-solo-{i // MESSAGES_PER_CONVERSATION}", "message": text}
             async with session.post(urls[i % len(urls)], json=body) as reply:
-                await reply.read()
-            latencies.append((time.perf_counter() - started) * 1000)
-    return {"p50_ms_1": statistics.median(latencies), "p95_ms_1": percentile(latencies, 95)}
+                if reply.status != 200 or not await reply.json():
+                    samples.errors += 1
+            samples.latencies.append((time.perf_counter() - started) * 1000)
+        samples.seconds = time.perf_counter() - started_all
+    return samples
 
 
-async def many_visitors(urls: list[str], texts: list[str], seconds: float) -> dict:
-    latencies: list[float] = []
-    errors = 0
+async def many_visitors(urls: list[str], texts: list[str], seconds: float, prefix: str) -> Samples:
+    samples = Samples()
     deadline = time.perf_counter() + seconds
 
     async def visitor(n: int, session: aiohttp.ClientSession) -> None:
-        nonlocal errors
         sent = 0
         while time.perf_counter() < deadline:
             i = n + sent * CONCURRENCY
-            body = {"sender": f"v{n}-{sent // MESSAGES_PER_CONVERSATION}", "message": texts[i % len(texts)]}
+            body = {"sender": f"{prefix}-v{n}-{sent // MESSAGES_PER_CONVERSATION}", "message": texts[i % len(texts)]}
             sent += 1
             started = time.perf_counter()
             try:
                 async with session.post(urls[i % len(urls)], json=body) as reply:
                     answer = await reply.json()
                     if reply.status != 200 or not answer:
-                        errors += 1
+                        samples.errors += 1
             except aiohttp.ClientError:
-                errors += 1
-            latencies.append((time.perf_counter() - started) * 1000)
+                samples.errors += 1
+            samples.latencies.append((time.perf_counter() - started) * 1000)
 
     connector = aiohttp.TCPConnector(limit=CONCURRENCY * len(urls))
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
         await asyncio.gather(*(visitor(n, session) for n in range(CONCURRENCY)))
-        elapsed = time.perf_counter() - started
-    return {"throughput_16": len(latencies) / elapsed, "p50_ms_16": statistics.median(latencies),
-            "p95_ms_16": percentile(latencies, 95), "errors_16": errors, "messages_16": len(latencies)}
+        samples.seconds = time.perf_counter() - started
+    return samples
 
 
 async def answers(urls: list[str], texts: list[str]) -> list[str | None]:

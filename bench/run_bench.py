@@ -1,6 +1,7 @@
 """`make bench`: this project as it runs, against Rasa's default configuration, side by side in one run.
 
-Three servings, one after the other on this machine (bench/servers.py says how each is started):
+Three servings on this machine (bench/servers.py says how each is started), started one at a
+time, then loaded in rounds, taking turns (the machine is shared: each gets its share of the load):
   * ours, embedded: `make run`'s servers and stores (SQLite tracker store, one Rasa process);
   * ours, scale-out: REPLICAS Rasa servers sharing PostgreSQL and Redis, as deploy/ runs them
     (left out, with the reason printed, when PostgreSQL or redis-server is not installed);
@@ -142,31 +143,48 @@ class Services:
                 service.destroy()
 
 
-def measure(name: str, start: Callable[[Path], servers.Served], examples: list, quick: bool) -> dict:
+def measure(starts: dict[str, Callable[[Path], servers.Served]], examples: list, quick: bool) -> dict:
+    """Starts the servings one at a time (start-up measured alone), then loads them in rounds,
+    taking turns, and measures answers and memory; all stay up until the end."""
     texts = [text for text, _ in examples]
     checked = accuracy.answerable(examples)
-    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
-        served = start(Path(tmp))
-        try:
+    rounds = 2 if quick else 3
+    solo_texts = texts[: 100 if quick else len(texts)]
+    seconds = (8 if quick else 30) / rounds
+    results: dict = {name: {} for name in starts}
+    solo = {name: load.Samples() for name in starts}
+    many = {name: load.Samples() for name in starts}
+    running: dict[str, servers.Served] = {}
+    folders = []
+    try:
+        for name, start in starts.items():
+            folders.append(Path(tempfile.mkdtemp(prefix=f"bench-{name}-")))
             print(f"[{name}] starting…", flush=True)
-            result: dict = {"startup_seconds": asyncio.run(served.wait_for_first_answers())}
-            print(f"[{name}] one visitor…", flush=True)
-            result.update(asyncio.run(load.one_visitor(served.urls, texts[: 100 if quick else len(texts)])))
-            print(f"[{name}] {load.CONCURRENCY} visitors…", flush=True)
-            result.update(asyncio.run(load.many_visitors(served.urls, texts, 8 if quick else 30)))
+            running[name] = start(folders[-1])
+            results[name]["startup_seconds"] = asyncio.run(running[name].wait_for_first_answers())
+        for r in range(rounds):
+            chunk = solo_texts[r::rounds]
+            for name, served in running.items():
+                print(f"[{name}] round {r + 1}/{rounds}: one visitor, then {load.CONCURRENCY}…", flush=True)
+                solo[name].add(asyncio.run(load.one_visitor(served.urls, chunk, f"r{r}")))
+            for name, served in running.items():
+                many[name].add(asyncio.run(load.many_visitors(served.urls, texts, seconds, f"r{r}")))
+        for name, served in running.items():
             replies = asyncio.run(load.answers(served.urls, [text for text, _ in checked]))
-            result["answer_accuracy"] = accuracy.answer_accuracy(checked, replies)
-            result.update(served.memory_mb())
-        finally:
+            results[name].update(solo[name].one_visitor(), **many[name].many_visitors(),
+                                 answer_accuracy=accuracy.answer_accuracy(checked, replies), **served.memory_mb())
+    finally:
+        for served in running.values():
             served.stop()
-    return result
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+    return results
 
 
 def run_all(quick: bool) -> tuple[dict, dict]:
     trained = {name: train(name, config, quick) for name, config in CONFIGS.items()}
     accuracies = {name: intent_accuracy(t["model"]) for name, t in trained.items()}
     examples = holdout.load_examples()
-    results: dict = {}
     notes: dict = {}
     with Services() as services:
         starts: dict[str, Callable[[Path], servers.Served]] = {
@@ -179,13 +197,12 @@ def run_all(quick: bool) -> tuple[dict, dict]:
         else:
             starts["scale_out"] = lambda tmp: servers.scale_out(
                 trained["ours"]["model"], tmp, services.postgres.url, services.redis.port, REPLICAS)
-        for name in SERVINGS:
-            if name in starts:
-                model = SERVINGS[name]
-                results[name] = {"train_seconds": trained[model]["train_seconds"],
-                                 "train_reused": trained[model]["reused"],
-                                 "intent_accuracy": accuracies[model],
-                                 **measure(name, starts[name], examples, quick)}
+        measured = measure({name: starts[name] for name in SERVINGS if name in starts}, examples, quick)
+    results = {}
+    for name, figures in measured.items():
+        model = SERVINGS[name]
+        results[name] = {"train_seconds": trained[model]["train_seconds"], "train_reused": trained[model]["reused"],
+                         "intent_accuracy": accuracies[model], **figures}
     return results, notes
 
 

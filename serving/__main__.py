@@ -47,11 +47,12 @@ def _refuse_unsafe_stores(argv: list[str]) -> None:
 
 def _change_rasa() -> None:
     """serving/patches.py: every entry is checked against the installed Rasa, then installed."""
-    from serving import patches, startup
+    from serving import startup
+    from serving.rasa_change import RasaChanged  # (imports nothing of Rasa's: see startup.py)
 
     try:
         startup.prepare_rasa()
-    except (patches.RasaChanged, ValueError) as error:
+    except (RasaChanged, ValueError) as error:
         sys.exit(f"error: refusing to start: {error}")
 
 
@@ -68,6 +69,7 @@ def main() -> None:
         actions.main(sys.argv[2:])
         return
 
+    _change_rasa()  # first: it keeps TensorFlow out of what the next steps import
     from channels.guard import MAX_BODY_BYTES
 
     # Sanic reads SANIC_* settings when the app is created: its own errors (unknown
@@ -79,7 +81,6 @@ def main() -> None:
     _create_sqlite_directory()
 
     _refuse_unsafe_stores(sys.argv[2:])
-    _change_rasa()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]

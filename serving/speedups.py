@@ -1,4 +1,5 @@
-"""One measured fix to Rasa 3.6's serving path (serving/patches.py, 'response-validation').
+"""Measured fixes to Rasa 3.6's serving path (serving/patches.py, 'response-validation' and
+'intent-classifier-layout').
 
 Rasa validates every action-server response with ``jsonschema.validate(result, schema)``
 (``RemoteAction._validate_action_result``). That function first re-checks the schema
@@ -44,3 +45,50 @@ def validating_with_a_compiled_schema(rasa_validate: Callable) -> Callable:
             raise e
 
     return _validate_action_result
+
+
+def coefficients_laid_out_for_prediction(rasa_load: Callable) -> Callable:
+    """Replaces LogisticRegressionClassifier.load (Rasa's is `rasa_load`, bound to the class): the
+    classifier Rasa loads, its coefficient matrix stored column by column.
+
+    scikit-learn scores a message as ``X @ coef_.T``; for a sparse X, SciPy wants the dense
+    operand in row order and copies ``coef_.T`` into it on every call: the whole matrix (intents x
+    n-gram features, ~20 MB here) per message. Stored in column order, ``coef_.T`` already is in
+    row order: the same numbers, multiplied in the same order, without the copy."""
+    import numpy as np
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        component = rasa_load(*args, **kwargs)
+        classifier = getattr(component, "clf", None)
+        if getattr(classifier, "coef_", None) is not None:
+            classifier.coef_ = np.asfortranarray(classifier.coef_)
+        return component
+
+    return load
+
+
+def one_spacy_pipeline_per_model(rasa_load_model: Callable) -> Callable:
+    """Replaces SpacyNLP.load_model (Rasa's is `rasa_load_model`): a spaCy pipeline already loaded
+    from the same files is used again.
+
+    A model's prediction graph has two SpacyNLP nodes ("provide" and "run"), and Rasa loads the
+    pipeline for each: twice the time and the memory, for one pipeline that only the first is
+    asked for. The pipeline is read-only once loaded. A pipeline folder that changed since
+    (`make train` rebuilds models/spacy when the vocabulary changes) is loaded again."""
+    import os
+
+    loaded: dict[tuple, Any] = {}
+
+    def load_model(spacy_model_name: str) -> Any:
+        try:
+            folder = os.stat(spacy_model_name)
+            key: tuple = (os.path.realpath(spacy_model_name), folder.st_ino, folder.st_mtime_ns)
+        except (OSError, TypeError, ValueError):
+            key = (spacy_model_name,)  # an installed package, or no name (Rasa says what is wrong)
+        if key not in loaded:
+            model = rasa_load_model(spacy_model_name)
+            loaded.clear()  # only the latest: an older pipeline is not kept alive here
+            loaded[key] = model
+        return loaded[key]
+
+    return load_model
