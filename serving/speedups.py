@@ -54,14 +54,22 @@ def coefficients_laid_out_for_prediction(rasa_load: Callable) -> Callable:
     scikit-learn scores a message as ``X @ coef_.T``; for a sparse X, SciPy wants the dense
     operand in row order and copies ``coef_.T`` into it on every call: the whole matrix (intents x
     n-gram features, ~20 MB here) per message. Stored in column order, ``coef_.T`` already is in
-    row order: the same numbers, multiplied in the same order, without the copy."""
+    row order: the same numbers, multiplied in the same order, without the copy.
+
+    A classifier Rasa could not read stops the start, rather than answering every message with
+    an error."""
     import numpy as np
 
     def load(*args: Any, **kwargs: Any) -> Any:
         component = rasa_load(*args, **kwargs)
         classifier = getattr(component, "clf", None)
-        if getattr(classifier, "coef_", None) is not None:
-            classifier.coef_ = np.asfortranarray(classifier.coef_)
+        if getattr(classifier, "coef_", None) is None:
+            # Rasa answers a classifier it cannot read (a file missing, or holding types skops does not
+            # trust: serving/lean_imports.py) with an untrained one, which fails every message later.
+            raise RuntimeError("The model's intent classifier (LogisticRegressionClassifier) could not be loaded: "
+                               "its file is missing or holds types that are not trusted. Retrain the model "
+                               "(make train).")
+        classifier.coef_ = np.asfortranarray(classifier.coef_)
         return component
 
     return load

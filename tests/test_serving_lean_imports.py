@@ -79,20 +79,51 @@ def test_rasas_agent_still_imports_tensorflow():
 
 
 TRUSTED = ("import json, skops.io._trusted_types as t; print(json.dumps([t.PRIMITIVE_TYPE_NAMES, "
-           "t.SKLEARN_ESTIMATOR_TYPE_NAMES, t.SCIPY_UFUNC_TYPE_NAMES, t.NUMPY_UFUNC_TYPE_NAMES, "
-           "t.NUMPY_DTYPE_TYPE_NAMES]))")
+           "t.SCIPY_UFUNC_TYPE_NAMES, t.NUMPY_UFUNC_TYPE_NAMES, t.NUMPY_DTYPE_TYPE_NAMES, "
+           "t.SKLEARN_ESTIMATOR_TYPE_NAMES]))")
 
 
 @pytest.mark.model
-def test_skops_trusts_the_same_types_imported_first(model_path):
+def test_skops_trusts_the_same_types_but_only_rasas_classifier(model_path):
     # skops names the types it trusts by looking them up in the modules loaded before it: imported
     # first (serving/lean_imports.py) or, as Rasa does, while loading the model, the names agree.
     load = f"from rasa.core.agent import Agent; Agent.load({str(model_path)!r})"
     first = python(f"from serving import startup; startup.prepare_rasa(); {load}; {TRUSTED}")
     as_rasa_does = python(f"{load}; {TRUSTED}")
     assert first.returncode == 0 and as_rasa_does.returncode == 0, first.stderr[-2000:] + as_rasa_does.stderr[-2000:]
-    names = [json.loads(done.stdout.strip().splitlines()[-1]) for done in (first, as_rasa_does)]
-    assert names[0] == names[1] and all(names[0])
+    *ours, our_estimators = json.loads(first.stdout.strip().splitlines()[-1])
+    *rasas, all_estimators = json.loads(as_rasa_does.stdout.strip().splitlines()[-1])
+    assert ours == rasas and all(ours)
+    assert our_estimators == ["sklearn.linear_model._logistic.LogisticRegression"]
+    assert set(our_estimators) < set(all_estimators) and len(all_estimators) > 100
+
+
+ANOTHER_CLASSIFIER = """
+import sys
+from pathlib import Path
+from serving import startup
+startup.prepare_rasa()
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from sklearn.linear_model import SGDClassifier
+
+storage, resource = LocalModelStorage(Path(sys.argv[1])), Resource("intent_classifier")
+context = ExecutionContext(GraphSchema({}), node_name="intent_classifier")
+saved = LogisticRegressionClassifier.create({}, storage, resource, context)
+saved.clf = SGDClassifier().fit([[0.0], [1.0]], ["greet", "goodbye"])  # not the classifier skops trusts here
+saved.persist()
+LogisticRegressionClassifier.load({}, storage, resource, context)
+"""
+
+
+def test_a_classifier_file_skops_does_not_trust_stops_the_start(tmp_path):
+    done = subprocess.run([sys.executable, "-c", ANOTHER_CLASSIFIER, str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode != 0
+    assert "RuntimeError: The model's intent classifier (LogisticRegressionClassifier) could not be loaded" in \
+        done.stderr
 
 
 def test_rasas_own_channel_names_still_work():
