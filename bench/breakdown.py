@@ -34,6 +34,7 @@ SETUPS = {"rasa": "stock Rasa", "ours": "this project"}
 STAGES = ["tracker store: read", "NLU", "policies", "custom actions", "tracker store: write", "other",
           "whole message"]
 WARM_UP = 20
+APOLOGY = "technical problem"  # utter_technical_problem: a custom action failed (serving/reliability.py)
 ROUNDS = 2
 
 
@@ -100,19 +101,23 @@ async def _run(model: str, setup: str, messages: int, port: int) -> dict:
         _timed(MessageProcessor, "_predict_next_with_tracker", "policies", times)
         _timed(RemoteAction, "run", "custom actions", times)
         samples: dict[str, list[float]] = defaultdict(list)
+        unanswered = 0
         for i in range(WARM_UP + messages):
             times.clear()
             text = texts[i % len(texts)]
+            replies = CollectingOutputChannel()
             started = time.perf_counter()
-            await agent.handle_message(UserMessage(text, CollectingOutputChannel(), sender_id=f"c{i // 10}"))
+            await agent.handle_message(UserMessage(text, replies, sender_id=f"c{i // 10}"))
             whole = (time.perf_counter() - started) * 1000
             if i < WARM_UP:
                 continue
+            unanswered += not replies.messages or any(APOLOGY in str(m.get("text")) for m in replies.messages)
             for stage in STAGES[:-2]:
                 samples[stage].append(times[stage])
             samples["other"].append(whole - sum(times.values()))
             samples["whole message"].append(whole)
-    return {"tensorflow_loaded": "tensorflow" in sys.modules, "samples": {stage: samples[stage] for stage in STAGES}}
+    return {"tensorflow_loaded": "tensorflow" in sys.modules, "unanswered": unanswered,
+            "samples": {stage: samples[stage] for stage in STAGES}}
 
 
 def measure(model: str, setup: str, messages: int) -> dict:
@@ -126,7 +131,8 @@ def measure(model: str, setup: str, messages: int) -> dict:
     from servers import free_port
 
     port = free_port()
-    action_server = ["-m", "serving", "actions", "--host", "127.0.0.1"] if setup == "ours" else ["-m", "rasa_sdk"]
+    action_server = (["-m", "serving", "actions", "--host", "127.0.0.1"] if setup == "ours"
+                     else ["-m", "rasa_sdk", "--actions", "actions"])
     tmp = tempfile.mkdtemp()
     env = dict(os.environ, SANIC_HOST="127.0.0.1", LOG_LEVEL="WARNING", LEADS_DB_URL=f"sqlite:///{tmp}/leads.db")
     actions = subprocess.Popen([sys.executable, *action_server, "--port", str(port)], cwd=ROOT, env=env,
@@ -155,7 +161,9 @@ def table(results: dict, messages: int) -> str:
                  f"{percentile(results[s]['samples'][stage], 95):.2f}" for s in results]
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
     loaded = ", ".join(f"{SETUPS[s]}: {'yes' if results[s]['tensorflow_loaded'] else 'no'}" for s in results)
-    return "\n".join(lines) + f"\n\nTensorFlow imported while serving: {loaded}\n"
+    failed = ", ".join(f"{SETUPS[s]}: {results[s]['unanswered']}" for s in results)
+    return "\n".join(lines) + (f"\n\nTensorFlow imported while serving: {loaded}\n"
+                               f"Messages without an answer (a failed custom action): {failed}\n")
 
 
 def main() -> int:
@@ -177,8 +185,10 @@ def main() -> int:
             if done.returncode != 0:
                 sys.exit(f"{SETUPS[setup]}: the breakdown failed:\n{done.stderr[-3000:]}")
             measured = json.loads(done.stdout.strip().splitlines()[-1])
-            merged = results.setdefault(setup, {"tensorflow_loaded": False, "samples": defaultdict(list)})
+            merged = results.setdefault(setup, {"tensorflow_loaded": False, "unanswered": 0,
+                                                "samples": defaultdict(list)})
             merged["tensorflow_loaded"] |= measured["tensorflow_loaded"]
+            merged["unanswered"] += measured["unanswered"]
             for stage, values in measured["samples"].items():
                 merged["samples"][stage] += values
     print(table(results, args.messages))

@@ -17,10 +17,11 @@ It prints the table with the ratios ours / default against issue #16's targets, 
 bench/results.json and draws bench/results.png. Ratios come from one run on one machine: they
 are comparable, the absolute numbers much less so (the machine is shared).
 
-    python bench/run_bench.py [--quick] [--before bench/results-before.json]
+    python bench/run_bench.py [--quick] [--reuse] [--before bench/results-before.json]
 
---quick: shorter load phases, models reused when their inputs have not changed (training time is
-then the stored one, marked as such). --before: also show the ratios of an earlier results file.
+--reuse: models reused when their inputs have not changed (training time is then the stored one,
+marked as such). --quick: that, and shorter load phases. --before: also show the ratios of an
+earlier results file (make bench shows bench/results-before.json's: before issue #16's changes).
 """
 import argparse
 import asyncio
@@ -86,12 +87,12 @@ def fingerprint(config: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def train(name: str, config: Path, quick: bool) -> dict:
+def train(name: str, config: Path, reuse: bool) -> dict:
     models = BENCH / "models"
     models.mkdir(exist_ok=True)
     meta_file, model = models / f"{name}.json", models / f"{name}.tar.gz"
     inputs = fingerprint(config)
-    if quick and model.exists() and meta_file.exists():
+    if reuse and model.exists() and meta_file.exists():
         meta = json.loads(meta_file.read_text())
         if meta["fingerprint"] == inputs:
             return {**meta, "model": str(model), "reused": True}
@@ -181,8 +182,8 @@ def measure(starts: dict[str, Callable[[Path], servers.Served]], examples: list,
     return results
 
 
-def run_all(quick: bool) -> tuple[dict, dict]:
-    trained = {name: train(name, config, quick) for name, config in CONFIGS.items()}
+def run_all(quick: bool, reuse: bool) -> tuple[dict, dict]:
+    trained = {name: train(name, config, reuse) for name, config in CONFIGS.items()}
     accuracies = {name: intent_accuracy(t["model"]) for name, t in trained.items()}
     examples = holdout.load_examples()
     notes: dict = {}
@@ -293,11 +294,12 @@ def breakdown(quick: bool) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter load phases; reuse unchanged models")
+    parser.add_argument("--reuse", action="store_true", help="reuse models whose inputs have not changed")
     parser.add_argument("--before", type=Path, help="an earlier results.json whose ratios to show alongside")
     args = parser.parse_args()
     if shutil.which("redis-server") is None:
         print("(redis-server not found: the scale-out serving will be left out)")
-    results, notes = run_all(args.quick)
+    results, notes = run_all(args.quick, args.quick or args.reuse)
     before = json.loads(args.before.read_text())["results"] if args.before else None
     table_rows = rows(results, before)
     per_stage = breakdown(args.quick)
@@ -312,7 +314,7 @@ def main() -> int:
     for name, note in notes.items():
         print(f"\n{COLUMNS[name]}: {note}")
     if any(r["train_reused"] for r in results.values()):
-        print("\n(training time reused from an earlier run with the same inputs: --quick)")
+        print("\n(training time reused from an earlier run with the same inputs: --reuse)")
     print("\nPer stage of a message (bench/breakdown.py):\n")
     print(per_stage)
     print(f"Wrote {BENCH / 'results.json'} and {BENCH / 'results.png'}")

@@ -100,3 +100,55 @@ def one_spacy_pipeline_per_model(rasa_load_model: Callable) -> Callable:
         return loaded[key]
 
     return load_model
+
+
+def graph_run_in_dask_order(rasa_run: Callable) -> Callable:
+    """Replaces DaskGraphRunner.run (Rasa's is `rasa_run`): the same graph of the model's
+    components, run in the order dask's synchronous scheduler runs it, without the scheduler.
+
+    Each message runs the graph three times (NLU, then the policies twice). Each time Rasa
+    computed the part of the graph the targets need, built dask's task graph from it, formatted
+    a debug message holding the whole graph's schema (even with debug logging off) and had dask
+    order and schedule a dozen tasks one after the other: ~0.4 ms of a 2.5 ms NLU run. Here the
+    order is computed once per set of targets and inputs (with dask's own ``dask.order.order``),
+    and each run calls the same nodes, in that order, with the same arguments."""
+    import logging
+
+    import dask.order
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import logger as rasa_logger
+
+    def run(self: Any, inputs: dict | None = None, targets: list | None = None) -> dict:
+        inputs = inputs or {}
+        run_targets = targets if targets else self._graph_schema.target_names
+        plans = self.__dict__.setdefault("_serving_plans", {})
+        key = (tuple(run_targets), tuple(sorted(inputs)))
+        if key not in plans:
+            graph = self._build_dask_graph(self._graph_schema.minimal_graph_schema(run_targets))
+            self._add_inputs_to_graph(inputs, graph)
+            priority = dask.order.order(graph)
+            # (an input's task holds this run's value: not kept, each run passes its own)
+            plans[key] = [(name, None if name in inputs else graph[name])
+                          for name in sorted(graph, key=priority.__getitem__)]
+        plan = plans[key]
+        for input_value in inputs.values():  # Rasa's check, on every run
+            if isinstance(input_value, str) and any(input_value == name for name, _ in plan):
+                raise GraphRunError(
+                    f"Input value '{input_value}' clashes with a node name. Make sure that none of the input "
+                    f"names passed to the `run` method are the same as node names in the graph schema.")
+        if rasa_logger.isEnabledFor(logging.DEBUG):
+            rasa_logger.debug(f"Running graph with inputs: {inputs}, targets: {targets} "
+                              f"and {self._execution_context}.")
+        outputs: dict[str, Any] = {}
+        try:
+            for name, task in plan:
+                if name in inputs:
+                    outputs[name] = (name, inputs[name])
+                else:
+                    node, *needs = task
+                    outputs[name] = node(*(outputs[need] for need in needs))
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(outputs[target] for target in run_targets)
+
+    return run

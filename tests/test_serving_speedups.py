@@ -50,6 +50,7 @@ def test_same_verdict_as_rasas_own_validation(patched, response):
 # --- 'intent-classifier-layout' and 'spacy-pipeline-loaded-once' --------------------------------
 
 MODEL_LOADING = ("intent-classifier-layout", "spacy-pipeline-loaded-once")
+GRAPH_RUN = "graph-run-in-dask-order"
 
 
 def components(agent, class_name: str) -> list:
@@ -105,3 +106,36 @@ def test_the_spacy_pipeline_is_loaded_once_and_parses_the_same(agents):
              "can i have it on my neck and chest"]
     assert [(p["intent"], p["entities"]) for p in parsed(ours, texts)] == \
         [(p["intent"], p["entities"]) for p in parsed(rasas_own, texts)]
+
+
+@pytest.mark.model
+def test_the_graph_runs_to_the_same_results(agents):
+    """The same NLU results and the same policy predictions, with Rasa's runner and with ours."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from trainer import holdout
+
+    _, agent = agents
+    texts = [text for text, _ in holdout.load_examples()][::7]
+
+    def results() -> list:
+        out = []
+        tracker = DialogueStateTracker("visitor", agent.domain.slots)
+        for text in texts:
+            parse = parsed(agent, [text])[0]
+            tracker.update(ActionExecuted("action_listen"))
+            tracker.update(UserUttered(text, parse["intent"], parse["entities"], parse))
+            prediction = agent.processor._predict_next_with_tracker(tracker)
+            out.append((parse, prediction.probabilities, prediction.policy_name, prediction.events))
+            tracker.update(ActionExecuted(agent.domain.action_names_or_texts[prediction.max_confidence_index]))
+        return out
+
+    rasas_own = results()
+    change = patches.by_name(GRAPH_RUN)
+    patches.apply([change])
+    try:
+        ours, again = results(), results()  # the second run uses the order computed by the first
+    finally:
+        change.undo()
+    assert ours == rasas_own and again == rasas_own
