@@ -128,7 +128,7 @@ def measure(model: str, setup: str, messages: int) -> dict:
         from serving import startup
 
         startup.prepare_rasa()  # before anything imports Rasa, as the launcher does
-    from servers import free_port
+    from servings import free_port
 
     port = free_port()
     action_server = (["-m", "serving", "actions", "--host", "127.0.0.1"] if setup == "ours"

@@ -1,6 +1,6 @@
 """`make bench`: this project as it runs, against Rasa's default configuration, side by side in one run.
 
-Three servings on this machine (bench/servers.py says how each is started), started one at a
+Three servings on this machine (bench/servings.py says how each is started), started one at a
 time, then loaded in rounds, taking turns (the machine is shared: each gets its share of the load):
   * ours, embedded: `make run`'s servers and stores (SQLite tracker store, one Rasa process);
   * ours, scale-out: REPLICAS Rasa servers sharing PostgreSQL and Redis, as deploy/ runs them
@@ -44,8 +44,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 import accuracy  # noqa: E402
 import load  # noqa: E402
+import servings  # noqa: E402
 
-import servers  # noqa: E402
 from trainer import holdout  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -132,8 +132,8 @@ class Services:
 
     def __enter__(self) -> "Services":
         if not self.missing:
-            self.postgres = self.stores.Postgres(servers.free_port())
-            self.redis = self.stores.Redis(servers.free_port())
+            self.postgres = self.stores.Postgres(servings.free_port())
+            self.redis = self.stores.Redis(servings.free_port())
             self.postgres.start()
             self.redis.start()
         return self
@@ -144,7 +144,7 @@ class Services:
                 service.destroy()
 
 
-def measure(starts: dict[str, Callable[[Path], servers.Served]], examples: list, quick: bool) -> dict:
+def measure(starts: dict[str, Callable[[Path], servings.Served]], examples: list, quick: bool) -> dict:
     """Starts the servings one at a time (start-up measured alone), then loads them in rounds,
     taking turns, and measures answers and memory; all stay up until the end."""
     texts = [text for text, _ in examples]
@@ -155,7 +155,7 @@ def measure(starts: dict[str, Callable[[Path], servers.Served]], examples: list,
     results: dict = {name: {} for name in starts}
     solo = {name: load.Samples() for name in starts}
     many = {name: load.Samples() for name in starts}
-    running: dict[str, servers.Served] = {}
+    running: dict[str, servings.Served] = {}
     folders = []
     try:
         for name, start in starts.items():
@@ -188,15 +188,15 @@ def run_all(quick: bool, reuse: bool) -> tuple[dict, dict]:
     examples = holdout.load_examples()
     notes: dict = {}
     with Services() as services:
-        starts: dict[str, Callable[[Path], servers.Served]] = {
-            "embedded": lambda tmp: servers.embedded(trained["ours"]["model"], tmp),
-            "default": lambda tmp: servers.stock_rasa(trained["default"]["model"], tmp),
+        starts: dict[str, Callable[[Path], servings.Served]] = {
+            "embedded": lambda tmp: servings.embedded(trained["ours"]["model"], tmp),
+            "default": lambda tmp: servings.stock_rasa(trained["default"]["model"], tmp),
         }
         if services.missing:
             notes["scale_out"] = "left out: needs " + " and ".join(services.missing)
             print(f"[scale_out] {notes['scale_out']}", flush=True)
         else:
-            starts["scale_out"] = lambda tmp: servers.scale_out(
+            starts["scale_out"] = lambda tmp: servings.scale_out(
                 trained["ours"]["model"], tmp, services.postgres.url, services.redis.port, REPLICAS)
         measured = measure({name: starts[name] for name in SERVINGS if name in starts}, examples, quick)
     results = {}
