@@ -26,9 +26,14 @@ shows up in `make run`'s output. tests/test_serving_lean_imports.py proves, on r
 that a served conversation with this config never maps TensorFlow's library, and that a model
 with DIET still answers.
 
-**matplotlib**: the server imports Rasa's evaluation code (its HTTP API can run `rasa test`),
-which imports ``rasa.utils.plotting`` and matplotlib. It is deferred too: loaded when a plot is
-drawn.
+**The rest** (about 60 MB and a second, `DEFERRED_MODULES` and `HIDDEN_FROM` below): the server
+imports Rasa's evaluation code (its HTTP API can run `rasa test`), and with it matplotlib; every
+input channel Rasa has and their libraries (Telegram, Slack, Socket.IO, Webex...), because Rasa
+looks channels up in a list of its own first; the reminders' scheduler; the AWS SDK for a
+DynamoDB tracker store; thinc's h5py and scikit-learn's pytest, which they try for optional
+features. Each is deferred or hidden the same way, and loaded if something uses it (a channel of
+Rasa's named in credentials.yml, a reminder). serving/patches.py, 'channels-by-module-path', lets
+a channel named by module path be imported without Rasa's list.
 
 **skops** (the file format of Rasa's LogisticRegressionClassifier) is imported first, before Rasa,
 and trusting that classifier only among scikit-learn's estimators. To name the types it trusts,
@@ -75,6 +80,7 @@ HIDDEN_FROM = {
     "thinc.compat": ("tensorflow", "h5py"),  # thinc's TensorFlow backend and its Keras weights
     "sklearn.utils._testing": ("pytest",),  # scikit-learn's test helpers (skops lists its estimators)
 }
+HIDDEN_LIBRARIES = {library for libraries in HIDDEN_FROM.values() for library in libraries}
 # Imported before the deferral is installed, these would have brought what it keeps out.
 MUST_NOT_BE_IMPORTED_YET = ("tensorflow", "rasa.core.agent", *DEFERRED_MODULES)
 IMPORTED_FIRST = "skops.io"
@@ -93,9 +99,11 @@ class _Hidden(importlib.abc.MetaPathFinder):
     """Fails the imports HIDDEN_FROM lists, as if those libraries were not installed."""
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> None:
-        hidden = HIDDEN_FROM.get(_importer() or "", ())
-        if fullname.partition(".")[0] in hidden:
-            raise ModuleNotFoundError(f"No module named {fullname!r} (hidden from {_importer()}: "
+        if fullname.partition(".")[0] not in HIDDEN_LIBRARIES:
+            return None  # (most imports: no need to look at who is importing)
+        importer = _importer() or ""
+        if fullname.partition(".")[0] in HIDDEN_FROM.get(importer, ()):
+            raise ModuleNotFoundError(f"No module named {fullname!r} (hidden from {importer}: "
                                       f"serving/lean_imports.py)", name=fullname)
         return None
 
@@ -126,8 +134,10 @@ def _importer() -> str | None:
 
 
 def _on_deferred_load(name: str) -> None:
-    caller = traceback.extract_stack(limit=8)[0]
-    logger.info(f"Loading the deferred module {name} (first used at {caller.filename}:{caller.lineno}).")
+    ours = (deferred_import.__file__, __file__)
+    caller = next((frame for frame in reversed(traceback.extract_stack()) if frame.filename not in ours), None)
+    where = f"{caller.filename}:{caller.lineno}" if caller else "?"
+    logger.info(f"Loading the deferred module {name} (first used at {where}).")
 
 
 _installed: list[importlib.abc.MetaPathFinder] = []
