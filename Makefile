@@ -67,6 +67,7 @@ help:
 	@echo "make train    train the model into models/ (skipped when nothing changed)"
 	@echo "make validate check the training data, answers and fact sources (docs/training.md)"
 	@echo "make eval     held-out accuracy, per-intent scores, confusions, and the blind sets with their misses"
+	@echo "              (the consultation form's conversations too: trainer/form_eval.py)"
 	@echo "              (PART=tune: the blind sets' tuning part; CROSS=5: cross-validation)"
 	@echo "make report   what visitors asked that the assistant could not answer (SINCE=2026-11-01, CSV=todo.csv)"
 	@echo "make leads    consultation requests, newest first; CSV=requests.csv: also export them (into exports/);"
@@ -135,6 +136,7 @@ else
 	  > results/rasa-test-nlu.log 2>&1 || { tail -20 results/rasa-test-nlu.log; exit 1; }
 	@$(BIN)/python -m trainer.eval results
 	@echo; $(BIN)/python -m trainer.blind_eval --part $(or $(PART),heldout) --json results/blind-$(or $(PART),heldout).json
+	@echo; $(BIN)/python -m trainer.form_eval --part $(or $(PART),heldout) --json results/form-$(or $(PART),heldout).json
 endif
 
 # Exports hold visitors' words and details: a relative CSV= file goes into exports/,

@@ -1,24 +1,31 @@
 """The consultation request: a Rasa form takes a visitor's details for the clinic's team.
 
-Thin actions. The checks on the details and the storage are in the ``leads`` package;
-every text is a response in domain.yml (``utter_ask_*``, ``utter_invalid_*``,
-``utter_request_*``), filled in here; the flow is in data/rules_consultation.yml.
+Every message during the form is read once, whole (actions/form_reader.py): the details it
+carries fill their slots whatever the step ("Sarah Byrne, 086 555 1234, evenings are best"),
+a correction replaces a detail, a goodbye or a refusal ends the form, and a question is
+answered by the rules (data/rules_consultation.yml) before the form asks again. Each slot's
+``validate_`` method then checks that its value is plausibly of its kind, and re-asks saying
+what was expected. The form asks only for what is still missing.
+
+Thin actions otherwise: the checks on the details and the storage are in the ``leads``
+package; every text is a response in domain.yml, filled in here.
 
 Personal data is never logged: log lines name request ids and error kinds only.
 """
 import asyncio
 import functools
 import logging
-import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 
-from actions import registry, vocabulary
+from actions import detail_patterns, form_reader, registry, vocabulary
+from actions.detail_patterns import CONCERN, CONFIRMED, CONSENT, CONTACT, NAME, TIME
 from leads import details, intake, settings
 
 DomainDict = dict[str, Any]
@@ -26,30 +33,26 @@ logger = logging.getLogger(__name__)
 
 FORM = "consultation_form"
 FAQS = registry.load()
-DETAILS = ["visitor_name", "visitor_contact", "preferred_time", "concern"]
-FORM_SLOTS = DETAILS + ["storage_consent", "request_confirmed"]
-# A reply is a yes or a no only when NLU is sure: typed "yes"/"no" score 0.8-1.0 (buttons 1.0),
-# while names can lean that way with little confidence ("Nora Fitz": deny, 0.37).
-YES_NO = {"affirm": True, "deny": False}
-YES_NO_CONFIDENCE = 0.6
-NOT_A_NAME = {"affirm", "deny", "greet", "goodbye", "thanks"}
-
-# Follows leads.yml (the console's Settings page) without a restart; a broken file stops the start.
-SETTINGS = settings.live()
-
-# "change my email": which detail the visitor means, by the words they use.
-DETAIL_WORDS = {
-    "visitor_name": ["name", "spelled", "spelt"],
-    "visitor_contact": ["email", "e-mail", "mail", "phone", "number", "mobile", "contact", "address"],
-    "preferred_time": ["time", "when", "day", "morning", "afternoon", "evening"],
-    "concern": ["concern", "treatment", "about", "topic", "reason"],
+DETAILS = [NAME, CONTACT, TIME, CONCERN]
+OFFER = "utter_offer_consultation"
+FORM_SLOTS = DETAILS + [CONSENT, CONFIRMED]
+# Questions about the form itself, answered in place (action_answer_form_question).
+FORM_QUESTIONS = {
+    "why_details": "utter_why_details",
+    "details_privacy": "utter_details_privacy",
+    "who_sees_details": "utter_who_sees_details",
+    "what_happens_next": "utter_what_happens_next",
 }
-# How the visitor reads each detail's name ("OK, let's change your email or phone number").
-DETAIL_LABELS = {
-    "visitor_name": "name", "visitor_contact": "email or phone number",
-    "preferred_time": "preferred time", "concern": "concern",
-}
-SKIP_WORDS = {"skip", "skip it", "skip this", "skip that", "no", "none", "nothing", "n/a", "na", "pass", "no thanks"}
+# Intents that have a rule during the form (data/rules_consultation.yml, and every FAQ's
+# generated rule): a message that is one of these and no answer to the form's question is
+# handed to the rules, which answer it, and the form asks again.
+ANSWERED_DURING_FORM = set(FAQS) | set(FORM_QUESTIONS) | {"bot_challenge", "contact_clinic", "out_of_scope"}
+# Beside details, a question is answered when NLU names it ("Brian Kelly, does it leave
+# scars?"); "contact_clinic" there is the request the details answer (hooks/contact_details.py).
+ANSWERED_WITH_DETAILS = set(FAQS) | set(FORM_QUESTIONS) | {"bot_challenge"}
+# NLU is sure enough of a yes, a no, a goodbye or a question: typed "yes"/"no" score 0.8-1.0
+# (buttons 1.0), while names can lean that way with little confidence ("Nora Fitz": deny, 0.37).
+CONFIDENT = 0.6
 # Which problem found by ``leads.details`` gets which re-ask.
 INVALID = {
     ("name", "missing"): "utter_invalid_name",
@@ -58,21 +61,16 @@ INVALID = {
     ("contact", "email"): "utter_invalid_email",
     ("contact", "phone"): "utter_invalid_phone",
 }
+# How the visitor reads each detail's name ("OK, let's change your email or phone number").
+DETAIL_LABELS = {NAME: "name", CONTACT: "email or phone number", TIME: "preferred time", CONCERN: "concern"}
+
+# Follows leads.yml (the console's Settings page) without a restart; a broken file stops the start.
+SETTINGS = settings.live()
 
 
-def intent_of(tracker: Tracker) -> str | None:
-    return (tracker.latest_message.get("intent") or {}).get("name")
-
-
-def confident_intent(tracker: Tracker) -> str | None:
+def intent_of(tracker: Tracker) -> tuple[str | None, float]:
     intent = tracker.latest_message.get("intent") or {}
-    return intent.get("name") if (intent.get("confidence") or 0.0) >= YES_NO_CONFIDENCE else None
-
-
-def yes_or_no(tracker: Tracker) -> bool | None:
-    """True for a clear yes, False for a clear no, None for anything else."""
-    intent = confident_intent(tracker)
-    return YES_NO.get(intent) if intent else None
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
 def forget_details() -> list[EventType]:
@@ -81,27 +79,27 @@ def forget_details() -> list[EventType]:
 
 
 def which_detail(text: str) -> str | None:
-    """The detail named first in "change my email" (None if none is named). Whole words
-    only: "misspelled my email" names the email, not the name ("spelled")."""
-    words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", str(text).lower())
-    for word in words:
-        for slot, candidates in DETAIL_WORDS.items():
-            if word in candidates or word.rstrip("s") in candidates:
-                return slot
-    return None
+    """The detail named first in "change my email" (None if none is named)."""
+    return form_reader.read(f"change {text}").change if text else None
 
 
 def proposed_concern(tracker: Tracker) -> str | None:
     """What the visitor asked about before asking to be contacted: a skin concern they
-    named, else the topic of their latest question (the FAQ registry)."""
+    named, else a body area, else the topic of their latest question (the FAQ registry)."""
     events = tracker.events
     started = max((i for i, e in enumerate(events) if e.get("event") == "active_loop" and e.get("name") == FORM),
                   default=len(events))
     asked = [e for e in events[:started] if e.get("event") == "user"]
-    for event in reversed(asked):
-        for entity in (event.get("parse_data") or {}).get("entities") or []:
-            if entity.get("entity") == "skin_condition":
-                return vocabulary.condition_key(entity.get("value")) or entity.get("value")
+    # Only questions name a topic ("can someone call me back" names no body area).
+    questions = [e for e in asked if ((e.get("parse_data") or {}).get("intent") or {}).get("name") in FAQS]
+    for kind in ("skin_condition", "body_area"):
+        for event in reversed(questions):
+            for entity in (event.get("parse_data") or {}).get("entities") or []:
+                if entity.get("entity") == kind:
+                    value = str(entity.get("value"))
+                    if kind == "skin_condition":
+                        return vocabulary.condition_key(value) or value
+                    return f"the {vocabulary.area_key(value) or value}"
     for event in reversed(asked):
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         text = (event.get("text") or "").strip()
@@ -122,6 +120,16 @@ def shown_contact(value: str | None) -> str:
         return value or ""
 
 
+def merged_contact(current: str | None, email: str | None, phone: str | None) -> str:
+    """The contact with a new email replacing the old email and a new phone the old phone;
+    one of each kind is kept ("my number is ... too" adds a phone to an email)."""
+    try:
+        old = details.parse_contact(current or "")
+    except details.InvalidDetail:
+        old = details.Contact()
+    return str(details.Contact(email=email or old.email, phone=phone or old.phone))
+
+
 def replies_only(validate: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """rasa_sdk also "validates" slots that an action has just cleared (set to None):
     there is no reply to check then, and nothing to say."""
@@ -134,6 +142,133 @@ def replies_only(validate: Callable[..., dict[str, Any]]) -> Callable[..., dict[
         return validate(self, value, dispatcher, tracker, domain)
 
     return checked
+
+
+@dataclass
+class Reply:
+    """What the form makes of one message: slots to set, responses to send first, and
+    whether it is (also) a question for the rules to answer."""
+    slots: dict[str, Any] = field(default_factory=dict)
+    say: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    question: bool = False
+
+
+def read_reply(tracker: Tracker) -> Reply:
+    """The form's reading of the latest message, at the step the form is at (None: the
+    message that starts the form)."""
+    step = tracker.get_slot(REQUESTED_SLOT) if tracker.active_loop_name == FORM else None
+    text = str(tracker.latest_message.get("text") or "")
+    intent, confidence = intent_of(tracker)
+    sure = confidence >= CONFIDENT
+    if text.startswith("/"):  # a button: its intent is the answer
+        return _button(step, intent)
+    reading = form_reader.read(text, step, known_name=tracker.get_slot(NAME))
+    if step is None:
+        # "yes please, Sarah Byrne" to the offer of the clinic's team, or a name typed out of
+        # the blue: the name it gives.
+        named = intent in ("affirm", "inform") and NAME not in reading.found
+        if named and detail_patterns.plausible_name(reading.rest):
+            reading.found[NAME] = reading.rest
+        # "yes" to the offer takes the details typed before it, too.
+        earlier = message_offered_to(tracker)
+        if earlier:
+            reading = form_reader.combined(form_reader.read(earlier), reading)
+        return Reply(details_in(reading, tracker))
+    if not reading.has_details and not reading.change and (
+            reading.leaving or (sure and intent in ("cancel", "goodbye") and not reading.yes)):
+        if step == CONSENT and not reading.goodbye and intent != "goodbye":
+            return Reply({CONSENT: False})  # "no, I don't want my details stored"
+        return Reply({CONFIRMED: False})  # the visitor leaves: nothing is sent
+    reply = Reply(details_in(reading, tracker))
+    if reading.change:  # "change my email": asked again
+        reply.slots.update({reading.change: None, CONFIRMED: None})
+        reply.say.append(("utter_change_detail", {"detail": DETAIL_LABELS[reading.change]}))
+        return reply
+    if step in (CONSENT, CONFIRMED) and reply.slots:
+        reply.slots[CONFIRMED] = None  # a correction: the summary is shown again
+    answer = _answer_to_step(step, reading, reply.slots)
+    if answer is not None:
+        reply.slots[step] = answer
+    if not reply.slots:
+        if intent in ANSWERED_DURING_FORM and (sure or reading.question):
+            reply.question = True  # answered by the rules, then the form asks again
+        elif intent == "change_detail" and sure:
+            reply.say.append(("utter_which_detail", {}))
+            reply.slots[step] = None
+        else:
+            reply.slots[step] = text  # checked by validate_<step>, re-asked saying what is expected
+    elif reading.question and sure and intent in ANSWERED_WITH_DETAILS:
+        reply.question = True
+    if step in DETAILS and step not in reply.slots and not reply.question:
+        noted = [DETAIL_LABELS[slot] for slot in DETAILS if reply.slots.get(slot)]
+        if noted:  # "evenings" typed as the name: kept as the time, and the name asked again
+            reply.say.append(("utter_noted_detail", {"detail": " and ".join(noted)}))
+    return reply
+
+
+def details_in(reading: form_reader.Reading, tracker: Tracker) -> dict[str, Any]:
+    """The slots the details of a message fill (a new email or phone joins the contact)."""
+    slots: dict[str, Any] = dict(reading.found)
+    if reading.email or reading.phone:
+        slots[CONTACT] = merged_contact(tracker.get_slot(CONTACT), reading.email, reading.phone)
+    return slots
+
+
+def _button(step: str | None, intent: str | None) -> Reply:
+    if step is None:
+        return Reply()
+    if intent == "cancel":
+        return Reply({CONFIRMED: False})
+    if intent in ("affirm", "deny"):
+        yes = intent == "affirm"
+        if step == CONCERN:
+            return Reply({CONCERN: True if yes else ""})
+        if step in (CONSENT, CONFIRMED):
+            return Reply({step: yes})
+    if intent in ANSWERED_DURING_FORM:
+        return Reply(question=True)
+    return Reply({step: f"/{intent}"})
+
+
+def _answer_to_step(step: str, reading: form_reader.Reading, found: dict[str, Any]) -> Any:
+    """The answer to the question asked, if the message holds one (None: it doesn't)."""
+    if step in found:
+        return None
+    if step == CONCERN:
+        if reading.yes:
+            return True  # the proposal accepted: validate_concern fills it in
+        return "" if reading.skip else reading.rest or None
+    if step in (CONSENT, CONFIRMED):
+        return True if reading.yes else False if reading.no else None
+    return None if reading.question else reading.rest or None
+
+
+def message_offered_to(tracker: Tracker) -> str | None:
+    """The visitor's message that the offer of the clinic's team followed, when the latest
+    message accepts that offer ("...my number is 087 345 6789" - offer - "yes")."""
+    users = 0
+    offered = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            users += 1
+            if users == 2:
+                return str(event.get("text") or "") if offered else None
+        elif users == 1 and kind == "bot" and (event.get("metadata") or {}).get("utter_action") == OFFER:
+            offered = True
+        elif users == 1 and kind == "action" and event.get("name") == OFFER:
+            offered = True
+    return None
+
+
+def already_read(tracker: Tracker) -> bool:
+    """The form runs again after the rules answered a question: the message was read then."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action_execution_rejected" and event.get("name") == FORM:
+            return True
+    return False
 
 
 class ActionStartConsultationRequest(Action):
@@ -149,27 +284,32 @@ class ActionStartConsultationRequest(Action):
 
 
 class ValidateConsultationForm(FormValidationAction):
-    """Checks each reply; a reply that can't be used is re-asked with what is wrong."""
+    """Reads each message whole (``read_reply``), then checks each value for its slot."""
 
     def name(self) -> str:
         return "validate_consultation_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        reply = Reply() if already_read(tracker) else read_reply(tracker)
+        for response, values in reply.say:
+            dispatcher.utter_message(response=response, **values)
+        tracker.add_slots([SlotSet(slot, value) for slot, value in reply.slots.items()])
+        events = await self._extract_validation_events(dispatcher, tracker, domain)
+        if reply.question and reply.slots:
+            # Details and a question in one message: keep the details, and let the rules
+            # answer the question before the form asks for what is missing.
+            events.append(ActionExecutionRejected(self.form_name()))
+        return events
+
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
+        # The visitor left: nothing more to ask, nothing is sent.
+        if tracker.get_slot(CONFIRMED) is False:
+            return [CONFIRMED]
         # Without consent there is nothing to confirm: the form ends and nothing is stored.
-        if tracker.get_slot("storage_consent") is False:
-            return [slot for slot in domain_slots if slot != "request_confirmed"]
+        if tracker.get_slot(CONSENT) is False:
+            return [slot for slot in domain_slots if slot != CONFIRMED]
         return domain_slots
-
-    async def extract_visitor_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                      domain: DomainDict) -> dict[str, Any]:
-        # An email address or a phone number is an answer whatever NLU made of it
-        # (to the classifier, "+44 20 7946 0000" can look like a question about prices).
-        text = tracker.latest_message.get("text") or ""
-        if (tracker.get_slot(REQUESTED_SLOT) == "visitor_contact" and details.looks_like_contact(text)
-                and intent_of(tracker) not in ("cancel", "change_detail")):
-            return {"visitor_contact": text}
-        return {}
 
     @staticmethod
     def _checked(slot: str, check: Callable[[Any], Any], value: Any,
@@ -184,51 +324,55 @@ class ValidateConsultationForm(FormValidationAction):
     @replies_only
     def validate_visitor_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> dict[str, Any]:
-        # "yes", "hi", "thanks" or a button's payload is not a name.
-        if confident_intent(tracker) in NOT_A_NAME or str(value).startswith("/"):
+        if not detail_patterns.plausible_name(str(value)):
             dispatcher.utter_message(response="utter_invalid_name")
-            return {"visitor_name": None}
-        return self._checked("visitor_name", details.clean_name, value, dispatcher)
+            return {NAME: None}
+        return self._checked(NAME, details.clean_name, value, dispatcher)
 
     @replies_only
     def validate_visitor_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
-        return self._checked("visitor_contact", lambda v: str(details.parse_contact(v)), value, dispatcher)
+        return self._checked(CONTACT, lambda v: str(details.parse_contact(v)), value, dispatcher)
 
     @replies_only
     def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:
-        return self._checked("preferred_time", details.clean_preferred_time, value, dispatcher)
+        if not detail_patterns.looks_like_time(str(value)):
+            dispatcher.utter_message(response="utter_invalid_time")
+            return {TIME: None}
+        return self._checked(TIME, details.clean_preferred_time, value, dispatcher)
 
     @replies_only
     def validate_concern(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> dict[str, Any]:
-        answer = yes_or_no(tracker)
-        if answer is False or " ".join(str(value).lower().split()).strip(".!") in SKIP_WORDS:
-            return {"concern": ""}  # skipped: filled, but empty
-        if answer is True:
+        if value is True:  # "yes" to the proposed topic
             proposal = proposed_concern(tracker)
             if proposal:
-                return {"concern": proposal}
+                return {CONCERN: proposal}
             dispatcher.utter_message(response="utter_concern_type_it")
-            return {"concern": None}
-        return self._checked("concern", lambda v: details.clean_concern(v) or "", value, dispatcher)
+            return {CONCERN: None}
+        if value == "":
+            return {CONCERN: ""}  # skipped: filled, but empty
+        if str(value).startswith("/") or "@" in str(value) or detail_patterns.is_question(str(value)):
+            dispatcher.utter_message(response="utter_concern_type_it")
+            return {CONCERN: None}
+        return self._checked(CONCERN, lambda v: details.clean_concern(v) or "", value, dispatcher)
 
     @replies_only
     def validate_storage_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
-        answer = yes_or_no(tracker)
-        if answer is None:
-            dispatcher.utter_message(response="utter_consent_yes_or_no")
-        return {"storage_consent": answer}
+        if isinstance(value, bool):
+            return {CONSENT: value}
+        dispatcher.utter_message(response="utter_consent_yes_or_no")
+        return {CONSENT: None}
 
     @replies_only
     def validate_request_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> dict[str, Any]:
-        if yes_or_no(tracker) is True:
-            return {"request_confirmed": True}
+        if isinstance(value, bool):
+            return {CONFIRMED: value}
         dispatcher.utter_message(response="utter_confirm_hint")
-        return {"request_confirmed": None}
+        return {CONFIRMED: None}
 
 
 class ActionAskConcern(Action):
@@ -266,53 +410,48 @@ class ActionAskRequestConfirmed(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(
             response="utter_ask_request_confirmed",
-            contact=shown_contact(tracker.get_slot("visitor_contact")),
-            concern=tracker.get_slot("concern") or "not given",
+            contact=shown_contact(tracker.get_slot(CONTACT)),
+            concern=tracker.get_slot(CONCERN) or "not given",
         )
         return []
 
 
-class ActionChangeConsultationDetail(Action):
-    """"Change my email": forgets that detail, so the form asks for it again."""
+class ActionAnswerFormQuestion(Action):
+    """ "Why do you need my email?", "who will see this?": a short, true answer (the
+    retention period from leads.yml); during the form, the form then asks again."""
 
     def name(self) -> str:
-        return "action_change_consultation_detail"
+        return "action_answer_form_question"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        detail = which_detail(tracker.latest_message.get("text") or "")
-        if detail is None:
-            dispatcher.utter_message(response="utter_which_detail")
-            return []
-        dispatcher.utter_message(response="utter_change_detail", detail=DETAIL_LABELS[detail])
-        return [SlotSet(detail, None), SlotSet("request_confirmed", None)]
-
-
-class ActionCancelConsultationRequest(Action):
-    """"Stop": confirms that nothing was stored, and forgets the details."""
-
-    def name(self) -> str:
-        return "action_cancel_consultation_request"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="utter_request_cancelled", retention_days=SETTINGS.retention_days)
-        return forget_details()
+        intent, _ = intent_of(tracker)
+        dispatcher.utter_message(response=FORM_QUESTIONS.get(intent or "", "utter_details_privacy"),
+                                 retention_days=SETTINGS.retention_days)
+        return []
 
 
 class ActionSubmitConsultationRequest(Action):
-    """The form is done: with consent, the request is stored for the clinic's team;
-    without it, nothing is. Either way the details are cleared from the slots."""
+    """The form is done: with consent and a "send it", the request is stored for the
+    clinic's team; otherwise nothing is, and the reply says why (no consent, or the visitor
+    left). Either way the details are cleared from the slots."""
 
     def name(self) -> str:
         return "action_submit_consultation_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if tracker.get_slot("storage_consent") is not True or tracker.get_slot("request_confirmed") is not True:
+        if tracker.get_slot(CONSENT) is False:
             dispatcher.utter_message(response="utter_request_not_stored", retention_days=SETTINGS.retention_days)
+            return forget_details()
+        if tracker.get_slot(CONFIRMED) is not True:
+            dispatcher.utter_message(response="utter_request_cancelled", retention_days=SETTINGS.retention_days)
+            if detail_patterns.GOODBYE.search(str(tracker.latest_message.get("text") or "")) \
+                    or intent_of(tracker)[0] == "goodbye":
+                dispatcher.utter_message(response="utter_goodbye")
             return forget_details()
         try:
             request = details.new_request(
-                tracker.get_slot("visitor_name"), tracker.get_slot("visitor_contact"),
-                tracker.get_slot("preferred_time"), tracker.get_slot("concern"), conversation_id=tracker.sender_id,
+                tracker.get_slot(NAME), tracker.get_slot(CONTACT),
+                tracker.get_slot(TIME), tracker.get_slot(CONCERN), conversation_id=tracker.sender_id,
             )
             # In a thread: a slow database must not hold up other visitors.
             saved = await asyncio.to_thread(intake.store_request, SETTINGS, request)

@@ -16,11 +16,11 @@ PHONE_DIGITS = (7, 15)  # 15 is the longest international number (E.164)
 
 # One @, no spaces, and a domain with a dot and no empty parts: name@example.com.
 EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
-# Digits with an optional leading +, spaces, dashes and parentheses: +44 (20) 7946-0000.
-PHONE = re.compile(r"\+?[\d(][\d\s()\-]*\d")
+# Digits with an optional leading +, spaces, dashes, dots and parentheses: +44 (20) 7946-0000.
+PHONE = re.compile(r"\+?[\d(][\d\s().\-]*\d")
 # "my name is Jane", "I'm Jane", "it's Jane": the name is what follows.
 NAME_LEADS = re.compile(r"^(?:(?:hi|hello|hey)[,!.]?\s+)?"
-                        r"(?:my name is|my name's|name's|name is|i am|i'm|im|it's|its|this is)\s+", re.I)
+                        r"(?:my name is|my name's|name's|name is|i am|i'm|it's|this is)\s+", re.I)
 # Characters trimmed from around an address or number typed inside a sentence.
 SURROUNDING = "\"'<>()[],;:!?."
 

@@ -48,7 +48,9 @@ def personal_events(events: Sequence[dict[str, Any]]) -> set[int]:
             requested = event.get("value")
         elif kind == "slot" and event.get("name") in DETAIL_SLOTS and event.get("value"):
             found.add(position)
-        elif kind == "user" and typed_details(event, form_active and requested in DETAIL_SLOTS):
+        elif kind == "user" and (typed_details(event, form_active and requested in DETAIL_SLOTS)
+                                 # a name typed in the request itself ("call me, I'm Rose")
+                                 or any(pattern.search(event.get("text") or "") for pattern in identifying)):
             found.add(position)
         elif kind == "bot" and (
             (event.get("metadata") or {}).get("utter_action") in PERSONAL_RESPONSES

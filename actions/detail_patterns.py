@@ -1,0 +1,284 @@
+"""What a visitor's details look like: the patterns and word lists the consultation form
+reads messages with (actions/form_reader.py), and the checks that a value is plausibly of
+its kind (a name, a time). Plain Python, no Rasa.
+
+* a preferred time: a phrase built from days, parts of the day, clock times and "any time",
+  "asap"... (``TIME_PHRASE``), without the lead-ins and comments around it ("best after 6",
+  "evenings are best");
+* a concern: a skin concern the vocabulary knows (actions/vocabulary.py, the words the spaCy
+  EntityRuler finds), with the place it is on ("acne scars on my chin"), or what follows
+  "about", "re", "concern:";
+* a name: one to five words of letters, none of them a word names never hold
+  (``plausible_name``), after "my name is", "I'm", "this is", "Name:" or before "here";
+* yes, no, skip, leaving ("bye", "no thanks", "forget it") and corrections ("change my name
+  to John", "the concern should be ...").
+"""
+import re
+
+from actions import vocabulary
+from leads import details
+
+# The form's slots (domain.yml).
+NAME, CONTACT, TIME, CONCERN = "visitor_name", "visitor_contact", "preferred_time", "concern"
+CONSENT, CONFIRMED = "storage_consent", "request_confirmed"
+
+# --- times -------------------------------------------------------------------------------
+
+_DAY = (r"(?:mon|tues?|wednes|thurs?|fri|satur|sun)days?|mon|tues?|weds?|thur?s?|fri|sat"
+        r"|week ?days?|week-?days?|week ?ends?|week-?ends?|week ?nights?|weekday|weekend")
+_PART = (r"mornings?|morn|afternoons?|evenings?|eves|nights?|lunch ?times?|lunch|midday|mid-day|noon|tea ?time"
+         r"|after work|after school|before work|first thing|day ?time|during the day|during the week|school hours"
+         r"|work hours|office hours|business hours|midweek|mid-week|early doors")
+_WHEN = (r"today|tonight|tomorrow|tomorow|tommorow|tmrw|tmr|tomoz|this week|next week|this month|next month"
+         r"|the weekend|asap|a\.s\.a\.p\.?|as soon as possible|as soon as you can|any ?time|whenever(?: suits)?"
+         r"|any day|no preference|all day|whatever suits|any time that suits|the earlier the better"
+         r"|the sooner the better|as early as possible|earliest possible|first available|soonest")
+_CLOCK = (r"(?:between\s+)?\d{1,2}(?:[:.]\d{2})?\s?(?:-|–|to|and|till|until)\s?\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)?"
+          r"(?=\s|$|[,.!;])(?<!\d{3})"
+          r"|\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.?|p\.m\.?|o'?clock|ish)\b|\d{1,2}[:.]\d{2}\b|noon|midnight"
+          r"|half (?:past )?\d{1,2}"
+          r"|(?:after|aftr|before|around|about|from|at|by|until|till|til|past|between|after about)\s+\d{1,2}"
+          r"(?:[:.]\d{2})?(?:\s?(?:am|pm|ish))?(?!\s*(?:sessions?|treatments?|weeks?|days?|months?|years?|times?"
+          r"|%|euros?|pounds?|€|\d))")
+_ATOM = rf"(?:{_CLOCK}|{_WHEN}|{_PART}|{_DAY})"
+_BEFORE = (r"(?:(?:any|every|early|late|mid|this|next|only|not|from|after|aftr|before|around|about|between|on|in the"
+           r"|in|at|sometime|some time|by|until|till|later|earlier|weekday|weekend|most|any time|anytime)\s+)*")
+_JOIN = r"(?:\s*(?:,|/|&|\+|-)?\s*(?:and|or|to|till|until|til|but not|but|except|not|or maybe|maybe|n)?\s*)"
+_AFTER = r"(?:\s+(?:only|onwards|on|or later|or so|at the latest|latest|ish))?"
+TIME_PHRASE = re.compile(rf"\b{_BEFORE}{_ATOM}(?:{_JOIN}{_BEFORE}{_ATOM})*{_AFTER}\b", re.I)
+# Said about a time but not part of it: "best after 6", "evenings are best".
+TIME_LEAD = re.compile(r"(?:\b(?:(?:the )?best time (?:to (?:call|ring|reach|contact) (?:me )?)?(?:is|would be)"
+                        r"|best(?: is)?|ideally|preferably|i'?d prefer|i prefer|prefer|i'?m free|im free|free"
+                        r"|available|(?:please )?(?:call|ring|phone|text|contact|reach|try)(?: me)?|time:?"
+                        r"|preferred time:?|when:?)\s*[:,-]?\s*)+$",
+                        re.I)
+TIME_TAIL = re.compile(r"^\s*(?:(?:is|are|would be|works?|suits?|usually|generally|probably|always)\s+)*"
+                        r"(?:best|better|good|great|ideal|fine|ok|okay|easiest|suit(?:s)? me|work(?:s)? (?:best )?"
+                        r"(?:for me)?)(?:\s+for me)?(?:\s+(?:to be honest|tbh|really))?\b", re.I)
+# Words that make a reply to "when?" an answer even without a day or an hour.
+_LOOSE_TIME = re.compile(r"\b(?:whenever|suits?|flexible|any|no preference|don'?t mind|doesn'?t matter|either"
+                         r"|january|february|march|april|may|june|july|august|september|october|november"
+                         r"|december|\d{1,2}(?:st|nd|rd|th)|\d{1,2})\b", re.I)
+
+# --- names ---------------------------------------------------------------------------------
+
+_NAME_TOKEN = r"[^\W\d_][^\W\d_'’.\-]*(?:['’.\-][^\W\d_]+)*\.?"
+NAME_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:my name is|my name's|my names|name's|names|name is|the name is"
+                       r"|name\s*:|i am called|i'm called|im called|they call me|people call me|this is|i'm|i am"
+                       r"|im|it's|its|it is)(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
+                       re.I)
+NAME_TAIL = re.compile(r"\s+here$", re.I)
+WEAK_NAME_LEAD = re.compile(r"this is|i'm|i am|im|it's|its|it is", re.I)
+# Words that are never part of a name: a part of a message holding one is not a name.
+NOT_NAME = set("""
+a an the and or but if so to of in on at by for from with about into over after before than then as up out
+i me my mine myself you your yours we us our they them their he she him her his it its this that these those
+is are was were be been being am do does did doing have has had having can could would should shall must might
+not no nope nah yes yeah yep yup ok okay sure thanks thank thx ty cheers please pls plz hi hello hey hiya
+bye goodbye what where when why how who whom which whose there here just only also too very really actually
+don't dont can't cant won't wont i'm i've i'd i'll it's that's what's isn't
+morning mornings afternoon afternoons evening evenings night nights today tonight tomorrow weekday weekdays
+weekend weekends asap anytime lunchtime week month monday tuesday wednesday thursday friday saturday sunday
+mondays tuesdays wednesdays thursdays fridays saturdays sundays stop cancel skip none n/a
+""".split())
+# Everyday words that can also be names ("Omar Said", "Tom Price"): not a name on their own.
+NOT_NAME_LOWER = set("""
+want wants need needs like likes love get got give send sent call calling ring phone phoned email emailed
+text contact contacted reach book booking booked make help know think see tell ask asked said say fine
+number mobile address details detail name time times date appointment appointments consultation consult clinic
+team someone somebody anyone anybody something nothing anything everything question questions info information
+treatment treatments cost costs price prices pricing hurt pain painful downtime session sessions result results
+skin face never mind forget quit exit opening hours open located location noon free available interested
+finally thinking looking wondering busy pregnant unsure worried nervous curious ready keen based currently
+still new sorry spelt spelled from cork dublin
+""".split())
+_CONCERN_WORDS = {t for g in vocabulary.CONDITION_TERMS.values() for t in g if " " not in t} | {
+    t for t in vocabulary.UNLISTED_CONDITIONS if " " not in t} | {
+    t for t in vocabulary.MICRONEEDLING_TERMS if " " not in t}
+NOT_NAME |= _CONCERN_WORDS
+
+# --- concerns --------------------------------------------------------------------------------
+
+_CONDITIONS = sorted({t for g in vocabulary.CONDITION_TERMS.values() for t in g} | set(vocabulary.UNLISTED_CONDITIONS),
+                     key=len, reverse=True)
+_AREAS = sorted({t for g in vocabulary.AREA_TERMS.values() for t in g} | set(vocabulary.UNLISTED_AREAS),
+                key=len, reverse=True)
+
+
+def _alternatives(terms: list[str]) -> str:
+    return "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in terms)
+
+
+# "... on my chin", "... around my eyes": the place is part of the concern.
+_AREA_TAIL = (rf"(?:\s+(?:on|around|under|near|at|in|across|over|along|by|below|above)\s+"
+              rf"(?:(?:my|the|both|his|her)\s+(?:{_alternatives(_AREAS)}|[a-z]+)|{_alternatives(_AREAS)}))")
+CONDITION = re.compile(
+    rf"\b(?:(?:old|bad|deep|some|my|the|fine|facial)\s+)*(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?"
+    rf"(?:\s+(?:and|&)\s+(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?)*", re.I)
+# "about X", "re X", "Concern: X": X is the concern, whatever it is, up to the end of that part.
+CONCERN_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:concern\s*:|about\s*:|topic\s*:|re\s*:|regarding\s*:?|re|about"
+                          r"|concerning)\s+(?:my\s+|the\s+)?", re.I)
+_CONCERN_FILLER_LEAD = re.compile(
+    r"^(?:(?:concern|about|topic|re|treatment)\s*:\s*)?"
+    r"(?:(?:no|nope|nah|not that|not really|yes|yeah|ok|okay|so|well|actually|sorry|um|erm|hmm|hi)\b[\s,.!-]*)*"
+    r"(?:(?:it'?s|its|it is|that'?s|thats|the concern is|my concern is|concern is|concern:|mainly|mostly|more"
+    r"|really|just|i want to discuss|i'?d like to discuss|i want to talk about|i'?d like to talk about"
+    r"|i want to ask about|i'?m interested in|im interested in|interested in|i have|i'?ve got|ive got|i got"
+    r"|discuss|talk about|about|regarding|re|for|with|to do with|it'?s to do with|its to do with)\b[\s,:-]*)*"
+    r"(?:(?:my|the|some|a few|a bit of)\s+)?", re.I)
+_CONCERN_FILLER_TAIL = re.compile(r"(?:[\s,.!-]*\b(?:actually|instead|please|pls|thanks|thank you|really|really"
+                                  r"|mostly|mainly|tbh|lol|i think|though)\b)+[\s.!]*$", re.I)
+
+# --- yes, no, skip, leaving, corrections -------------------------------------------------------
+
+# A yes: only yes-words and politeness ("yes please send", "perfect, send it", "I consent").
+_YES_WORDS = (r"yes|yeah|yea|ya|yep|yup|yess+|sure|sure thing|ok|okay|k|kk|i agree|agree|agreed|i do|yes i do"
+              r"|i consent|consent|confirm|confirmed|go ahead|go for it|go on|please do|do it|send|send it"
+              r"|send it off|send it now|send now|submit|looks good|looks great|looks fine|sounds good|all good"
+              r"|perfect|correct|all correct|that'?s (?:all )?(?:right|correct|fine|ok|grand|perfect|it)"
+              r"|thats (?:all )?(?:right|correct|fine|ok|grand|perfect|it)|that is (?:right|correct)|right|fine"
+              r"|fine by me|grand|great|absolutely|of course|definitely|certainly|lovely|good|no problem|no worries"
+              r"|happy to|happy with that|👍")
+_POLITE = r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|that|it|all"
+YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b[\s,.!:)-]*)*(?:{_YES_WORDS})\b[\s,.!:)-]*"
+                 rf"(?:(?:{_YES_WORDS}|{_POLITE})\b[\s,.!:)-]*)*$", re.I)
+_NO = (r"no|nope|nah|no thanks|no thank you|not really|i don'?t agree|i do not agree|don'?t|i don'?t|do not"
+       r"|rather not|i'?d rather not|no way|not now|not yet|negative")
+NO = re.compile(rf"^(?:{_NO})\b", re.I)
+SKIP = re.compile(r"^(?:skip(?: it| this| that| this question)?|none|nothing|n/?a|pass|no|nope|nah|no thanks"
+                  r"|no thank you|not really|no concern|nothing in particular|nothing specific)$", re.I)
+LEAVING = re.compile(
+    r"^(?:(?:ok|okay|actually|oh|um|no|nah|sorry|thanks|thank you|cheers)\b[\s,.!]*)*"
+    r"(?:stop|cancel|cancel it|cancel that|cancel the request|never ?mind|forget it|forget about it|forget this"
+    r"|leave it|don'?t bother|quit|exit|abort|scrap that|i'?ve changed my mind|i changed my mind|changed my mind"
+    r"|not interested|i'?m not interested|no thanks|no thank you|bye|bye bye|goodbye|good bye|see ya|see you|cya"
+    r"|gotta go|got to go|i have to go|i'?m off|i don'?t want to (?:do this|give my details|be contacted)"
+    r"|i'?d rather not give my details|i don'?t want to give (?:you )?my (?:details|number|email|name)"
+    r"|don'?t contact me|don'?t send (?:it|anything)|maybe later|not now|not today|another time"
+    r"|i'?ll think about it|i'?ll leave it|i'?ll come back|i'?ll call (?:them|you|the clinic) myself|no need"
+    r"|no,? (?:i'?m|im) (?:ok|okay|good|fine|grand)|i'?m (?:ok|okay|good|fine|grand),? thanks)\b.*$", re.I)
+NOPE = re.compile(r"^(?:no|nope|nah)\b", re.I)
+# A bare "no" to a detail question ("What's your name?" - "no") is a refusal.
+BARE_NO = re.compile(rf"^(?:{_NO})[\s.!]*$", re.I)
+GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|see ya|see you|cya|gotta go|got to go|i have to go|i'?m off)\b", re.I)
+# "change my name to John", "my email is actually ...", "make the time mornings instead".
+_FIELD = (r"name|e-?mail(?: address)?|phone(?: number)?|number|mobile(?: number)?|contact(?: details)?"
+          r"|(?:preferred )?time|day|concern|topic|reason|treatment")
+CHANGE_TO = re.compile(rf"\b(?:change|update|switch|set|correct|fix|put)\s+(?:my|the)?\s*(?P<field>{_FIELD})"
+                       rf"\s+(?:to|as|into|=|:)\s+(?P<value>.+)$", re.I)
+SHOULD_BE = re.compile(rf"\b(?:my|the)\s+(?P<field>{_FIELD})\s+(?:should be|should say|should read|is actually"
+                       rf"|'s actually|is now|needs to be|actually is)\s+(?P<value>.+)$"
+                       # "the concern is ...": for a name or a contact, "my ... is" introduces it.
+                       rf"|\b(?:my|the)\s+(?P<topic>concern|topic|reason|preferred time)\s+is\s+(?P<topic_value>.+)$",
+                       re.I)
+MAKE_IT = re.compile(rf"\bmake\s+(?:it|the\s+(?P<field>{_FIELD}))\s+(?P<value>.+)$", re.I)
+CHANGE = re.compile(r"\b(?:change|update|edit|correct|fix|wrong|redo|re-?enter|typo in|mistake in)\b", re.I)
+
+# --- parts of a message ----------------------------------------------------------------------
+
+# Where a message divides into parts ("Dr. Aisha Malik" is one).
+SPLIT = re.compile(r"\s*(?:[,;!?]+|(?<!\bdr)(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bst)\.(?:\s+|$)|\s[-–—]+\s|[–—]|\n"
+                   r"|\band\b|\bbut\b)\s*", re.I)
+QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's|wheres|where's|hows|how's|is|are"
+                            r"|does|do|did|can|could|will|would|should|am i|have you|has|may i)\b", re.I)
+# "can someone call me" has a question's shape but asks to be contacted: its details count.
+CONTACT_REQUEST = re.compile(r"\b(?:call|ring|phone|contact|email|e-mail|text|reach|get back to|get in touch with)"
+                             r"\b(?:\s+\w+)?\s+(?:me|us)\b|\bcall ?backs?\b|\bcall-back\b|\bget in touch\b"
+                             r"|\bbook\b.*\b(?:consultation|appointment|in)\b|\b(?:consultation|appointment)\b", re.I)
+_EDGE_FILLERS = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
+    r"|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b[\s,.!:-]*)+", re.I)
+_EDGE_FILLERS_END = re.compile(
+    r"(?:[\s,.!:-]*\b(?:please|pls|plz|thanks|thank you|cheers|too|also|lol|haha|then|and|or|on|at|is|are)\b)+"
+    r"[\s,.!:-]*$", re.I)
+# Said just before an email address or phone number ("you can reach me at", "my mobile is",
+# "or on") and just after it ("too"): taken out with it.
+CONTACT_LEAD = re.compile(
+    r"(?:\b(?:(?:you|u) can )?(?:reach|contact|call|ring|text|phone|email|e-mail|get|message) (?:me|us)(?: back)?"
+    r"(?: (?:at|on|via|by))?|\b(?:(?:my|the|me|an?) )?(?:e-?mail(?: address)?|mobile(?: number| no\.?)?"
+    r"|phone(?: number| no\.?)?|number|no\.|tel|cell|contact|whatsapp)(?: (?:is|'s|would be))?(?: actually)?"
+    r"|\b(?:or|and|at|on|via|by|its|it's|it is)(?: on| at)?)\s*[:\-]?\s*$", re.I)
+CONTACT_TAIL = re.compile(r"^\s*(?:too|also|as well|instead)\b", re.I)
+
+
+def squeeze(text: str) -> str:
+    return " ".join(str(text or "").split())
+
+
+def clean_edges(text: str) -> str:
+    """A part of a message without the fillers around it ("ok so, ", " please!!")."""
+    text = squeeze(text).strip(" ,.;:!?-–—\"'()")
+    for _ in range(3):
+        text = _EDGE_FILLERS.sub("", text)
+        text = _EDGE_FILLERS_END.sub("", text).strip(" ,.;:!?-–—\"'()")
+    return text
+
+
+def is_question(part: str) -> bool:
+    part = squeeze(part)
+    if CONTACT_REQUEST.search(part):
+        return False
+    return part.endswith("?") or bool(QUESTION_START.match(_EDGE_FILLERS.sub("", part)))
+
+
+def plausible_name(text: str) -> bool:
+    """Whether ``text`` can be a person's name: one to five words of letters, none of them a
+    word that names never hold ("evenings", "where", "acne"), and no everyday word in lower
+    case among capitalised ones ("Omar Said" is a name, "Omar said" is not)."""
+    text = squeeze(text)
+    if not text or len(text) > details.MAX_NAME or "?" in text:
+        return False
+    words = text.split()
+    if not 1 <= len(words) <= 5 or not all(re.fullmatch(_NAME_TOKEN, w) for w in words):
+        return False
+    lowered = [w.lower().strip(".") for w in words]
+    if any(w in NOT_NAME for w in lowered):
+        return False
+    if all(w in NOT_NAME_LOWER for w in lowered):
+        return False
+    return not TIME_PHRASE.search(text)
+
+
+def looks_like_time(text: str) -> bool:
+    """Whether ``text`` says when: a day, a part of the day, an hour, "any time"..."""
+    return bool(TIME_PHRASE.search(text) or _LOOSE_TIME.search(text))
+
+
+def time_value(text: str) -> str:
+    """A reply to "when?" as the visitor put it, without the lead-in and the comment
+    ("I'd prefer mondays" -> "mondays", "evenings are usually best for me" -> "evenings")."""
+    value = clean_edges(text)
+    match = TIME_PHRASE.search(value)
+    if match:
+        lead = TIME_LEAD.search(value[:match.start()])
+        if lead:
+            value = value[:lead.start()] + value[match.start():]
+        match = TIME_PHRASE.search(value)
+        tail = TIME_TAIL.match(value[match.end():]) if match else None
+        if match and tail:
+            value = value[:match.end()] + value[match.end() + tail.end():]
+    value = re.sub(r"^(?:i'?d prefer|i prefer|prefer|ideally|preferably|best(?: is)?|the best time is|usually)\s+",
+                   "", value, flags=re.I)
+    value = re.sub(r"(?:\s+(?:instead|actually|ideally|preferably|if possible|please|pls|thanks|really|tbh"
+                   r"|to be honest|i guess|i think|probably))+$", "", value, flags=re.I)
+    value = re.sub(r"^on\s+(?=\S)", "", value, flags=re.I)  # "on Monday morning"
+    return clean_edges(value)
+
+
+def concern_value(text: str) -> str:
+    """A reply to "what is it about?" as the visitor put it, without "it's about my"."""
+    value = clean_edges(text)
+    value = _CONCERN_FILLER_LEAD.sub("", value)
+    value = _CONCERN_FILLER_TAIL.sub("", value)
+    return value.strip(" ,.;:!?-–—\"'()")
+
+
+
+
+# "change my email": which detail the visitor means, by the words they use.
+WHICH_WORDS = {
+    NAME: ["name", "spelled", "spelt"],
+    CONTACT: ["email", "e-mail", "mail", "phone", "number", "mobile", "contact", "address"],
+    TIME: ["time", "when", "day", "morning", "afternoon", "evening"],
+    CONCERN: ["concern", "treatment", "about", "topic", "reason"],
+}

@@ -1,0 +1,375 @@
+"""What a visitor's message to the consultation form says: every detail it carries, a yes or
+a no, a correction, a skip, or that the visitor is leaving.
+
+Plain Python, no Rasa: ``read(text, step)`` returns a ``Reading``; the form's validation
+action (actions/consultation.py) decides what to do with it. One reading for every message
+at every step, so a detail is found wherever it is typed: an email address or phone number
+anywhere (leads/details.py's patterns), a time, a concern or a name (actions/detail_patterns.py).
+At the question asked, the reply is read as its answer first ("whenever suits" at "when?"); in
+the request itself or at another question, each part of the message is read for what it is.
+
+Parts of a message that are questions ("does it leave scars?") give no detail: questions are
+answered, never stored. What is left once the details are taken is ``rest``: the answer to the
+question asked, checked for plausibility by the validation action.
+"""
+import re
+from dataclasses import dataclass, field
+
+from actions.detail_patterns import (
+    BARE_NO,
+    CHANGE,
+    CHANGE_TO,
+    CONCERN,
+    CONCERN_LEAD,
+    CONDITION,
+    CONFIRMED,
+    CONSENT,
+    CONTACT,
+    CONTACT_LEAD,
+    CONTACT_TAIL,
+    GOODBYE,
+    LEAVING,
+    MAKE_IT,
+    NAME,
+    NAME_LEAD,
+    NAME_TAIL,
+    NO,
+    NOPE,
+    SHOULD_BE,
+    SKIP,
+    SPLIT,
+    TIME,
+    TIME_LEAD,
+    TIME_PHRASE,
+    TIME_TAIL,
+    WEAK_NAME_LEAD,
+    WHICH_WORDS,
+    YES,
+    clean_edges,
+    concern_value,
+    is_question,
+    looks_like_time,
+    plausible_name,
+    squeeze,
+    time_value,
+)
+from leads import details
+
+
+@dataclass
+class Reading:
+    """What one message says, for the form."""
+    text: str
+    found: dict[str, str] = field(default_factory=dict)  # slot -> value, wherever it was typed
+    email: str | None = None
+    phone: str | None = None
+    change: str | None = None  # "change my email" without the new value: the slot to ask again
+    rest: str = ""             # what is left: the answer to the question asked, if anything
+    question: bool = False     # a part of the message is a question
+    yes: bool = False
+    no: bool = False
+    skip: bool = False
+    leaving: bool = False
+    goodbye: bool = False
+
+    @property
+    def has_details(self) -> bool:
+        return bool(self.found or self.email or self.phone)
+
+
+def combined(earlier: Reading, later: Reading) -> Reading:
+    """Two messages read as one: the later one's details win."""
+    later.found = {**earlier.found, **later.found}
+    later.email = later.email or earlier.email
+    later.phone = later.phone or earlier.phone
+    return later
+
+
+def _contact_in(text: str) -> tuple[str | None, str | None, str]:
+    """The email address and phone number in ``text``, and the text without them (and
+    without the words that introduce them)."""
+    email = phone = None
+    for word in text.split():
+        candidate = word.strip(details.SURROUNDING)
+        if "@" in candidate and details.EMAIL.fullmatch(candidate) and len(candidate) <= details.MAX_EMAIL:
+            email = candidate
+            start = text.index(candidate)
+            text = _cut(text, start, start + len(candidate))
+            break
+    for match in sorted(details.PHONE.finditer(text), key=lambda m: -len(m.group())):
+        number = match.group().strip()
+        if details.PHONE_DIGITS[0] <= len(re.findall(r"\d", number)) <= details.PHONE_DIGITS[1]:
+            phone = number
+            text = _cut(text, match.start(), match.end())
+            break
+    return email, phone, text
+
+
+def _cut(text: str, start: int, end: int) -> str:
+    """``text`` without [start:end] and the lead-in and tail around it; a comma in its place."""
+    before, after = text[:start], text[end:]
+    for _ in range(3):
+        lead = CONTACT_LEAD.search(before)
+        if not lead or lead.start() == len(before):
+            break
+        before = before[:lead.start()]
+    tail = CONTACT_TAIL.match(after)
+    if tail:
+        after = after[tail.end():]
+    return f"{before} , {after}"
+
+
+def read(text: str, step: str | None = None, known_name: str | None = None) -> Reading:
+    """Everything ``text`` says, typed at the form's ``step`` (the slot asked for; None when
+    the form starts). ``known_name``: the name the form has; elsewhere than at the name step, a
+    bare name is only taken when the form has none yet, or as a fuller form of it ("sarah" -
+    "sarah murphy")."""
+    text = squeeze(text)
+    reading = Reading(text)
+    if not text or text.startswith("/"):
+        return reading
+    plain = text.strip(" .!")
+    refusal = step in (NAME, CONTACT, TIME, CONFIRMED) and BARE_NO.match(plain)
+    if (LEAVING.match(plain) or refusal) and not (step == CONCERN and SKIP.match(clean_edges(plain) or plain)):
+        reading.leaving, reading.goodbye = True, bool(GOODBYE.search(plain))
+        if step == CONSENT and NO.match(plain):  # "no thanks" to consent: declined
+            reading.leaving, reading.no = False, True
+        return reading
+    reading.email, reading.phone, remaining = _contact_in(text)
+    if _read_correction(reading, remaining):
+        return reading
+    if step == CONCERN:
+        _read_concern_answer(reading, remaining, known_name)
+        return reading
+    if step == TIME:
+        _read_time_answer(reading, remaining, known_name)
+        return reading
+    _read_parts(reading, remaining, step, known_name)
+    return reading
+
+
+def _read_correction(reading: Reading, text: str) -> bool:
+    """ "change my name to John", "the concern should be wrinkles", "make the time mornings",
+    "change my email" (no new value: that detail is asked again). True when the message is
+    a correction and nothing more is to be read from it."""
+    for pattern in (CHANGE_TO, MAKE_IT, SHOULD_BE):
+        match = pattern.search(text)
+        if not match:
+            continue
+        groups = match.groupdict()
+        field_word = groups.get("field") or groups.get("topic") or ""
+        slot = detail_named(field_word) if field_word else TIME
+        value = groups.get("value") or groups.get("topic_value") or ""
+        if slot == CONTACT:  # the new email or number is already read
+            if reading.email or reading.phone:
+                return True
+        elif slot == NAME:
+            name = clean_edges(NAME_TAIL.sub("", value))
+            if plausible_name(name):
+                reading.found[NAME] = name
+                return True
+        elif slot == TIME and (field_word or looks_like_time(value)):
+            reading.found[TIME] = time_value(value)
+            return bool(reading.found[TIME])
+        elif slot == CONCERN:
+            reading.found[CONCERN] = concern_value(value)
+            return bool(reading.found[CONCERN])
+    if reading.email or reading.phone or not CHANGE.search(text):
+        return False
+    for word in re.findall(r"[a-z]+(?:-[a-z]+)*", text.lower()):
+        for slot, candidates in WHICH_WORDS.items():
+            if word in candidates or word.rstrip("s") in candidates:
+                reading.change = slot
+                return True
+    return False
+
+
+def fuller_name(candidate: str, known: str) -> bool:
+    """Whether ``candidate`` is the name the form has, given more fully ("Ruth" - "Ruth Kinsella")."""
+    first = known.split()[0].lower() if known.split() else ""
+    return candidate.lower() != known.lower() and candidate.lower().split()[0] == first and len(candidate) > len(known)
+
+
+def detail_named(word: str) -> str:
+    """The slot a word names in "change my <word> to ...": name, contact, time or concern."""
+    word = word.lower()
+    if word.startswith("name"):
+        return NAME
+    if word.startswith(("e-mail", "email", "phone", "number", "mobile", "contact")):
+        return CONTACT
+    if word.endswith("time") or word == "day":
+        return TIME
+    return CONCERN
+
+
+def _read_concern_answer(reading: Reading, text: str, known_name: str | None) -> None:
+    """At "what is it about?": a yes or no to the proposal, a skip, or the concern itself
+    ("nope - wrinkles" is wrinkles). A time typed here is a time: "after 7pm" is no concern."""
+    reply = text.strip()
+    if YES.match(reply):
+        reading.yes = True
+        return
+    if SKIP.match(reply.strip(" .!")) or SKIP.match(clean_edges(reply)):
+        reading.skip = reading.no = True
+        return
+    if is_question(reply) and not NOPE.match(reply):
+        reading.question = True
+        return
+    name = _name_given(reply, known_name, weak_leads=False)
+    if name:
+        reading.found[NAME] = name
+        return
+    time = TIME_PHRASE.search(reply)
+    if time and not CONDITION.search(reply):
+        reading.found[TIME] = time_value(reply[_lead_start(reply, time.start()):])
+        return
+    value = concern_value(reply)
+    if (reading.email or reading.phone) and not CONDITION.search(value):
+        value = ""  # "my number is 087 606 0606 too": no concern in it
+    if value:
+        reading.rest = value
+    elif NOPE.match(reply) and not reading.has_details:
+        reading.skip = reading.no = True
+
+
+def _name_given(part: str, known_name: str | None, weak_leads: bool = True) -> str | None:
+    """A name given at another question: after "my name is" (or "it's", with ``weak_leads``),
+    or the name the form has, given more fully ("Ruth" - "actually it's Ruth Kinsella")."""
+    plain = re.sub(r"^(?:actually|sorry|oh|and|also)\b[\s,]*", "", part.strip(), flags=re.I)
+    lead = NAME_LEAD.match(plain)
+    name = clean_edges(NAME_TAIL.sub("", plain[lead.end():] if lead else plain))
+    if not plausible_name(name):
+        return None
+    if lead and (weak_leads or not WEAK_NAME_LEAD.fullmatch(lead.group().strip())):
+        return name
+    return name if known_name and fuller_name(name, known_name) else None
+
+
+def _read_time_answer(reading: Reading, text: str, known_name: str | None) -> None:
+    """At "when?": the reply is the time, as typed, once a concern or a name is taken out."""
+    kept = []
+    for part in (p for p in SPLIT.split(text) if p and p.strip()):
+        if is_question(part):
+            reading.question = True
+            continue
+        condition = CONDITION.search(part)
+        if condition and not TIME_PHRASE.search(part):
+            reading.found[CONCERN] = concern_value(condition.group())
+            continue
+        name = None if TIME_PHRASE.search(part) else _name_given(part, known_name)
+        if name:
+            reading.found[NAME] = name
+            continue
+        kept.append(part)
+    timed = [part for part in kept if looks_like_time(part)]
+    if len(kept) == len([p for p in SPLIT.split(text) if p and p.strip()]) and timed == kept:
+        value = time_value(text)  # all of it is the time, as typed ("evenings, or Saturday morning")
+    else:
+        value = time_value(", ".join(timed) or " ".join(kept))
+    if YES.match(value) or NO.match(value):
+        reading.yes, reading.no = bool(YES.match(value)), bool(NO.match(value))
+        return
+    reading.rest = value
+
+
+def _lead_start(text: str, start: int) -> int:
+    lead = TIME_LEAD.search(text[:start])
+    return lead.start() if lead else start
+
+
+def _read_parts(reading: Reading, text: str, step: str | None, known_name: str | None) -> None:
+    """Any other step, or the form's first message: each part of the message in turn."""
+    labelled = re.findall(r"\b(name|time|when|concern|about)\s*:\s*([^.;\n]+)", text, re.I)
+    for label, value in labelled:
+        slot = {"name": NAME, "time": TIME, "when": TIME}.get(label.lower(), CONCERN)
+        value = clean_edges(value)
+        if slot == NAME and plausible_name(value):
+            reading.found[NAME] = value
+        elif slot == TIME and looks_like_time(value):
+            reading.found[TIME] = time_value(value)
+        elif slot == CONCERN and value:
+            reading.found[CONCERN] = concern_value(value)
+        text = text.replace(f"{label}:", " ").replace(value, " , ") if slot in reading.found else text
+    leftovers = []
+    for part in SPLIT.split(text):
+        if not part or not part.strip():
+            continue
+        if is_question(part):
+            reading.question = True
+            continue
+        part = _take_concern(reading, part)
+        part = _take_time(reading, part)
+        part = _take_name(reading, part, step, known_name)
+        if clean_edges(part):
+            leftovers.append(clean_edges(part))
+    reading.rest = " ".join(leftovers)
+    if not reading.has_details:  # a yes or a no, for the questions that take one
+        reading.yes = bool(YES.match(reading.text.strip()))
+        reading.no = bool(NO.match(reading.text.strip())) and not reading.yes
+
+
+def _take_concern(reading: Reading, part: str) -> str:
+    if CONCERN in reading.found:
+        return part
+    lead = CONCERN_LEAD.search(part)
+    if lead:
+        value = concern_value(part[lead.end():])
+        time = TIME_PHRASE.search(value)
+        if time and not CONDITION.search(value[:time.start()] or "x"):
+            value = value[:time.start()].strip(" ,")
+        if value and (CONDITION.search(value) or not plausible_name(value)):
+            reading.found[CONCERN] = value
+            return part[:lead.start()]
+    condition = CONDITION.search(part)
+    if condition:
+        reading.found[CONCERN] = concern_value(condition.group())
+        return part[:condition.start()] + " " + part[condition.end():]
+    return part
+
+
+def _take_time(reading: Reading, part: str) -> str:
+    if TIME in reading.found:
+        return part
+    match = TIME_PHRASE.search(part)
+    if not match:
+        return part
+    start = _lead_start(part, match.start())
+    end = match.end()
+    tail = TIME_TAIL.match(part[end:])
+    if tail:
+        end += tail.end()
+    reading.found[TIME] = time_value(part[match.start():match.end()])
+    return part[:start] + " " + part[end:]
+
+
+def _take_name(reading: Reading, part: str, step: str | None, known_name: str | None) -> str:
+    """A name introduced as one ("my name is", "I'm", "this is", "... here"), or, at the name
+    step or before the form has a name, a part of the message that can only be a name."""
+    if NAME in reading.found:
+        return part
+    stripped = part.strip(" ,.;:!-–—")
+    # Where the visitor writes with capitals, a name after "I'm" has them too ("I'm finally
+    # thinking of..." is no name); in an all lower-case message anything goes.
+    capitals = reading.text != reading.text.lower()
+    for lead in NAME_LEAD.finditer(stripped):
+        strong = not WEAK_NAME_LEAD.fullmatch(lead.group().strip())
+        words = clean_edges(NAME_TAIL.sub("", stripped[lead.end():])).split()
+        for size in range(min(5, len(words)), 0, -1):
+            candidate = " ".join(words[:size])
+            if plausible_name(candidate) and (strong or not capitals or candidate[:1].isupper()):
+                reading.found[NAME] = candidate
+                return stripped[:lead.start()] + " " + " ".join(words[size:])
+    candidate = clean_edges(NAME_TAIL.sub("", clean_edges(stripped)))
+    if not candidate or not plausible_name(candidate):
+        return part
+    if step != NAME and known_name:
+        if fuller_name(candidate, known_name):
+            reading.found[NAME] = candidate
+            return ""
+        return part
+    named_here = bool(NAME_TAIL.search(stripped))
+    if step == NAME or named_here or (
+            reading.has_details and (not capitals or candidate[:1].isupper())):
+        reading.found[NAME] = candidate
+        return ""
+    return part

@@ -1,0 +1,54 @@
+"""A message that gives an email address or a phone number asks to be contacted. A Rasa NLU
+component, after the classifier and the subject check (hooks/scope.py).
+
+"Hi, how do I book? I'm Day Okafor, 087 808 1234, and I'd prefer Monday mornings" reads to the
+classifier like a question about a topic; answering the topic and dropping the number is never
+what the visitor wants. The intent becomes ``contact_clinic``, so the consultation request
+starts and takes every detail the message carries (actions/consultation.py). Intents listed in
+``keep`` stand: the details a reply to the form carries are read by the form whatever the
+intent, and a reported reaction gets its safety reply first (the offer of the clinic's team
+follows it, and the form then reads this message's details too).
+"""
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from hooks.readings import replace_intent
+from leads import details
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ContactDetailsIntent(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": "contact_clinic", "keep": []}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.intent = config["intent"]
+        self.keep = set(config["keep"]) | {self.intent}
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "ContactDetailsIntent":
+        return cls(config)
+
+    def gives_contact_details(self, text: str) -> bool:
+        try:
+            details.parse_contact(text)
+        except details.InvalidDetail:
+            return False
+        return True
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = (message.get(INTENT) or {}).get("name")
+            text = message.get(TEXT) or ""
+            if intent in self.keep or text.startswith("/") or not self.gives_contact_details(text):
+                continue
+            replace_intent(message, self.intent)
+        return messages
