@@ -164,9 +164,8 @@ def read_reply(tracker: Tracker) -> Reply:
         return _button(step, intent)
     reading = form_reader.read(text, step, known_name=tracker.get_slot(NAME))
     if step is None:
-        # "yes please, Sarah Byrne" to the offer of the clinic's team, or a name typed out of
-        # the blue: the name it gives.
-        named = intent in ("affirm", "inform") and NAME not in reading.found
+        # "yes please, Sarah Byrne" to the offer of the clinic's team: the name it gives.
+        named = intent == "affirm" and NAME not in reading.found
         if named and detail_patterns.plausible_name(reading.rest):
             reading.found[NAME] = reading.rest
         # "yes" to the offer takes the details typed before it, too.

@@ -4,10 +4,12 @@ component, after the classifier and the subject check (hooks/scope.py).
 "Hi, how do I book? I'm Day Okafor, 087 808 1234, and I'd prefer Monday mornings" reads to the
 classifier like a question about a topic; answering the topic and dropping the number is never
 what the visitor wants. The intent becomes ``contact_clinic``, so the consultation request
-starts and takes every detail the message carries (actions/consultation.py). Intents listed in
-``keep`` stand: the details a reply to the form carries are read by the form whatever the
-intent, and a reported reaction gets its safety reply first (the offer of the clinic's team
-follows it, and the form then reads this message's details too).
+starts and takes every detail the message carries (actions/consultation.py; during the form,
+the form reads the details whatever the intent). Intents listed in ``keep`` stand: a yes to
+the offer, a correction, a question about the form, and a reported reaction, which gets its
+safety reply first (the offer of the clinic's team follows it, and the form then reads this
+message's details too). Details typed alone ("087 123 4567": ``inform``) stand too, unless
+the message also asks to be contacted ("please call me, I'm Sarah, 086 555 1234").
 """
 from typing import Any
 
@@ -18,6 +20,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.detail_patterns import CONTACT_REQUEST
 from hooks.readings import replace_intent
 from leads import details
 
@@ -26,11 +29,14 @@ from leads import details
 class ContactDetailsIntent(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"intent": "contact_clinic", "keep": []}
+        # ``asked_only``: intents that change only when the message also asks to be contacted
+        # ("please call me, I'm Sarah, 086 555 1234"); details alone stay what they are.
+        return {"intent": "contact_clinic", "keep": [], "asked_only": []}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intent = config["intent"]
         self.keep = set(config["keep"]) | {self.intent}
+        self.asked_only = set(config["asked_only"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -49,6 +55,8 @@ class ContactDetailsIntent(GraphComponent):
             intent = (message.get(INTENT) or {}).get("name")
             text = message.get(TEXT) or ""
             if intent in self.keep or text.startswith("/") or not self.gives_contact_details(text):
+                continue
+            if intent in self.asked_only and not CONTACT_REQUEST.search(text):
                 continue
             replace_intent(message, self.intent)
         return messages
