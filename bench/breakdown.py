@@ -1,124 +1,199 @@
-"""Where a message's time goes, per stage, for one model (in-process, one visitor).
+"""Where a message's time goes, stage by stage: as stock Rasa serves it, and as this project does.
 
-    python bench/breakdown.py MODEL.tar.gz [N]
+    python bench/breakdown.py MODEL.tar.gz [--messages N]
 
-Times, per message on N held-out phrasings (default 100), each stage Rasa runs:
-  * NLU: the pipeline's parse of the text;
-  * policy: predicting the next action(s) from the tracker;
-  * action server: one HTTP round trip to the project's action server (started here);
-  * tracker store: saving and retrieving the conversation in SQLite and in memory.
-Prints median and p95 milliseconds per stage.
+Each setup runs in a process of its own (twice, taking turns with the other), with a real action
+server, and handles N held-out phrasings in all (conversations of 10 messages) through Rasa's own
+`Agent.handle_message`, with an SQLite tracker store and an in-memory lock store (the embedded mode):
+  * stock Rasa: Rasa's SQLTrackerStore, `python -m rasa_sdk`, no change to Rasa;
+  * this project: what `python -m serving run` sets up (serving/startup.py), the tracker store
+    endpoints.yml names, and `python -m serving actions`.
+The stages are timed around Rasa's own methods: reading the conversation from the tracker store,
+NLU, the policies' predictions, the custom actions (the round trip to the action server and
+checking its reply), writing to the tracker store; "other" is the rest of the message (Rasa's
+processor: events, slots, lock, session). No HTTP in front: the bench's p50 minus "whole
+message" is the REST channel's and HTTP's share. Prints median and p95 per stage, in ms.
 """
+import argparse
 import asyncio
+import inspect
+import json
+import logging
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(BENCH))
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+SETUPS = {"rasa": "stock Rasa", "ours": "this project"}
+STAGES = ["tracker store: read", "NLU", "policies", "custom actions", "tracker store: write", "other",
+          "whole message"]
+WARM_UP = 20
+APOLOGY = "technical problem"  # utter_technical_problem: a custom action failed (serving/reliability.py)
+ROUNDS = 2
 
 
-def _endpoint(port):
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def _timed(owner, attribute: str, stage: str, times: dict) -> None:
+    """Replaces owner.attribute (a method) by one that adds its time to times[stage]."""
+    original = getattr(owner, attribute)
+
+    async def timed_coroutine(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            times[stage] += (time.perf_counter() - started) * 1000
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            times[stage] += (time.perf_counter() - started) * 1000
+
+    setattr(owner, attribute, timed_coroutine if inspect.iscoroutinefunction(original) else timed)
+
+
+def _set_up(setup: str, db: Path):
+    from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
     from rasa.utils.endpoints import EndpointConfig
 
-    return EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+    if setup == "ours":
+        import yaml
+
+        store_type = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]["type"]
+        return TrackerStore.create(EndpointConfig(type=store_type, url=f"sqlite:///{db}"))
+    return SQLTrackerStore(dialect="sqlite", db=str(db))
 
 
-def ms(samples):
-    ordered = sorted(samples)
-    return f"{statistics.median(ordered):7.2f} {ordered[int(0.95 * (len(ordered) - 1))]:7.2f}"
-
-
-async def main(model: str, n: int) -> None:
-    import logging
-
+async def _run(model: str, setup: str, messages: int, port: int) -> dict:
+    from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import Agent
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.core.lock_store import InMemoryLockStore
+    from rasa.core.processor import MessageProcessor
+    from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.log_utils import configure_structlog
-    from run_bench import free_port
 
-    from trainer import holdout as evaluate_holdout
+    from trainer import holdout
 
     configure_structlog(logging.WARNING)
     logging.getLogger("rasa").setLevel(logging.WARNING)
-    texts = [t for t, _ in evaluate_holdout.load_examples()][:n]
-    port = free_port()
-    agent = Agent.load(model, action_endpoint=_endpoint(port))
-    processor = agent.processor
+    texts = [text for text, _ in holdout.load_examples()]
+    times: dict[str, float] = defaultdict(float)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = _set_up(setup, Path(tmp) / "conversations.db")
+        agent = Agent.load(model, action_endpoint=EndpointConfig(f"http://127.0.0.1:{port}/webhook", timeout=5),
+                           tracker_store=store, lock_store=InMemoryLockStore())
+        _timed(agent.tracker_store, "retrieve", "tracker store: read", times)
+        _timed(agent.tracker_store, "save", "tracker store: write", times)
+        _timed(MessageProcessor, "parse_message", "NLU", times)
+        _timed(MessageProcessor, "_predict_next_with_tracker", "policies", times)
+        _timed(RemoteAction, "run", "custom actions", times)
+        samples: dict[str, list[float]] = defaultdict(list)
+        unanswered = 0
+        for i in range(WARM_UP + messages):
+            times.clear()
+            text = texts[i % len(texts)]
+            replies = CollectingOutputChannel()
+            started = time.perf_counter()
+            await agent.handle_message(UserMessage(text, replies, sender_id=f"c{i // 10}"))
+            whole = (time.perf_counter() - started) * 1000
+            if i < WARM_UP:
+                continue
+            unanswered += not replies.messages or any(APOLOGY in str(m.get("text")) for m in replies.messages)
+            for stage in STAGES[:-2]:
+                samples[stage].append(times[stage])
+            samples["other"].append(whole - sum(times.values()))
+            samples["whole message"].append(whole)
+    return {"tensorflow_loaded": "tensorflow" in sys.modules, "unanswered": unanswered,
+            "samples": {stage: samples[stage] for stage in STAGES}}
 
-    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-                               cwd=ROOT, env=dict(os.environ, SANIC_HOST="127.0.0.1"),
+
+def measure(model: str, setup: str, messages: int) -> dict:
+    """One setup, in this process: starts its action server, handles the messages."""
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(BENCH))
+    if setup == "ours":
+        from serving import startup
+
+        startup.prepare_rasa()  # before anything imports Rasa, as the launcher does
+    from servings import free_port
+
+    port = free_port()
+    action_server = (["-m", "serving", "actions", "--host", "127.0.0.1"] if setup == "ours"
+                     else ["-m", "rasa_sdk", "--actions", "actions"])
+    tmp = tempfile.mkdtemp()
+    env = dict(os.environ, SANIC_HOST="127.0.0.1", LOG_LEVEL="WARNING", LEADS_DB_URL=f"sqlite:///{tmp}/leads.db")
+    actions = subprocess.Popen([sys.executable, *action_server, "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    stages = {"NLU": [], "policy": [], "action server": [], "SQLite store": [], "in-memory store": [],
-              "whole message": []}
     try:
-        await _measure(agent, processor, texts, port, stages)
+        import urllib.request
+
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        return asyncio.run(_run(model, setup, messages, port))
     finally:
         actions.terminate()
-    print(f"{Path(model).name}: per message, {len(texts)} messages, milliseconds\n")
-    print(f"{'stage':<18} {'median':>7} {'p95':>7}")
-    for name, samples in stages.items():
-        if samples:
-            print(f"{name:<18} {ms(samples)}")
+        actions.wait(timeout=30)
 
 
-async def _measure(agent, processor, texts, port, stages) -> None:
-    import aiohttp
-    from rasa.core.channels.channel import UserMessage
-    from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
-    from rasa.shared.core.events import ActionExecuted, UserUttered
+def table(results: dict, messages: int) -> str:
+    lines = [f"{messages} messages, milliseconds per message (median / p95)", "",
+             "| stage | " + " | ".join(SETUPS[s] for s in results) + " |",
+             "|---|" + "---:|" * len(results)]
+    for stage in STAGES:
+        cells = [f"{statistics.median(results[s]['samples'][stage]):.2f} / "
+                 f"{percentile(results[s]['samples'][stage], 95):.2f}" for s in results]
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    loaded = ", ".join(f"{SETUPS[s]}: {'yes' if results[s]['tensorflow_loaded'] else 'no'}" for s in results)
+    failed = ", ".join(f"{SETUPS[s]}: {results[s]['unanswered']}" for s in results)
+    return "\n".join(lines) + (f"\n\nTensorFlow imported while serving: {loaded}\n"
+                               f"Messages without an answer (a failed custom action): {failed}\n")
 
-    with tempfile.TemporaryDirectory() as tmp:
-        sql = SQLTrackerStore(agent.domain, dialect="sqlite", db=os.path.join(tmp, "t.db"))
-        memory = InMemoryTrackerStore(agent.domain)
-        async with aiohttp.ClientSession() as session:
-            for _ in range(100):  # wait for the action server
-                try:
-                    async with session.get(f"http://127.0.0.1:{port}/health"):
-                        break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
-            for i, text in enumerate(texts):
-                started = time.perf_counter()
-                parsed = await processor.parse_message(UserMessage(text))
-                stages["NLU"].append((time.perf_counter() - started) * 1000)
 
-                tracker = await processor.get_tracker(f"breakdown-{i}")
-                tracker.update(ActionExecuted("action_listen"))
-                tracker.update(UserUttered(text, parsed["intent"], parsed["entities"], parsed))
-                started = time.perf_counter()
-                prediction = processor.predict_next_with_tracker(tracker)
-                stages["policy"].append((time.perf_counter() - started) * 1000)
-
-                action = max(prediction["scores"], key=lambda s: s["score"])["action"] if prediction else None
-                if action and action.startswith("action_answer_"):
-                    body = {"next_action": action, "sender_id": tracker.sender_id,
-                            "tracker": tracker.current_state(), "domain": agent.domain.as_dict(), "version": "3.6.2"}
-                    started = time.perf_counter()
-                    async with session.post(f"http://127.0.0.1:{port}/webhook", json=body) as reply:
-                        await reply.read()
-                    stages["action server"].append((time.perf_counter() - started) * 1000)
-
-                # Everything Rasa does for one message (NLU, policies, actions, store), no HTTP in.
-                agent.action_endpoint = agent.action_endpoint or _endpoint(port)
-                started = time.perf_counter()
-                await agent.handle_message(UserMessage(text, sender_id=f"whole-{i}"))
-                stages["whole message"].append((time.perf_counter() - started) * 1000)
-
-                for name, store in (("SQLite store", sql), ("in-memory store", memory)):
-                    started = time.perf_counter()
-                    await store.save(tracker)
-                    await store.retrieve(tracker.sender_id)
-                    stages[name].append((time.perf_counter() - started) * 1000)
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model")
+    parser.add_argument("--messages", type=int, default=300)
+    parser.add_argument("--setup", choices=SETUPS, help="measure one setup in this process (JSON out)")
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    if args.setup:
+        print(json.dumps(measure(args.model, args.setup, args.messages)))
+        return 0
+    # In rounds, taking turns: the machine is shared, and its load changes by the minute.
+    results: dict = {}
+    for _ in range(ROUNDS):
+        for setup in SETUPS:
+            done = subprocess.run([sys.executable, __file__, args.model, "--messages", str(args.messages // ROUNDS),
+                                   "--setup", setup], cwd=ROOT, capture_output=True, text=True)
+            if done.returncode != 0:
+                sys.exit(f"{SETUPS[setup]}: the breakdown failed:\n{done.stderr[-3000:]}")
+            measured = json.loads(done.stdout.strip().splitlines()[-1])
+            merged = results.setdefault(setup, {"tensorflow_loaded": False, "unanswered": 0,
+                                                "samples": defaultdict(list)})
+            merged["tensorflow_loaded"] |= measured["tensorflow_loaded"]
+            merged["unanswered"] += measured["unanswered"]
+            for stage, values in measured["samples"].items():
+                merged["samples"][stage] += values
+    print(table(results, args.messages))
+    return 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
-        sys.exit("usage: breakdown.py MODEL.tar.gz [N]")
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 100))
+    sys.exit(main())

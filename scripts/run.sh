@@ -273,9 +273,10 @@ offset=$(( $(log_size) + 1 ))
 .venv/bin/python -m serving actions --host "$ACTIONS_HOST" --port "$ACTIONS_PORT" >> "$LOG" 2>&1 < /dev/null &
 SERVER_PIDS+=($!) SERVER_NAMES+=("the action server")
 disown # no "[1]+ Terminated" job notices on the screen
-# `python -m serving run` is `rasa run` plus the changes listed in serving/patches.py: a
-# measured fix, clean handling of store and action-server failures, and loading a new
-# model without a restart.
+# `python -m serving run` is `rasa run` plus the changes listed in serving/patches.py: what
+# Rasa imports but never uses here kept out (TensorFlow), measured speed fixes, a tuned SQLite
+# tracker store, clean handling of store and action-server failures, and loading a new model
+# without a restart.
 .venv/bin/python -m serving run --model "$MODEL" --interface "$RASA_HOST" --port "$RASA_PORT" \
   --endpoints endpoints.yml --credentials credentials.yml ${api_args[@]+"${api_args[@]}"} >> "$LOG" 2>&1 < /dev/null &
 SERVER_PIDS+=($!) SERVER_NAMES+=("the Rasa server")

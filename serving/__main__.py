@@ -54,11 +54,12 @@ def _auth_token_from_environment() -> None:
 
 def _change_rasa() -> None:
     """serving/patches.py: every entry is checked against the installed Rasa, then installed."""
-    from serving import patches
+    from serving import startup
+    from serving.rasa_change import RasaChanged  # (imports nothing of Rasa's: see startup.py)
 
     try:
-        patches.apply()
-    except (patches.RasaChanged, ValueError) as error:
+        startup.prepare_rasa()
+    except (RasaChanged, ValueError) as error:
         sys.exit(f"error: refusing to start: {error}")
 
 
@@ -75,6 +76,7 @@ def main() -> None:
         actions.main(sys.argv[2:])
         return
 
+    _change_rasa()  # first: it keeps TensorFlow out of what the next steps import
     from channels.guard import MAX_BODY_BYTES
 
     # Sanic reads SANIC_* settings when the app is created: its own errors (unknown
@@ -86,7 +88,6 @@ def main() -> None:
     _create_sqlite_directory()
 
     _refuse_unsafe_stores(sys.argv[2:])
-    _change_rasa()
     _auth_token_from_environment()
     from rasa.__main__ import main as rasa_main
 

@@ -32,6 +32,8 @@ from typing import Any
 
 import pluggy
 
+from serving import memory
+
 logger = logging.getLogger(__name__)
 
 SETTING = "MODEL_RELOAD_SECONDS"
@@ -112,6 +114,7 @@ class ModelWatcher:
             logger.exception(f"Could not load the new model in {path}; the assistant keeps its current model.")
             return False
         logger.info(f"Loaded the new model in {path} (model id {model_id}): the assistant answers with it now.")
+        memory.release()  # what loading freed, and the old model, back to the system
         return True
 
     async def watch(self, every_seconds: float) -> None:

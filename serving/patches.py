@@ -2,7 +2,8 @@
 
 A **hook** uses an extension point Rasa offers (a class named by module path in endpoints.yml,
 a plugin hook); nothing of Rasa's is replaced. A **patch** replaces a Rasa function at
-start-up, where Rasa offers no hook. Each entry says what it changes and why, which test
+start-up, where Rasa offers no hook. An **import** change alters when Python loads a module of
+Rasa's or a library's (sys.meta_path), not what its code does. Each entry says what it changes and why, which test
 proves it, and when it can go; docs/architecture.md ("Where we change Rasa's behaviour") is
 this list, printed by `python -m serving changes`.
 
@@ -14,13 +15,80 @@ start with a message saying which entry, what changed, and what to check (servin
 
 from rasa.core.lock_store import LOCK_LIFETIME
 
-from serving import model_reload, reliability, speedups
+from serving import lean_imports, memory, model_reload, reliability, speedups
 from serving.rasa_change import Change, RasaChanged, Signature
 
 # The Rasa of requirements.lock, whose code every entry below was checked against.
 WRITTEN_FOR_RASA = "3.6.21"
 
 CHANGES: list[Change] = [
+    Change(
+        name="unused-imports-deferred",
+        kind="import",
+        where="Python's import system (sys.meta_path): rasa.utils.train_utils, rasa.utils.plotting, "
+              "rasa.core.channels (and .console), rasa.core.jobs, boto3; thinc.compat's and "
+              "sklearn.utils._testing's optional imports; skops.io imported before Rasa",
+        ours="serving.lean_imports.install (serving/startup.py installs it before anything imports Rasa)",
+        what="Modules the serving path imports and never uses are loaded the first time one of their names is "
+             "used (serving/deferred_import.py): TensorFlow, matplotlib, Rasa's other input channels, its "
+             "reminders' scheduler and the AWS SDK stay out. thinc is told TensorFlow and h5py are not installed, "
+             "scikit-learn's test helpers that pytest is not. The first import of TensorFlow is logged with who "
+             "asked. skops.io is imported first, trusting Rasa's LogisticRegression among scikit-learn's "
+             "estimators. A component that uses TensorFlow (DIET, TED) still imports it.",
+        why="Rasa's agent imports train_utils (policies → featurizers → extractor), which subclasses Keras classes "
+            "as it is imported, and thinc imports TensorFlow to offer it as a backend: ~430 MB and ~2.5 s this "
+            "config never uses; the rest ~40 MB and ~1 s. skops imported every scikit-learn module to list its "
+            "estimators (25 MB, 0.7 s), then looked through ~3,900 modules: ~1 s.",
+        tests=("tests/test_serving_lean_imports.py::test_a_served_conversation_never_loads_what_it_does_not_use",
+               "tests/test_serving_lean_imports.py::test_a_model_with_diet_still_answers",
+               "tests/test_serving_lean_imports.py::test_skops_trusts_the_same_types_but_only_rasas_classifier",
+               "tests/test_serving_deferred_import.py::test_a_deferred_module_loads_when_a_name_is_used"),
+        remove_when="`import rasa.core.agent` no longer imports TensorFlow and thinc no longer imports it unasked "
+                    "(tests/test_serving_lean_imports.py::test_rasas_agent_still_imports_tensorflow then fails); "
+                    "each module in serving/lean_imports.py when the serving path no longer imports it",
+        relies_on=(),
+        install=lean_imports.install,
+        verify=lean_imports.verify,
+    ),
+    Change(
+        name="channels-by-module-path",
+        kind="patch",
+        where="rasa.core.run._create_single_channel",
+        ours="serving.lean_imports.channels_by_module_path",
+        what="A channel named by module path in credentials.yml (channels.rest.ValidatedRestInput) is imported by "
+             "its path, without Rasa's list of its own channels; Rasa's own names are looked up as before.",
+        why="Looking a name up in that list imports every channel Rasa has and their libraries (Telegram, "
+            "Slack, Socket.IO, Webex...): ~20 MB and ~0.5 s for channels this project does not use.",
+        tests=("tests/test_serving_lean_imports.py::test_a_served_conversation_never_loads_what_it_does_not_use",
+               "tests/test_serving_lean_imports.py::test_rasas_own_channel_names_still_work"),
+        remove_when="rasa.core.channels no longer imports every channel, or the project uses a channel of Rasa's",
+        relies_on=(
+            Signature("rasa.core.run:_create_single_channel",
+                      "(channel: str, credentials: Dict[str, Any]) -> Any"),
+        ),
+        replacement=lean_imports.channels_by_module_path,
+    ),
+    Change(
+        name="train-schema-on-demand",
+        kind="patch",
+        where="rasa.engine.storage.storage.ModelMetadata.from_dict",
+        ours="serving.lean_imports.train_schema_on_demand",
+        what="A model's metadata is read as Rasa reads it, except its training graph's schema, which is read the "
+             "first time it is used (serving never uses it).",
+        why="Reading it imports every class the training graph names: DefaultV1RecipeValidator imports DIET, TED "
+            "and the CRF extractor, and with them TensorFlow, whatever the config.",
+        tests=("tests/test_serving_lean_imports.py::test_a_served_conversation_never_loads_what_it_does_not_use",
+               "tests/test_serving_lean_imports.py::test_the_train_schema_read_on_demand_is_rasas"),
+        remove_when="Loading a model for serving no longer reads its training graph's schema",
+        relies_on=(
+            Signature("rasa.engine.storage.storage:ModelMetadata.from_dict",
+                      "(serialized: 'Dict[Text, Any]') -> 'ModelMetadata'"),
+            Signature("rasa.engine.graph:GraphSchema.__init__", "(self, nodes: 'Dict[Text, SchemaNode]') -> None"),
+            Signature("rasa.engine.graph:GraphSchema.from_dict",
+                      "(serialized_graph_schema: 'Dict[Text, Any]') -> 'GraphSchema'"),
+        ),
+        replacement=lean_imports.train_schema_on_demand,
+    ),
     Change(
         name="redis-ticket-lock-store",
         kind="hook",
@@ -51,15 +119,22 @@ CHANGES: list[Change] = [
         ),
     ),
     Change(
-        name="pre-ping-sql-tracker-store",
+        name="tuned-sql-tracker-store",
         kind="hook",
         where="endpoints.yml `tracker_store: type:` a class by module path",
-        ours="serving.tracker_store.PrePingSQLTrackerStore",
-        what="Rasa's SQLTrackerStore, with pooled database connections checked before use (pool_pre_ping).",
-        why="After a PostgreSQL restart the pool's dead connections failed the next visitors' messages.",
-        tests=("tests/test_serving_tracker_store.py::test_the_first_read_after_a_database_restart_is_answered",
+        ours="serving.tracker_store.TunedSQLTrackerStore",
+        what="Rasa's SQLTrackerStore (same tables and rows): SQLite in WAL mode with synchronous=NORMAL and "
+             "pooled connections; PostgreSQL connections checked before use (pool_pre_ping); reads and writes in "
+             "the store's own threads; a write appends what was added since the read, without counting again.",
+        why="SQLite synced the disk on every message and opened a connection per query, in the event loop: "
+            "~10 ms and ~40% of the throughput (issue #16). After a PostgreSQL restart the pool's dead "
+            "connections failed the next visitors' messages.",
+        tests=("tests/test_serving_tracker_store.py::test_the_sqlite_file_is_in_wal_mode",
+               "tests/test_serving_tracker_store.py::test_conversations_read_back_as_rasas_store_reads_them",
+               "tests/test_serving_tracker_store.py::test_the_first_read_after_a_database_restart_is_answered",
                "tests/test_scale_out.py::test_postgres_briefly_down"),
-        remove_when="Rasa's SQLTrackerStore creates its engine with pool_pre_ping (tests/test_serving_tracker_store.py"
+        remove_when="Rasa's SQLTrackerStore sets WAL, pools SQLite connections, creates its engine with "
+                    "pool_pre_ping and runs off the event loop (tests/test_serving_tracker_store.py"
                     "::test_rasas_own_store_fails_that_read then fails)",
         relies_on=(
             Signature("rasa.core.tracker_store:_load_from_module_name_in_endpoint_config",
@@ -73,6 +148,13 @@ CHANGES: list[Change] = [
                       "-> 'None'"),
             Signature("rasa.core.tracker_store:create_engine_kwargs",
                       "(url: \"Union[Text, 'URL']\") -> 'Dict[Text, Any]'"),
+            # (the query a read copies, and the lookup of events' classes it keeps)
+            Signature("rasa.core.tracker_store:SQLTrackerStore._event_query",
+                      "(self, session: \"'Session'\", sender_id: 'Text', fetch_events_from_all_sessions: 'bool') "
+                      "-> \"'Query'\""),
+            Signature("rasa.shared.core.events:Event.resolve_by_type",
+                      "(type_name: str, default: Optional[Type[ForwardRef('Event')]] = None) "
+                      "-> Optional[Type[ForwardRef('Event')]]"),
         ),
     ),
     Change(
@@ -97,6 +179,25 @@ CHANGES: list[Change] = [
         install=model_reload.install,
     ),
     Change(
+        name="memory-released-after-loading",
+        kind="hook",
+        where="Rasa's plugin hook `configure_commandline` → `serve_application(server_listeners=...)`",
+        ours="serving.memory",
+        what="Once the model is loaded (and after each new model) the server collects garbage and returns the "
+             "allocator's free pages to the system (glibc's malloc_trim).",
+        why="Loading a model allocates more than it keeps, and glibc kept the freed pages: ~10 MB resident.",
+        tests=("tests/test_serving_memory.py::test_rasas_plugin_hook_adds_the_release_to_rasa_run",
+               "tests/test_serving_memory.py::test_freed_memory_goes_back_to_the_system"),
+        remove_when="Rasa or Python returns freed memory after loading a model by itself",
+        relies_on=(
+            Signature("rasa.plugin:configure_commandline",
+                      "(cmdline_arguments: argparse.Namespace) -> Optional[str]"),
+            Signature("rasa.core.run:serve_application", "server_listeners: Optional[List[Tuple[Callable, str]]] "
+                      "= None", parameter="server_listeners"),
+        ),
+        install=memory.install,
+    ),
+    Change(
         name="response-validation",
         kind="patch",
         where="rasa.core.actions.action.RemoteAction._validate_action_result",
@@ -112,6 +213,70 @@ CHANGES: list[Change] = [
                       "(self, result: Dict[str, Any]) -> bool"),
         ),
         replacement=speedups.validating_with_a_compiled_schema,
+    ),
+    Change(
+        name="intent-classifier-layout",
+        kind="patch",
+        where="rasa.nlu.classifiers.logistic_regression_classifier.LogisticRegressionClassifier.load",
+        ours="serving.speedups.coefficients_laid_out_for_prediction",
+        what="The loaded classifier's coefficient matrix is stored column by column (numpy.asfortranarray): "
+             "the same numbers, the same probabilities, bit for bit. A classifier Rasa could not read (it answers "
+             "with an untrained one) stops the start.",
+        why="scikit-learn scores a message as X @ coef_.T, and SciPy copied coef_.T (36 intents x 38,912 "
+            "n-grams, 11 MB) into row order for every message: 2-12 ms of a message (bench/breakdown.py, NLU).",
+        tests=("tests/test_serving_speedups.py::test_the_intent_classifier_gives_the_same_probabilities",
+               "tests/test_serving_lean_imports.py::test_a_classifier_file_skops_does_not_trust_stops_the_start"),
+        remove_when="LogisticRegressionClassifier is replaced by a component in config.yml that stores its "
+                    "coefficients so, or SciPy multiplies by a transposed matrix without copying it",
+        relies_on=(
+            Signature("rasa.nlu.classifiers.logistic_regression_classifier:LogisticRegressionClassifier.load",
+                      "(config: Dict[str, Any], model_storage: rasa.engine.storage.storage.ModelStorage, resource: "
+                      "rasa.engine.storage.resource.Resource, execution_context: rasa.engine.graph.ExecutionContext, "
+                      "**kwargs: Any) -> 'LogisticRegressionClassifier'"),
+        ),
+        replacement=speedups.coefficients_laid_out_for_prediction,
+    ),
+    Change(
+        name="graph-run-in-dask-order",
+        kind="patch",
+        where="rasa.engine.runner.dask.DaskGraphRunner.run",
+        ours="serving.speedups.graph_run_in_dask_order",
+        what="The model's graph runs the same nodes with the same arguments in the order dask's synchronous "
+             "scheduler runs them (computed once with dask.order.order), without the scheduler itself.",
+        why="Each message runs the graph three times; each time Rasa rebuilt the task graph, formatted a debug "
+            "message holding the whole schema (debug logging off) and had dask schedule a dozen tasks one by "
+            "one: ~0.4 ms of a 2.5 ms NLU run (bench/breakdown.py).",
+        tests=("tests/test_serving_speedups.py::test_the_graph_runs_to_the_same_results",),
+        remove_when="Rasa's graph runner no longer rebuilds and schedules the graph on every run",
+        relies_on=(
+            Signature("rasa.engine.runner.dask:DaskGraphRunner.run",
+                      "(self, inputs: 'Optional[Dict[Text, Any]]' = None, targets: 'Optional[List[Text]]' = None) "
+                      "-> 'Dict[Text, Any]'"),
+            Signature("rasa.engine.runner.dask:DaskGraphRunner._build_dask_graph",
+                      "(self, schema: 'GraphSchema') -> 'Dict[Text, Any]'"),
+            Signature("rasa.engine.runner.dask:DaskGraphRunner._add_inputs_to_graph",
+                      "(inputs: 'Optional[Dict[Text, Any]]', graph: 'Any') -> 'None'"),
+            Signature("rasa.engine.graph:GraphSchema.minimal_graph_schema",
+                      "(self, targets: 'Optional[List[Text]]' = None) -> 'GraphSchema'"),
+            Signature("dask.order:order", "(dsk, dependencies=None)"),
+        ),
+        replacement=speedups.graph_run_in_dask_order,
+    ),
+    Change(
+        name="spacy-pipeline-loaded-once",
+        kind="patch",
+        where="rasa.nlu.utils.spacy_utils.SpacyNLP.load_model",
+        ours="serving.speedups.one_spacy_pipeline_per_model",
+        what="A spaCy pipeline already loaded from the same, unchanged files is used again.",
+        why="The prediction graph has two SpacyNLP nodes and Rasa loaded the pipeline for each: twice the "
+            "start-up time and memory for one pipeline.",
+        tests=("tests/test_serving_speedups.py::test_the_spacy_pipeline_is_loaded_once_and_parses_the_same",),
+        remove_when="Rasa loads one pipeline for a model's SpacyNLP nodes",
+        relies_on=(
+            Signature("rasa.nlu.utils.spacy_utils:SpacyNLP.load_model",
+                      "(spacy_model_name: 'Text') -> 'SpacyModel'"),
+        ),
+        replacement=speedups.one_spacy_pipeline_per_model,
     ),
     Change(
         name="action-timeout-and-apology",

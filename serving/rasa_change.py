@@ -46,7 +46,9 @@ class Signature:
 @dataclass(frozen=True)
 class Change:
     name: str
-    kind: str  # "hook": Rasa's extension point; "patch": a Rasa function replaced
+    # "hook": Rasa's extension point; "patch": a Rasa function replaced; "import": when Python
+    # loads a module of Rasa's or a library's (sys.meta_path), not what its code does
+    kind: str
     where: str  # the hook we use, or the Rasa function we replace
     ours: str  # our code
     what: str
@@ -55,7 +57,8 @@ class Change:
     remove_when: str
     relies_on: tuple[Signature, ...]  # for a patch, the first is the function it replaces
     replacement: Callable[[Callable], Callable] | None = None  # patch: Rasa's function -> ours
-    install: Callable[[], None] | None = None  # a hook that needs registering
+    install: Callable[[], None] | None = None  # a hook that needs registering, an import change
+    verify: Callable[[], None] | None = None  # an import change: raises RasaChanged if it cannot work
     _replaced: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def check(self, rasa_version: str, written_for: str) -> None:
@@ -77,16 +80,18 @@ class Change:
                     f"  Check whether {self.ours} is still needed ({self.remove_when}) and fits the new "
                     f"signature; update it and its expected signature, then run {' '.join(self.tests)}."
                 )
+        if self.verify is not None:
+            self.verify()
 
     def apply(self) -> None:
         if self.replacement is not None:
             owner, attribute, rasa_function = self.relies_on[0].resolve()
-            if getattr(owner, attribute) is rasa_function:  # not replaced yet
+            if not hasattr(getattr(owner, attribute), "__replaced_rasa__"):  # not replaced yet
                 ours = self.replacement(rasa_function)
                 ours.__replaced_rasa__ = rasa_function
                 self._replaced[attribute] = inspect.getattr_static(owner, attribute)
-                if isinstance(self._replaced[attribute], staticmethod):
-                    ours = staticmethod(ours)
+                if isinstance(self._replaced[attribute], (staticmethod, classmethod)):
+                    ours = staticmethod(ours)  # (a classmethod's replacement calls Rasa's, bound to the class)
                 setattr(owner, attribute, ours)
         if self.install is not None:
             self.install()

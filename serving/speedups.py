@@ -1,4 +1,5 @@
-"""One measured fix to Rasa 3.6's serving path (serving/patches.py, 'response-validation').
+"""Measured fixes to Rasa 3.6's serving path (serving/patches.py, 'response-validation' and
+'intent-classifier-layout').
 
 Rasa validates every action-server response with ``jsonschema.validate(result, schema)``
 (``RemoteAction._validate_action_result``). That function first re-checks the schema
@@ -44,3 +45,110 @@ def validating_with_a_compiled_schema(rasa_validate: Callable) -> Callable:
             raise e
 
     return _validate_action_result
+
+
+def coefficients_laid_out_for_prediction(rasa_load: Callable) -> Callable:
+    """Replaces LogisticRegressionClassifier.load (Rasa's is `rasa_load`, bound to the class): the
+    classifier Rasa loads, its coefficient matrix stored column by column.
+
+    scikit-learn scores a message as ``X @ coef_.T``; for a sparse X, SciPy wants the dense
+    operand in row order and copies ``coef_.T`` into it on every call: the whole matrix (intents x
+    n-gram features, ~20 MB here) per message. Stored in column order, ``coef_.T`` already is in
+    row order: the same numbers, multiplied in the same order, without the copy.
+
+    A classifier Rasa could not read stops the start, rather than answering every message with
+    an error."""
+    import numpy as np
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        component = rasa_load(*args, **kwargs)
+        classifier = getattr(component, "clf", None)
+        if getattr(classifier, "coef_", None) is None:
+            # Rasa answers a classifier it cannot read (a file missing, or holding types skops does not
+            # trust: serving/lean_imports.py) with an untrained one, which fails every message later.
+            raise RuntimeError("The model's intent classifier (LogisticRegressionClassifier) could not be loaded: "
+                               "its file is missing or holds types that are not trusted. Retrain the model "
+                               "(make train).")
+        classifier.coef_ = np.asfortranarray(classifier.coef_)
+        return component
+
+    return load
+
+
+def one_spacy_pipeline_per_model(rasa_load_model: Callable) -> Callable:
+    """Replaces SpacyNLP.load_model (Rasa's is `rasa_load_model`): a spaCy pipeline already loaded
+    from the same files is used again.
+
+    A model's prediction graph has two SpacyNLP nodes ("provide" and "run"), and Rasa loads the
+    pipeline for each: twice the time and the memory, for one pipeline that only the first is
+    asked for. The pipeline is read-only once loaded. A pipeline folder that changed since
+    (`make train` rebuilds models/spacy when the vocabulary changes) is loaded again."""
+    import os
+
+    loaded: dict[tuple, Any] = {}
+
+    def load_model(spacy_model_name: str) -> Any:
+        try:
+            folder = os.stat(spacy_model_name)
+            key: tuple = (os.path.realpath(spacy_model_name), folder.st_ino, folder.st_mtime_ns)
+        except (OSError, TypeError, ValueError):
+            key = (spacy_model_name,)  # an installed package, or no name (Rasa says what is wrong)
+        if key not in loaded:
+            model = rasa_load_model(spacy_model_name)
+            loaded.clear()  # only the latest: an older pipeline is not kept alive here
+            loaded[key] = model
+        return loaded[key]
+
+    return load_model
+
+
+def graph_run_in_dask_order(rasa_run: Callable) -> Callable:
+    """Replaces DaskGraphRunner.run (Rasa's is `rasa_run`): the same graph of the model's
+    components, run in the order dask's synchronous scheduler runs it, without the scheduler.
+
+    Each message runs the graph three times (NLU, then the policies twice). Each time Rasa
+    computed the part of the graph the targets need, built dask's task graph from it, formatted
+    a debug message holding the whole graph's schema (even with debug logging off) and had dask
+    order and schedule a dozen tasks one after the other: ~0.4 ms of a 2.5 ms NLU run. Here the
+    order is computed once per set of targets and inputs (with dask's own ``dask.order.order``),
+    and each run calls the same nodes, in that order, with the same arguments."""
+    import logging
+
+    import dask.order
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import logger as rasa_logger
+
+    def run(self: Any, inputs: dict | None = None, targets: list | None = None) -> dict:
+        inputs = inputs or {}
+        run_targets = targets if targets else self._graph_schema.target_names
+        plans = self.__dict__.setdefault("_serving_plans", {})
+        key = (tuple(run_targets), tuple(sorted(inputs)))
+        if key not in plans:
+            graph = self._build_dask_graph(self._graph_schema.minimal_graph_schema(run_targets))
+            self._add_inputs_to_graph(inputs, graph)
+            priority = dask.order.order(graph)
+            # (an input's task holds this run's value: not kept, each run passes its own)
+            plans[key] = [(name, None if name in inputs else graph[name])
+                          for name in sorted(graph, key=priority.__getitem__)]
+        plan = plans[key]
+        for input_value in inputs.values():  # Rasa's check, on every run
+            if isinstance(input_value, str) and any(input_value == name for name, _ in plan):
+                raise GraphRunError(
+                    f"Input value '{input_value}' clashes with a node name. Make sure that none of the input "
+                    f"names passed to the `run` method are the same as node names in the graph schema.")
+        if rasa_logger.isEnabledFor(logging.DEBUG):
+            rasa_logger.debug(f"Running graph with inputs: {inputs}, targets: {targets} "
+                              f"and {self._execution_context}.")
+        outputs: dict[str, Any] = {}
+        try:
+            for name, task in plan:
+                if name in inputs:
+                    outputs[name] = (name, inputs[name])
+                else:
+                    node, *needs = task
+                    outputs[name] = node(*(outputs[need] for need in needs))
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(outputs[target] for target in run_targets)
+
+    return run

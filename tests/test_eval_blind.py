@@ -16,8 +16,8 @@ pytestmark = pytest.mark.server  # blind_eval starts the action server
 FLOORS = {
     "everyday": 0.01,          # target met: at most 1%
     "other_treatments": 0.06,  # target 0; 5/100 today
-    "real_style": 0.88,        # target 90%; 89.6% today
-    "follow_ups": 0.68,        # target 90%; 69.7% today (109 conversations)
+    "real_style": 0.88,        # target 90%; 89.6% today (103/115)
+    "follow_ups": 0.69,        # target 90%; 70.6% today (77/109)
     # Context applied where it doesn't belong: the same questions asked after an answer.
     "everyday_after_a_fact": 0.013,   # target met: 1.0% (3/315)
     "real_style_after_a_fact": 0.88,  # 89.6% today, as asked first

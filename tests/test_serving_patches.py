@@ -28,9 +28,10 @@ def test_every_entry_says_what_why_when_and_which_test_proves_it():
     names = [change.name for change in patches.CHANGES]
     assert len(names) == len(set(names))
     for change in patches.CHANGES:
-        assert change.kind in ("hook", "patch") and change.what and change.why and change.remove_when
-        assert change.relies_on, change.name
+        assert change.kind in ("hook", "patch", "import") and change.what and change.why and change.remove_when
+        assert change.relies_on or change.verify, change.name  # something to check against the installed Rasa
         assert (change.replacement is not None) == (change.kind == "patch"), change.name
+        assert change.kind != "import" or (change.install and change.verify), change.name
         assert change.tests, change.name
         for test in change.tests:
             path, _, name = test.partition("::")
@@ -41,8 +42,8 @@ def test_another_rasa_version_is_refused_with_what_to_check():
     with pytest.raises(RasaChanged) as refused:
         patches.check_all(rasa_version="3.6.22")
     message = str(refused.value)
-    assert "'redis-ticket-lock-store': written for Rasa 3.6.21, but Rasa 3.6.22 is installed" in message
-    assert "tests/test_serving_locks.py::" in message and "WRITTEN_FOR_RASA" in message
+    assert "'unused-imports-deferred': written for Rasa 3.6.21, but Rasa 3.6.22 is installed" in message
+    assert "tests/test_serving_lean_imports.py::" in message and "WRITTEN_FOR_RASA" in message
 
 
 def test_a_changed_signature_is_refused_and_nothing_is_installed(monkeypatch):
@@ -66,7 +67,11 @@ def test_a_changed_signature_is_refused_and_nothing_is_installed(monkeypatch):
 
 def test_the_launcher_stops_with_the_message(monkeypatch, capsys):
     from serving import __main__ as launcher
+    from serving import lean_imports
 
+    # (This process imported Rasa's agent long ago: the deferral's own refusal is tested in
+    # tests/test_serving_lean_imports.py.)
+    monkeypatch.setattr(lean_imports, "install", lambda: None)
     monkeypatch.setattr(Agent, "load_model", lambda self, path: None)
     with pytest.raises(SystemExit) as stopped:
         launcher._change_rasa()
@@ -102,7 +107,7 @@ def test_the_launcher_prints_the_list():
 
 # --- endpoints.yml names the hooks' classes: what Rasa would accept quietly is refused ----------
 
-def endpoints_file(tmp_path, lock_type="in_memory", tracker_type="serving.tracker_store.PrePingSQLTrackerStore"):
+def endpoints_file(tmp_path, lock_type="in_memory", tracker_type="serving.tracker_store.TunedSQLTrackerStore"):
     path = tmp_path / "endpoints.yml"
     path.write_text(f"tracker_store:\n  type: {tracker_type}\n  url: sqlite:///{tmp_path / 'c.db'}\n"
                     f"lock_store:\n  type: {lock_type}\n  url: localhost\n")

@@ -45,3 +45,97 @@ def test_same_verdict_as_rasas_own_validation(patched, response):
             patched._validate_action_result(response)
     assert expected_valid is (response in VALID)
 
+
+
+# --- 'intent-classifier-layout' and 'spacy-pipeline-loaded-once' --------------------------------
+
+MODEL_LOADING = ("intent-classifier-layout", "spacy-pipeline-loaded-once")
+GRAPH_RUN = "graph-run-in-dask-order"
+
+
+def components(agent, class_name: str) -> list:
+    return [node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
+            if type(node._component).__name__ == class_name]
+
+
+@pytest.fixture(scope="module")
+def agents(model_path):
+    """The model loaded by Rasa as it is, and with the model-loading changes."""
+    from rasa.core.agent import Agent
+
+    rasas_own = Agent.load(str(model_path))
+    changes = [patches.by_name(name) for name in MODEL_LOADING]
+    patches.apply(changes)
+    try:
+        ours = Agent.load(str(model_path))
+    finally:
+        patches.undo(changes)
+    return rasas_own, ours
+
+
+def parsed(agent, texts: list[str]) -> list[dict]:
+    import asyncio
+
+    return [asyncio.run(agent.parse_message(text)) for text in texts]
+
+
+@pytest.mark.model
+def test_the_intent_classifier_gives_the_same_probabilities(agents):
+    import numpy as np
+
+    from trainer import holdout
+
+    rasas_own, ours = agents
+    [classifier] = [component.clf for component in components(ours, "LogisticRegressionClassifier")]
+    [rasas_classifier] = [component.clf for component in components(rasas_own, "LogisticRegressionClassifier")]
+    assert classifier.coef_.flags["F_CONTIGUOUS"] and classifier.coef_.T.flags["C_CONTIGUOUS"]
+    assert rasas_classifier.coef_.flags["C_CONTIGUOUS"] and np.array_equal(classifier.coef_, rasas_classifier.coef_)
+    texts = [text for text, _ in holdout.load_examples()][:80]
+    rankings = [[[(r["name"], r["confidence"]) for r in p["intent_ranking"]] for p in parsed(agent, texts)]
+                for agent in (ours, rasas_own)]
+    assert rankings[0] == rankings[1]  # the same floats, exactly
+
+
+@pytest.mark.model
+def test_the_spacy_pipeline_is_loaded_once_and_parses_the_same(agents):
+    rasas_own, ours = agents
+    pipelines = {id(component._model.model) for component in components(ours, "SpacyNLP")}
+    assert len(components(ours, "SpacyNLP")) == 2 and len(pipelines) == 1
+    assert len({id(component._model.model) for component in components(rasas_own, "SpacyNLP")}) == 2
+    texts = ["how much for 3 sessions on my face?", "does it help with acne scars on the back", "is it like botox",
+             "can i have it on my neck and chest"]
+    assert [(p["intent"], p["entities"]) for p in parsed(ours, texts)] == \
+        [(p["intent"], p["entities"]) for p in parsed(rasas_own, texts)]
+
+
+@pytest.mark.model
+def test_the_graph_runs_to_the_same_results(agents):
+    """The same NLU results and the same policy predictions, with Rasa's runner and with ours."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from trainer import holdout
+
+    _, agent = agents
+    texts = [text for text, _ in holdout.load_examples()][::7]
+
+    def results() -> list:
+        out = []
+        tracker = DialogueStateTracker("visitor", agent.domain.slots)
+        for text in texts:
+            parse = parsed(agent, [text])[0]
+            tracker.update(ActionExecuted("action_listen"))
+            tracker.update(UserUttered(text, parse["intent"], parse["entities"], parse))
+            prediction = agent.processor._predict_next_with_tracker(tracker)
+            out.append((parse, prediction.probabilities, prediction.policy_name, prediction.events))
+            tracker.update(ActionExecuted(agent.domain.action_names_or_texts[prediction.max_confidence_index]))
+        return out
+
+    rasas_own = results()
+    change = patches.by_name(GRAPH_RUN)
+    patches.apply([change])
+    try:
+        ours, again = results(), results()  # the second run uses the order computed by the first
+    finally:
+        change.undo()
+    assert ours == rasas_own and again == rasas_own
