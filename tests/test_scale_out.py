@@ -411,10 +411,11 @@ def test_a_replica_killed_under_load_loses_nothing(cluster):
         # A message in flight when the replica died was retried on the other one. If the
         # dead replica had already stored it, it is there twice, next to itself.
         for text in run["retried"][sender]:
-            if stored.count(text) > texts.count(text):
+            twice = next((i for i in range(len(stored) - 1) if stored[i] == stored[i + 1] == text), None)
+            if stored.count(text) > texts.count(text) and twice is not None:
                 duplicated += 1
-                i = stored.index(text)
-                stored = stored[:i] + stored[i + 1:]
+                # (that one, not the text's first place: a visitor may have asked it before)
+                stored = stored[:twice] + stored[twice + 1:]
         if stored != texts:
             lost.append((sender, texts, stored))
     FIGURES["replica killed"] = {**run["figures"], "in_flight_retried": sum(map(len, run["retried"].values())),
