@@ -70,6 +70,10 @@ _WORD_NUMBERS = {
 }
 
 
+def _tokens_of(form: str) -> list[str]:
+    return form.replace("-", " ").replace("'", " ").split()
+
+
 # The treatment a question is about (entity ``treatment``). Micro-needling by any of its
 # names is the subject the documents cover; any other treatment is not (hooks/scope.py).
 MICRONEEDLING = "micro-needling"
@@ -87,6 +91,19 @@ def other_treatments(path: Path = OTHER_TREATMENTS_FILE) -> list[str]:
     """The trainers' list of other treatments' names (data/other_treatments.yml)."""
     names = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("other_treatments") or []
     return [str(name).strip().lower() for name in names if str(name).strip()]
+
+
+def procedure_words(key: str = "procedure_words", path: Path = OTHER_TREATMENTS_FILE) -> list[str]:
+    """Words that make a treatment's name of the word before them ("eyelid lift"); with
+    ``key="concern_procedure_words"``, those that do unless that word is a treated concern
+    ("mole removal", not "scar removal")."""
+    words = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(key) or []
+    return [str(word).strip().lower() for word in words if str(word).strip()]
+
+
+# Concerns micro-needling treats: "scar removal" and "wrinkle reduction" ask what it does.
+TREATED_CONCERN_WORDS = sorted({t for forms in CONDITION_TERMS.values() for form in forms for t in _tokens_of(form)}
+                               | {"acne", "mark", "marks", "skin"})
 
 
 def treatment_key(text: str) -> str:
@@ -141,6 +158,14 @@ def entity_patterns() -> list[dict]:
     # Phrase patterns: spaCy's own tokenizer splits them as it splits visitors' messages.
     for form in MICRONEEDLING_TERMS + [t for t in other_treatments() if t not in MICRONEEDLING_TERMS]:
         patterns.append({"label": "treatment", "pattern": form})
+    # A treatment named by its shape ("mole removal", "eyelid lift", "blepharoplasty"): a content
+    # word before a procedure word. Longer matches win, so listed names keep their own span.
+    needling_words = [t for form in MICRONEEDLING_TERMS for t in _tokens_of(form)]
+    for heads, not_a_name in ((procedure_words(), needling_words),
+                              (procedure_words("concern_procedure_words"), needling_words + TREATED_CONCERN_WORDS)):
+        patterns.append({"label": "treatment", "pattern": [
+            {"IS_ALPHA": True, "IS_STOP": False, "LOWER": {"NOT_IN": not_a_name}}, {"LOWER": {"IN": heads}}]})
+    patterns.append({"label": "treatment", "pattern": [{"LOWER": {"REGEX": r"^[a-z]{3,}(plasty|ectomy|pexy)$"}}]})
     patterns.append({"label": "number", "pattern": [{"LIKE_NUM": True}, {"LOWER": {"IN": COUNT_NOUNS}}]})
     patterns.append({"label": "number", "pattern": [{"LOWER": {"IN": COUNT_LEADS}}, {"LIKE_NUM": True}]})
     patterns.append({"label": "number", "pattern": [{"LOWER": {"REGEX": r"^\d{1,2}x$"}}]})

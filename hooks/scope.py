@@ -78,13 +78,32 @@ class TreatmentNames:
     MIN_LENGTH = 6  # shorter names are too close to everyday words with one typo
 
     def __init__(self, names: list[str]) -> None:
-        words = {n for n in names if " " not in n and "-" not in n and len(n) >= self.MIN_LENGTH}
-        self.near = set(words)
-        for word in words:
-            self.near |= _deletions(word)
+        self.names = {n for n in names if " " not in n and "-" not in n and len(n) >= self.MIN_LENGTH}
+        self.by_key: dict[str, set[str]] = {}
+        for name in self.names:
+            for key in _deletions(name) | {name}:
+                self.by_key.setdefault(key, set()).add(name)
 
-    def misspelt_in(self, words: list[str]) -> list[str]:
-        return [w for w in words if len(w) >= self.MIN_LENGTH and (w in self.near or bool(_deletions(w) & self.near))]
+    def near(self, word: str) -> set[str]:
+        """The names within one typo of the word."""
+        if len(word) < self.MIN_LENGTH:
+            return set()
+        found = set(self.by_key.get(word, ()))
+        for key in _deletions(word):
+            found |= self.by_key.get(key, set())
+        return found
+
+    def misspelt_in(self, text: str, domain_words: DomainWords) -> list[str]:
+        """Names of other treatments misspelt in the text. A word the domain's examples use
+        is never one; a word within one typo of a domain word is one only when that domain
+        word is the treatment's name itself ("microdermabraison": the comparison examples
+        name microdermabrasion)."""
+        found = []
+        for word in set(_WORD.findall(text.lower())) - domain_words.words:
+            names = self.near(word)
+            if names and (not domain_words.known(word) or names & domain_words.words):
+                found.append(word)
+        return found
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -175,7 +194,7 @@ class ScopeCheck(GraphComponent):
         named = [vocabulary.treatment_key(str(e.get("value", ""))) for e in message.get(ENTITIES) or []
                  if e.get("entity") == self.entity]
         if self.treatment_names and self.domain_words:
-            named += self.treatment_names.misspelt_in(self.domain_words.foreign(message.get(TEXT) or ""))
+            named += self.treatment_names.misspelt_in(message.get(TEXT) or "", self.domain_words)
         return named
 
     def anchored(self, message: Message) -> bool:

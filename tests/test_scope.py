@@ -76,3 +76,21 @@ def test_only_one_word_names_of_six_letters_or_more_are_matched_with_a_typo():
     # A word the domain uses is never taken for a treatment ("eyelids" is not "eyelid surgery").
     assert check("how much is botax", "ask_cost") == "ask_cost"
     assert check("what about my eyelids, does it hurt", "ask_pain") == "ask_pain"
+
+
+def test_a_typo_near_a_domain_word_is_a_treatment_only_when_that_word_is_the_treatment():
+    # The comparison examples name microdermabrasion, so the domain uses the word: its typo is
+    # still the treatment. "eyelidss" is one typo from the domain's "eyelids" and from no name.
+    words = DomainWords(["is it better than microdermabrasion", "what about my eyelids"])
+    names = TreatmentNames(["microdermabrasion", "eyelidsurgery"])
+    assert names.misspelt_in("how much is microdermabraison", words) == ["microdermabraison"]
+    assert names.misspelt_in("is it better than microdermabrasion", words) == []
+    assert names.misspelt_in("what about my eyelidss", words) == []
+
+
+def test_a_typo_near_a_domain_word_and_a_name_is_not_taken_for_the_name():
+    # "faciall" is one typo from the domain's "facial" and from a listed "facials": the domain wins.
+    words = DomainWords(["can you do my facial area"])
+    names = TreatmentNames(["facials"])
+    assert names.near("faciall") == {"facials"}
+    assert names.misspelt_in("does it work on the faciall area", words) == []

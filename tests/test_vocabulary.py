@@ -1,4 +1,16 @@
+import importlib.util
+from pathlib import Path
+
 from actions import facts, vocabulary
+
+
+def build_pipeline():
+    """The spaCy pipeline as scripts/build_spacy_pipeline.py builds it (no file written)."""
+    script = Path(__file__).resolve().parent.parent / "scripts" / "build_spacy_pipeline.py"
+    spec = importlib.util.spec_from_file_location("build_spacy_pipeline", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build()
 
 
 def test_numbers_in_digits_and_words():
@@ -27,7 +39,7 @@ def test_entity_patterns_cover_every_term():
     texts = {" ".join(t["LOWER"] for t in p["pattern"])
              for p in patterns if p["label"] in ("skin_condition", "body_area")}
     assert "stretch marks" in texts and "crow 's feet" in texts and "neck" in texts
-    treatments = {p["pattern"] for p in patterns if p["label"] == "treatment"}
+    treatments = {p["pattern"] for p in patterns if p["label"] == "treatment" and isinstance(p["pattern"], str)}
     assert {"microneedling", "dermaroller", "botox", "lip filler"} <= treatments
 
 
@@ -39,3 +51,19 @@ def test_treatments_map_micro_needling_by_any_name():
 
 def test_the_other_treatments_list_names_no_micro_needling():
     assert not set(vocabulary.other_treatments()) & set(vocabulary.MICRONEEDLING_TERMS)
+
+
+def test_a_treatment_is_recognised_by_its_shape():
+    nlp = build_pipeline()
+    def treatments(text):
+        return [e.text for e in nlp(text).ents if e.label_ == "treatment"]
+    assert treatments("how much is mole removal") == ["mole removal"]
+    assert treatments("upper eyelid lift price") == ["eyelid lift"]
+    assert treatments("how much for scar revision") == ["scar revision"]
+    assert treatments("price of a blepharoplasty") == ["blepharoplasty"]
+    # Not a name: a treated concern before "removal"/"reduction", a stop word before "lift",
+    # and a listed name keeps its whole span.
+    assert treatments("does it help with scar removal") == []
+    assert treatments("wrinkle reduction?") == []
+    assert treatments("will it give my skin a lift") == []
+    assert treatments("how much is laser hair removal") == ["laser hair removal"]
