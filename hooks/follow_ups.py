@@ -72,6 +72,12 @@ class FollowUpContext(GraphComponent):
             "context_weight": 0.5,
             # A reading with context replaces the classifier's only this confident ...
             "min_confidence": 0.7,
+            # ... or this confident when the classifier read a bare follow-up: its only other
+            # reading is "the last topic again", or a runner-up read without the context.
+            "follow_up_min_confidence": 0.5,
+            # The message's own words alone this sure of another topic change the aspect,
+            # whatever came before ("can you do arms?" -> "would that be the same price?").
+            "aspect_confidence": 0.7,
             # ... and replaces an FAQ the classifier is surer of than this never.
             "max_faq_confidence": 0.9,
             "max_words": 12,
@@ -92,6 +98,8 @@ class FollowUpContext(GraphComponent):
         self.out_of_scope = config["out_of_scope_intent"]
         self.weight = float(config["context_weight"])
         self.min_confidence = float(config["min_confidence"])
+        self.follow_up_min_confidence = float(config["follow_up_min_confidence"])
+        self.aspect_confidence = float(config["aspect_confidence"])
         self.max_faq_confidence = float(config["max_faq_confidence"])
         self.max_words = int(config["max_words"])
         self.fragment_words = int(config["fragment_words"])
@@ -178,14 +186,19 @@ class FollowUpContext(GraphComponent):
     def unsure(message: Message) -> bool:
         return float((message.get(INTENT) or {}).get("confidence") or 0.0) < 1.0
 
-    def in_context(self, text: str, previous: str) -> tuple[str, float]:
-        """The topic of the message read with the previous question, and its probability."""
+    def in_context(self, text: str, previous: str) -> tuple[tuple[str, float], tuple[str, float]]:
+        """The topic of the message alone and read with the previous question, each with its
+        probability."""
         own, before = self.features.transform([text, previous])
         probabilities = self.topics.predict_proba(own + self.weight * before)[0]
+        alone = self.topics.predict_proba(own)[0]
+        return self._best(alone), self._best(probabilities)
+
+    def _best(self, probabilities: np.ndarray) -> tuple[str, float]:
         best = int(np.argmax(probabilities))
         return str(self.topics.classes_[best]), float(probabilities[best])
 
-    def reading(self, message: Message, previous: str) -> str | None:
+    def reading(self, message: Message, previous: str, previous_topic: str | None = None) -> str | None:
         """The intent that replaces the classifier's, or None when it stands."""
         text = message.get(TEXT) or ""
         intent = (message.get(INTENT) or {}).get("name")
@@ -200,8 +213,11 @@ class FollowUpContext(GraphComponent):
             # "and my neck?", "pigmentation?": the answer action pairs it with the last topic,
             # or the topic that takes it; sure, so the fallback doesn't ask "did you mean".
             return self.follow_up if intent != self.follow_up or self.unsure(message) else None
-        topic, confidence = self.in_context(text, previous)
-        if topic == self.out_of_scope or confidence < self.min_confidence or topic == intent:
+        (own_topic, own_confidence), (topic, confidence) = self.in_context(text, previous)
+        if own_topic not in (self.out_of_scope, previous_topic, intent) and own_confidence >= self.aspect_confidence:
+            return own_topic  # a new aspect in the message's own words: "would that be the same price?"
+        floor = self.follow_up_min_confidence if intent == self.follow_up else self.min_confidence
+        if topic == self.out_of_scope or confidence < floor or topic == intent:
             return None
         return topic
 
@@ -209,8 +225,9 @@ class FollowUpContext(GraphComponent):
         previous = self.previous_question(tracker)
         if previous is None:
             return messages
+        previous_topic = tracker.get_slot(self.config["topic_slot"]) if tracker else None
         for message in messages:
-            replacement = self.reading(message, previous)
+            replacement = self.reading(message, previous, previous_topic)
             if replacement is None:
                 continue
             replace_intent(message, replacement)

@@ -133,3 +133,16 @@ def test_a_fragment_read_as_a_detail_for_the_form_is_a_follow_up_when_it_names_a
     tracker = conversation("what can it treat", "ask_cost")
     assert read(reader, "pigmentation?", "inform", confidence=0.4, tracker=tracker,
                 entities=[("skin_condition", "pigmentation")]) == "follow_up"
+
+
+def test_a_follow_up_whose_own_words_ask_another_aspect_changes_the_topic(reader):
+    # After the serum, "and how much is it?" asks the price: its own words are sure of that,
+    # whatever the previous question's words add.
+    tracker = conversation()
+    assert read(reader, "and how much is it?", "follow_up", confidence=0.95, tracker=tracker) == "ask_cost"
+
+
+def test_a_follow_up_with_no_aspect_of_its_own_takes_the_last_topic(reader):
+    # "who makes it?" alone could be the practitioner or an everyday question; after the serum
+    # the context decides, at the follow-up's lower bar.
+    assert read(reader, "who makes it?", "follow_up", confidence=0.95, tracker=conversation()) == "ask_serum"
