@@ -110,7 +110,7 @@ REACTION_FADES = Fact(
 )
 SLOWER_RECOVERY = Fact(
     "upwards of one week",
-    "people with more sensitive skin, or older patients, may take upwards of a week to fully recover",
+    "people with more sensitive skin, or older patients, may take upwards of one week to fully recover",
     clinic(
         "Patients with a more sensitive skin type or older patients may take upwards of one "
         "week to fully recover."

@@ -38,3 +38,10 @@ def test_held_out_blind_set_does_not_get_worse(results, name, capsys):
         assert result.score <= FLOORS[name]
     else:
         assert result.score >= FLOORS[name]
+
+
+def test_a_figure_is_mentioned_however_its_range_dash_is_written():
+    assert blind_eval.mentioned("2-3", "a series of 2–3 treatments")
+    assert blind_eval.mentioned("6 – 8 weeks", "results can take 6-8 weeks")
+    assert not blind_eval.mentioned("2-3", "a series of 3 treatments")
+    assert not blind_eval.mentioned("€510", "One treatment costs €170.")

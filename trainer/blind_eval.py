@@ -24,6 +24,8 @@ import asyncio
 import json
 import logging
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -87,9 +89,17 @@ def expected_intent(label: str) -> str:
     return LABELS.get(label, f"ask_{label}")
 
 
+_DASH = re.compile(r"\s*[-\u2013\u2014]\s*")
+
+
+def mentioned(figure: str, text: str) -> bool:
+    """The figure is in the reply, however either writes a range's dash ("2-3", "2–3", "6 – 8")."""
+    return _DASH.sub("-", figure) in _DASH.sub("-", text)
+
+
 def right_reply(label: str, mentions: str | None, kind: Kind, text: str) -> bool:
     want = expected_intent(label)
-    if mentions and mentions not in text:
+    if mentions and not mentioned(mentions, text):
         return False
     if want == "ask_not_covered":  # an honest "the documents don't say", in any of its forms
         # (utter_contact_clinic: "…no phone number, address or opening hours: the clinic's
@@ -150,6 +160,9 @@ class Assistant:
             self.actions.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.actions.kill()
+            self.actions.wait()
+        # The conversations and any request the form stored: nothing is left behind.
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def load_set(part: str, name: str) -> list:
