@@ -60,7 +60,7 @@ UNLISTED_AREAS = [
 # ("3 treatments", "two sessions", "for 3"), so a price ("is it €170?") or an age
 # ("I'm 45, how much?") is never mistaken for one.
 COUNT_NOUNS = ["treatment", "treatments", "session", "sessions", "sesh", "times", "goes", "rounds", "visits"]
-COUNT_LEADS = ["for", "buy", "book", "of", "about", "and"]
+COUNT_LEADS = ["for", "book", "of", "about", "and"]
 MAX_TREATMENTS = 20  # anything larger is not a plausible count of treatments
 
 _WORD_NUMBERS = {

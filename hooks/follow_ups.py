@@ -45,7 +45,8 @@ from hooks.scope import DomainWords
 # Words by which a short message leans on the question before it.
 _LEANS_ON_CONTEXT = re.compile(
     r"\b(?:it|its|it's|that|thats|that's|this|these|those|they|them|one|ones|tho|though|then|"
-    r"there|afterwards|after|before|really|so|and|also|too|same|instead|else|which|who|how long)\b",
+    r"there|afterwards|after|before|really|so|and|also|too|same|instead|else|which|who|how long|"
+    r"what about|how about)\b",
     re.IGNORECASE,
 )
 
@@ -66,6 +67,11 @@ class FollowUpContext(GraphComponent):
             # ("when can I work out again after it?") asks something of its own.
             "standing": ["ask_not_covered"],
             "follow_up_intent": context.FOLLOW_UP,
+            # After a comparison, a follow-up naming one other treatment ("and IPL?") asks for
+            # the comparison with it, not about that treatment alone.
+            "comparison_intent": "ask_vs_other_treatments",
+            "other_treatment_intent": "ask_other_treatment",
+            "treatment_entity": "treatment",
             "out_of_scope_intent": "out_of_scope",
             "topic_slot": "last_topic",
             # The previous question's weight next to the message's own words (1.0).
@@ -175,6 +181,16 @@ class FollowUpContext(GraphComponent):
             return not (self.domain_words and self.domain_words.foreign(text))
         return float(intent.get("confidence") or 0.0) <= self.max_faq_confidence
 
+    def comparison_follow_up(self, message: Message, previous_topic: str | None) -> str | None:
+        """"and IPL?" after a comparison: the comparison again, with the treatment it names."""
+        comparison = self.config["comparison_intent"]
+        treatments = {str(e.get("value", "")).lower() for e in message.get(ENTITIES) or []
+                      if e.get("entity") == self.config["treatment_entity"]}
+        text = message.get(TEXT) or ""
+        short = len(text.split()) <= self.fragment_words or (
+            len(text.split()) <= self.max_words and (context.elliptical(text) or bool(_LEANS_ON_CONTEXT.search(text))))
+        return comparison if previous_topic == comparison and len(treatments) == 1 and short else None
+
     def carries_an_anchor(self, message: Message) -> bool:
         """A fragment, or a follow-up, that names a number, body area or skin concern."""
         intent = (message.get(INTENT) or {}).get("name")
@@ -202,6 +218,8 @@ class FollowUpContext(GraphComponent):
         """The intent that replaces the classifier's, or None when it stands."""
         text = message.get(TEXT) or ""
         intent = (message.get(INTENT) or {}).get("name")
+        if intent == self.config["other_treatment_intent"]:
+            return self.comparison_follow_up(message, previous_topic)
         if intent == "inform":
             # "4?", "2 then", "pigmentation?": a count, concern or area for the last topic, not a
             # detail for a form.

@@ -146,3 +146,15 @@ def test_a_follow_up_with_no_aspect_of_its_own_takes_the_last_topic(reader):
     # "who makes it?" alone could be the practitioner or an everyday question; after the serum
     # the context decides, at the follow-up's lower bar.
     assert read(reader, "who makes it?", "follow_up", confidence=0.95, tracker=conversation()) == "ask_serum"
+
+
+def test_after_a_comparison_a_follow_up_naming_one_treatment_asks_for_the_comparison(reader):
+    tracker = conversation("how does it compare to laser", "ask_vs_other_treatments")
+    ipl = [("treatment", "IPL")]
+    assert read(reader, "and IPL?", "ask_other_treatment", 1.0, tracker, ipl) == "ask_vs_other_treatments"
+    assert read(reader, "what about IPL specifically", "ask_other_treatment", 1.0, tracker, ipl) \
+        == "ask_vs_other_treatments"
+    # Asked after another topic, or as a question of its own, it is about that treatment.
+    assert read(reader, "and IPL?", "ask_other_treatment", 1.0, conversation(), ipl) == "ask_other_treatment"
+    assert read(reader, "how much does a course of IPL cost at your clinic", "ask_other_treatment", 1.0, tracker,
+                ipl) == "ask_other_treatment"
