@@ -24,7 +24,7 @@ CONDITION_TERMS: dict[str, list[str]] = {
     "scars": ["scars", "scar", "scarring", "pock marks", "pockmarks"],
     "stretch marks": ["stretch marks", "stretch mark", "stretchmarks", "striae"],
     "lines": ["lines", "fine lines", "laughter lines", "frown lines", "crows feet", "crow's feet"],
-    "wrinkles": ["wrinkles", "wrinkle", "wrinkly skin"],
+    "wrinkles": ["wrinkles", "wrinkle", "wrinkly skin", "wrinkels", "wrinkel", "rinkles"],
     "pigmentation": [
         "pigmentation", "hyperpigmentation", "hyper-pigmentation", "hypopigmentation",
         "hypo-pigmentation", "pigment", "dark spots", "uneven skin tone",
