@@ -93,6 +93,15 @@ def other_treatments(path: Path = OTHER_TREATMENTS_FILE) -> list[str]:
     return [str(name).strip().lower() for name in names if str(name).strip()]
 
 
+CLINIC_BUSINESS_FILE = Path(__file__).resolve().parent.parent / "data" / "clinic_business.yml"
+
+
+def clinic_business_terms(path: Path = CLINIC_BUSINESS_FILE) -> list[str]:
+    """The trainers' words of questions about the clinic's business (data/clinic_business.yml)."""
+    terms = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("clinic_business") or []
+    return [str(term).strip().lower() for term in terms if str(term).strip()]
+
+
 def procedure_words(key: str = "procedure_words", path: Path = OTHER_TREATMENTS_FILE) -> list[str]:
     """Words that make a treatment's name of the word before them ("eyelid lift"); with
     ``key="concern_procedure_words"``, those that do unless that word is a treated concern
@@ -158,6 +167,8 @@ def entity_patterns() -> list[dict]:
     # Phrase patterns: spaCy's own tokenizer splits them as it splits visitors' messages.
     for form in MICRONEEDLING_TERMS + [t for t in other_treatments() if t not in MICRONEEDLING_TERMS]:
         patterns.append({"label": "treatment", "pattern": form})
+    for form in clinic_business_terms():
+        patterns.append({"label": "clinic_business", "pattern": form})
     # A treatment named by its shape ("mole removal", "eyelid lift", "blepharoplasty"): a content
     # word before a procedure word. Longer matches win, so listed names keep their own span.
     needling_words = [t for form in MICRONEEDLING_TERMS for t in _tokens_of(form)]

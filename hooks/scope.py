@@ -71,6 +71,32 @@ class DomainWords:
         return [w for w in _WORD.findall(text.lower())
                 if len(w) > 2 and w not in ENGLISH_STOP_WORDS and not self.known(w)]
 
+_SPEAKS_TO_THE_CLINIC = re.compile(r"\b(?:you|your|u|ur|yous|clinic|amara)\b")
+
+
+class BusinessQuestions:
+    """Questions about the clinic's business ("do you take card?", entity ``clinic_business``
+    from data/clinic_business.yml): the documents don't answer them, but they are the
+    clinic's questions, not everyday ones."""
+
+    def __init__(self, entity: str) -> None:
+        self.entity = entity
+
+    def asked(self, message: Message, domain_words: DomainWords | None) -> bool:
+        spans = [e for e in message.get(ENTITIES) or [] if e.get("entity") == self.entity]
+        if not spans:
+            return False
+        text = (message.get(TEXT) or "").lower()
+        if _SPEAKS_TO_THE_CLINIC.search(text):
+            return True
+        # Not spoken to the clinic: only when nothing else in it is foreign ("klarna?",
+        # "parking nearby?"), so "what time does tesco open on sunday" stays everyday.
+        rest = text
+        for span in spans:
+            rest = rest.replace(str(span.get("value", "")).lower(), " ")
+        return domain_words is None or not domain_words.foreign(rest)
+
+
 class TreatmentNames:
     """One-word names of other treatments, recognised with one typo ("sclerotherpy",
     "microdermabraison"): the entity patterns match names exactly as listed."""
@@ -122,6 +148,15 @@ class ScopeCheck(GraphComponent):
             "not_questions": [],
             "compare_intent": "ask_vs_other_treatments",
             "out_of_scope_intent": "out_of_scope",
+            # A question about the clinic's business read as everyday becomes this.
+            "not_covered_intent": "ask_not_covered",
+            "business_entity": "clinic_business",
+            # Small talk that a question about the clinic's business is not ("do you take card?"
+            # read as a goodbye).
+            "business_over": [],
+            # ... and reads at least this much like the domain's questions: "when will my tax
+            # refund arrive" (0.01) is everyday, "do you take card?" (0.8) the clinic's.
+            "business_relevance_threshold": 0.15,
             "relevance_threshold": 0.3,
             "foreign_relevance_threshold": 0.8,
             # Entities that place a message in the domain whatever else it says.
@@ -130,7 +165,8 @@ class ScopeCheck(GraphComponent):
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  relevance: Any = None, domain_words: DomainWords | None = None,
-                 treatment_names: TreatmentNames | None = None) -> None:
+                 treatment_names: TreatmentNames | None = None,
+                 business: BusinessQuestions | None = None) -> None:
         self.config = config
         self.entity = config["entity"]
         self.intent = config["intent"]
@@ -144,6 +180,10 @@ class ScopeCheck(GraphComponent):
         self.relevance = relevance
         self.domain_words = domain_words
         self.treatment_names = treatment_names
+        self.business = business or BusinessQuestions(config["business_entity"])
+        self.not_covered = config["not_covered_intent"]
+        self.business_over = set(config["business_over"])
+        self.business_threshold = float(config["business_relevance_threshold"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -216,7 +256,11 @@ class ScopeCheck(GraphComponent):
             return self.intent
         if intent == self.intent and not others:
             return self.aspect_without_subject(message)
-        if intent is None or intent in self.keep or intent == self.out_of_scope:
+        if intent == self.out_of_scope:
+            return self.business_or_everyday(message, intent)
+        if intent in self.business_over and self.asks_about_the_business(message):
+            return self.not_covered
+        if intent is None or intent in self.keep:
             return None
         if others and vocabulary.MICRONEEDLING not in named:
             return self.intent
@@ -225,9 +269,9 @@ class ScopeCheck(GraphComponent):
         text = message.get(TEXT) or ""
         relevance = self.relevance_of(text)
         if relevance < self.threshold:
-            return self.out_of_scope
+            return self.business_or_everyday(message, intent)
         if relevance < self.foreign_threshold and self.domain_words and self.domain_words.foreign(text):
-            return self.out_of_scope
+            return self.business_or_everyday(message, intent)
         return None
 
     def aspect_without_subject(self, message: Message) -> str | None:
@@ -238,6 +282,16 @@ class ScopeCheck(GraphComponent):
             return None
         ranking = message.get(INTENT_RANKING_KEY) or []
         return next((r["name"] for r in ranking if r.get("name") not in (self.intent, None)), None)
+
+    def asks_about_the_business(self, message: Message) -> bool:
+        return self.business.asked(message, self.domain_words) \
+            and self.relevance_of(message.get(TEXT) or "") >= self.business_threshold
+
+    def business_or_everyday(self, message: Message, intent: str | None) -> str | None:
+        """Out of scope, unless it asks about the clinic's business ("do you take card?")."""
+        if self.asks_about_the_business(message):
+            return self.not_covered
+        return None if intent == self.out_of_scope else self.out_of_scope
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -94,3 +94,41 @@ def test_a_typo_near_a_domain_word_and_a_name_is_not_taken_for_the_name():
     names = TreatmentNames(["facials"])
     assert names.near("faciall") == {"facials"}
     assert names.misspelt_in("does it work on the faciall area", words) == []
+
+
+def test_a_question_about_the_clinics_business_is_not_covered_not_everyday():
+    # The documents don't say whether the clinic takes card: "not covered", with the offer of
+    # the clinic's team, rather than "I can only help with micro-needling".
+    business = [("clinic_business", "card")]
+    assert check("do you take card?", "out_of_scope", business, relevance=0.8) == "ask_not_covered"
+    assert check("klarna?", "out_of_scope", [("clinic_business", "klarna")], relevance=0.5) == "ask_not_covered"
+    # An FAQ's reading that the subject check finds unlike the clinic's questions, likewise.
+    assert check("do you take card?", "ask_cost", business, relevance=0.2) == "ask_not_covered"
+
+
+def test_an_everyday_question_with_a_business_word_stays_everyday():
+    # Not spoken to the clinic, and naming something foreign to it.
+    assert check("what time does tesco open on saturday", "out_of_scope", [("clinic_business", "saturday")],
+                 relevance=0.1) == "out_of_scope"
+    assert check("how do i cancel my credit card", "out_of_scope", [("clinic_business", "card")],
+                 relevance=0.1) == "out_of_scope"
+
+
+def test_a_business_question_read_as_small_talk_is_not_covered():
+    config = {**CONFIG, "business_over": ["goodbye"]}
+    component = ScopeCheck(config, None, None, Relevance(0.9), DomainWords(["how much is it"]), TreatmentNames([]))
+    message = Message(data={"text": "do you take card?", "intent": {"name": "goodbye", "confidence": 0.5},
+                            "intent_ranking": [], "entities": [{"entity": "clinic_business", "value": "card"}]})
+    assert component.process([message])[0].get("intent")["name"] == "ask_not_covered"
+    message = Message(data={"text": "ok bye", "intent": {"name": "goodbye", "confidence": 0.9},
+                            "intent_ranking": [], "entities": []})
+    assert component.process([message])[0].get("intent")["name"] == "goodbye"
+
+
+def test_a_business_word_in_a_question_unlike_the_clinics_stays_everyday():
+    # "when will my tax refund arrive": a business word, nothing foreign, but it reads nothing
+    # like a question to the clinic.
+    assert check("when will my tax refund arrive", "out_of_scope", [("clinic_business", "refund")],
+                 relevance=0.01) == "out_of_scope"
+    assert check("can you give me a refund", "out_of_scope", [("clinic_business", "refund")],
+                 relevance=0.46) == "ask_not_covered"

@@ -35,7 +35,7 @@ def test_every_canonical_key_names_a_fact():
 def test_entity_patterns_cover_every_term():
     patterns = vocabulary.entity_patterns()
     labels = {p["label"] for p in patterns}
-    assert labels == {"skin_condition", "body_area", "number", "treatment"}
+    assert labels == {"skin_condition", "body_area", "number", "treatment", "clinic_business"}
     texts = {" ".join(t["LOWER"] for t in p["pattern"])
              for p in patterns if p["label"] in ("skin_condition", "body_area")}
     assert "stretch marks" in texts and "crow 's feet" in texts and "neck" in texts
