@@ -84,6 +84,9 @@ class FollowUpContext(GraphComponent):
             # The message's own words alone this sure of another topic change the aspect,
             # whatever came before ("can you do arms?" -> "would that be the same price?").
             "aspect_confidence": 0.7,
+            # Topics whose words name a subject rather than an aspect: after "are the rollers
+            # single use?", "what about the stamp, same thing?" asks the same of the stamp.
+            "subject_topics": ["ask_stamp_vs_roller"],
             # ... and replaces an FAQ the classifier is surer of than this never.
             "max_faq_confidence": 0.9,
             "max_words": 12,
@@ -106,6 +109,7 @@ class FollowUpContext(GraphComponent):
         self.min_confidence = float(config["min_confidence"])
         self.follow_up_min_confidence = float(config["follow_up_min_confidence"])
         self.aspect_confidence = float(config["aspect_confidence"])
+        self.subject_topics = set(config["subject_topics"])
         self.max_faq_confidence = float(config["max_faq_confidence"])
         self.max_words = int(config["max_words"])
         self.fragment_words = int(config["fragment_words"])
@@ -232,7 +236,11 @@ class FollowUpContext(GraphComponent):
             # or the topic that takes it; sure, so the fallback doesn't ask "did you mean".
             return self.follow_up if intent != self.follow_up or self.unsure(message) else None
         (own_topic, own_confidence), (topic, confidence) = self.in_context(text, previous)
-        if own_topic not in (self.out_of_scope, previous_topic, intent) and own_confidence >= self.aspect_confidence:
+        if own_topic in self.subject_topics and previous_topic not in self.subject_topics and context.elliptical(text):
+            # "what about the stamp, same thing?": the last question, asked of another subject.
+            return None if intent == self.follow_up else self.follow_up
+        if own_topic not in (self.out_of_scope, previous_topic, intent) and own_topic not in self.subject_topics \
+                and own_confidence >= self.aspect_confidence:
             return own_topic  # a new aspect in the message's own words: "would that be the same price?"
         floor = self.follow_up_min_confidence if intent == self.follow_up else self.min_confidence
         if topic == self.out_of_scope or confidence < floor or topic == intent:

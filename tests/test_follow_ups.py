@@ -158,3 +158,34 @@ def test_after_a_comparison_a_follow_up_naming_one_treatment_asks_for_the_compar
     assert read(reader, "and IPL?", "ask_other_treatment", 1.0, conversation(), ipl) == "ask_other_treatment"
     assert read(reader, "how much does a course of IPL cost at your clinic", "ask_other_treatment", 1.0, tracker,
                 ipl) == "ask_other_treatment"
+
+
+@pytest.fixture(scope="module")
+def device_reader(tmp_path_factory):
+    """Topics where a device's name is the subject: hygiene, and the stamp/roller question."""
+    examples = {
+        "ask_device_hygiene": ["are the needles sterile", "are the rollers single use", "is the roller new each time",
+                               "do you reuse the needles", "how do you clean the roller", "is it a fresh roller"],
+        "ask_stamp_vs_roller": ["what is the stamp", "stamp or roller", "whats the difference between the stamp "
+                                "and the roller", "which is better the stamp or the roller", "what does the stamp do",
+                                "do you use a stamp or a roller"],
+        "out_of_scope": ["how much is a pint of milk", "who won the match", "what time is it", "who makes iphones",
+                         "how do i boil an egg", "what is the capital of france"],
+    }
+    storage = LocalModelStorage(tmp_path_factory.mktemp("devices"))
+    component = FollowUpContext(FollowUpContext.get_default_config(), storage, Resource("devices"))
+    component.train(TrainingData([Message(data={"text": text, "intent": intent})
+                                  for intent, texts in examples.items() for text in texts]))
+    return component
+
+
+def test_a_follow_up_naming_the_other_device_asks_the_same_of_it(device_reader):
+    # "the stamp" names a subject here, not the stamp-or-roller question.
+    tracker = conversation("are the rollers single use", "ask_device_hygiene")
+    assert read(device_reader, "what about the stamp, same thing?", "follow_up", 0.9, tracker) != "ask_stamp_vs_roller"
+    device_reader.subject_topics = set()
+    try:
+        assert read(device_reader, "what about the stamp, same thing?", "follow_up", 0.9, tracker) \
+            == "ask_stamp_vs_roller"
+    finally:
+        device_reader.subject_topics = set(FollowUpContext.get_default_config()["subject_topics"])
