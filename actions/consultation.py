@@ -186,6 +186,9 @@ def read_reply(tracker: Tracker) -> Reply:
     if step in (CONSENT, CONFIRMED) and reply.slots:
         reply.slots[CONFIRMED] = None  # a correction: the summary is shown again
     answer = _answer_to_step(step, reading, reply.slots)
+    if answer is not None and not reply.slots and sure and intent in ANSWERED_DURING_FORM \
+            and not plausible_answer(step, answer):
+        answer = None  # a question NLU is sure of, and no answer of the kind asked: answered
     if answer is not None:
         reply.slots[step] = answer
     if not reply.slots:
@@ -203,6 +206,16 @@ def read_reply(tracker: Tracker) -> Reply:
         if noted:  # "evenings" typed as the name: kept as the time, and the name asked again
             reply.say.append(("utter_noted_detail", {"detail": " and ".join(noted)}))
     return reply
+
+
+def plausible_answer(step: str, value: Any) -> bool:
+    """Whether a reply can be the answer to the name or time question (the validation
+    methods' checks); other steps take what they are given."""
+    if step == NAME:
+        return detail_patterns.plausible_name(str(value))
+    if step == TIME:
+        return detail_patterns.looks_like_time(str(value))
+    return True
 
 
 def details_in(reading: form_reader.Reading, tracker: Tracker) -> dict[str, Any]:

@@ -32,7 +32,7 @@ _PART = (r"mornings?|morn|afternoons?|evenings?|eves|nights?|lunch ?times?|lunch
 _WHEN = (r"today|tonight|tomorrow|tomorow|tommorow|tmrw|tmr|tomoz|this week|next week|this month|next month"
          r"|the weekend|asap|a\.s\.a\.p\.?|as soon as possible|as soon as you can|any ?time|whenever(?: suits)?"
          r"|any day|no preference|all day|whatever suits|any time that suits|the earlier the better"
-         r"|the sooner the better|as early as possible|earliest possible|first available|soonest")
+         r"|the sooner the better|as early as possible|earliest possible|first available|soonest|n\s?e\s?time")
 _CLOCK = (r"(?:between\s+)?\d{1,2}(?:[:.]\d{2})?\s?(?:-|–|to|and|till|until)\s?\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)?"
           r"(?=\s|$|[,.!;])(?<!\d{3})"
           r"|\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.?|p\.m\.?|o'?clock|ish)\b|\d{1,2}[:.]\d{2}\b|noon|midnight"
@@ -44,7 +44,9 @@ _ATOM = rf"(?:{_CLOCK}|{_WHEN}|{_PART}|{_DAY})"
 _BEFORE = (r"(?:(?:any|every|early|late|mid|this|next|only|not|from|after|aftr|before|around|about|between|on|in the"
            r"|in|at|sometime|some time|by|until|till|later|earlier|weekday|weekend|most|any time|anytime)\s+)*")
 _JOIN = r"(?:\s*(?:,|/|&|\+|-)?\s*(?:and|or|to|till|until|til|but not|but|except|not|or maybe|maybe|n)?\s*)"
-_AFTER = r"(?:\s+(?:only|onwards|on|or later|or so|at the latest|latest|ish))?"
+_AFTER = (r"(?:\s+(?:only|onwards|on|or later|or so|at the latest|latest|ish))?"
+          # "afternoons your time": where the visitor is abroad, the time zone is part of it.
+          r"(?:\s+(?:your|my|our|irish|uk|us|local|eastern|pacific|central|gmt|est|pst)\s+time)?")
 TIME_PHRASE = re.compile(rf"\b{_BEFORE}{_ATOM}(?:{_JOIN}{_BEFORE}{_ATOM})*{_AFTER}\b", re.I)
 # Said about a time but not part of it: "best after 6", "evenings are best".
 TIME_LEAD = re.compile(r"(?:\b(?:(?:the )?best time (?:to (?:call|ring|reach|contact) (?:me )?)?(?:is|would be)"
@@ -55,6 +57,14 @@ TIME_LEAD = re.compile(r"(?:\b(?:(?:the )?best time (?:to (?:call|ring|reach|con
 TIME_TAIL = re.compile(r"^\s*(?:(?:is|are|would be|works?|suits?|usually|generally|probably|always)\s+)*"
                         r"(?:best|better|good|great|ideal|fine|ok|okay|easiest|suit(?:s)? me|work(?:s)? (?:best )?"
                         r"(?:for me)?)(?:\s+for me)?(?:\s+(?:to be honest|tbh|really))?\b", re.I)
+# Said of a time that no longer suits ("mornings are no good now", "can't do mornings"): that
+# time is not the answer, another one in the message is.
+TIME_REJECTED_AFTER = re.compile(
+    r"^\s*(?:(?:are|is|'re|'s|r|would be|will be)\s+)?(?:(?:now|actually|really)\s+)?"
+    r"(?:no good|not good|bad|no use|not great|not ideal|impossible|not possible|not ok|not okay|out|a no"
+    r"|no longer (?:good|ok|okay|possible)|(?:don'?t|doesn'?t|won'?t|do not|does not|will not) (?:work|suit))\b",
+    re.I)
+TIME_REJECTED_BEFORE = re.compile(r"\b(?:can'?t do|cannot do|can'?t make|can'?t|no longer)\s+$", re.I)
 # Words that make a reply to "when?" an answer even without a day or an hour.
 _LOOSE_TIME = re.compile(r"\b(?:whenever|suits?|flexible|any|no preference|don'?t mind|doesn'?t matter|either"
                          r"|january|february|march|april|may|june|july|august|september|october|november"
@@ -91,6 +101,8 @@ treatment treatments cost costs price prices pricing hurt pain painful downtime 
 skin face never mind forget quit exit opening hours open located location noon free available interested
 finally thinking looking wondering busy pregnant unsure worried nervous curious ready keen based currently
 still new sorry spelt spelled from cork dublin
+good fair enough grand great cool lovely perfect alright brilliant brill super fab deal sound right fine
+instead wait oops now
 """.split())
 _CONCERN_WORDS = {t for g in vocabulary.CONDITION_TERMS.values() for t in g if " " not in t} | {
     t for t in vocabulary.UNLISTED_CONDITIONS if " " not in t} | {
@@ -118,6 +130,11 @@ CONDITION = re.compile(
 # "about X", "re X", "Concern: X": X is the concern, whatever it is, up to the end of that part.
 CONCERN_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:concern\s*:|about\s*:|topic\s*:|re\s*:|regarding\s*:?|re|about"
                           r"|concerning)\s+(?:my\s+|the\s+)?", re.I)
+# "about booking", "re a consultation": what the request is, not what it is about.
+NOT_A_CONCERN = re.compile(
+    r"^(?:(?:a|an|the|my|your|some|this|that)\s+)?(?:booking|bookings|booking in|book in|consult|consults|consultation"
+    r"|consultations|appointment|appointments|call ?backs?|call-backs?|call|chat|getting started|starting"
+    r"|it|that|this|one|session|sessions|treatment|treatments|course|my details|details)$", re.I)
 _CONCERN_FILLER_LEAD = re.compile(
     r"^(?:(?:concern|about|topic|re|treatment)\s*:\s*)?"
     r"(?:(?:no|nope|nah|not that|not really|yes|yeah|ok|okay|so|well|actually|sorry|um|erm|hmm|hi)\b[\s,.!-]*)*"
@@ -132,16 +149,19 @@ _CONCERN_FILLER_TAIL = re.compile(r"(?:[\s,.!-]*\b(?:actually|instead|please|pls
 # --- yes, no, skip, leaving, corrections -------------------------------------------------------
 
 # A yes: only yes-words and politeness ("yes please send", "perfect, send it", "I consent").
-_YES_WORDS = (r"yes|yeah|yea|ya|yep|yup|yess+|sure|sure thing|ok|okay|k|kk|i agree|agree|agreed|i do|yes i do"
+_YES_WORDS = (r"yes|yeah|yea|ya|ye|yep|yup|yess+|sure|sure thing|ok|okay|k|kk"
+              r"|i agree(?: to (?:that|this|it|all that))?|agree(?: to (?:that|this|it))?|agreed|i do|yes i do"
               r"|i consent|consent|confirm|confirmed|go ahead|go for it|go on|please do|do it|send|send it"
               r"|send it off|send it now|send now|submit|looks good|looks great|looks fine|sounds good|all good"
               r"|perfect|correct|all correct|that'?s (?:all )?(?:right|correct|fine|ok|grand|perfect|it)"
               r"|thats (?:all )?(?:right|correct|fine|ok|grand|perfect|it)|that is (?:right|correct)|right|fine"
               r"|fine by me|grand|great|absolutely|of course|definitely|certainly|lovely|good|no problem|no worries"
-              r"|happy to|happy with that|👍")
+              r"|happy to|happy with that")
 _POLITE = r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|that|it|all"
-YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b[\s,.!:)-]*)*(?:{_YES_WORDS})\b[\s,.!:)-]*"
-                 rf"(?:(?:{_YES_WORDS}|{_POLITE})\b[\s,.!:)-]*)*$", re.I)
+# Between and after the words: spaces, punctuation and emoji ("send it 👍", "yes 🙂").
+_GAP = r"[\s,.!:)\-\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]*"
+YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*(?:(?:{_YES_WORDS})\b|👍){_GAP}"
+                 rf"(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*$", re.I)
 _NO = (r"no|nope|nah|no thanks|no thank you|not really|i don'?t agree|i do not agree|don'?t|i don'?t|do not"
        r"|rather not|i'?d rather not|no way|not now|not yet|negative")
 NO = re.compile(rf"^(?:{_NO})\b", re.I)
@@ -182,9 +202,9 @@ SPLIT = re.compile(r"\s*(?:[,;!?]+|(?<!\bdr)(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bst
 QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's|wheres|where's|hows|how's|is|are"
                             r"|does|do|did|can|could|will|would|should|am i|have you|has|may i)\b", re.I)
 # "can someone call me" has a question's shape but asks to be contacted: its details count.
-CONTACT_REQUEST = re.compile(r"\b(?:call|ring|phone|contact|email|e-mail|text|reach|get back to|get in touch with)"
+CONTACT_REQUEST = re.compile(r"\b(?:call|ring|phone|contact|email|e-mail|text|txt|reach|get back to|get in touch with)"
                              r"\b(?:\s+\w+)?\s+(?:me|us)\b|\bcall ?backs?\b|\bcall-back\b|\bget in touch\b"
-                             r"|\bbook\b.*\b(?:consultation|appointment|in)\b|\b(?:consultation|appointment)\b", re.I)
+                             r"|\bbook\b.*\b(?:consultation|appointment|in)\b|\b(?:consultation|consult|appointment)s?\b", re.I)
 _EDGE_FILLERS = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
     r"|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b[\s,.!:-]*)+", re.I)
@@ -198,6 +218,9 @@ CONTACT_LEAD = re.compile(
     r"(?: (?:at|on|via|by))?|\b(?:(?:my|the|me|an?) )?(?:e-?mail(?: address)?|mobile(?: number| no\.?)?"
     r"|phone(?: number| no\.?)?|number|no\.|tel|cell|contact|whatsapp)(?: (?:is|'s|would be))?(?: actually)?"
     r"|\b(?:or|and|at|on|via|by|its|it's|it is)(?: on| at)?)\s*[:\-]?\s*$", re.I)
+# "ring me Tomás 086...": a name can follow the request to be contacted.
+CALL_ME = re.compile(r"\b(?:call|ring|phone|text|txt|contact|message|email|e-mail)\s+(?:me|us)"
+                     r"(?:\s+(?:back|on|at|please|pls|plz))*\s+", re.I)
 CONTACT_TAIL = re.compile(r"^\s*(?:too|also|as well|instead)\b", re.I)
 
 
@@ -259,8 +282,10 @@ def time_value(text: str) -> str:
             value = value[:match.end()] + value[match.end() + tail.end():]
     value = re.sub(r"^(?:i'?d prefer|i prefer|prefer|ideally|preferably|best(?: is)?|the best time is|usually)\s+",
                    "", value, flags=re.I)
-    value = re.sub(r"(?:\s+(?:instead|actually|ideally|preferably|if possible|please|pls|thanks|really|tbh"
-                   r"|to be honest|i guess|i think|probably))+$", "", value, flags=re.I)
+    # Fillers go; a hedge after the time stays ("before 11 ideally": the clinic's team learns
+    # that 11 is no hard limit).
+    value = re.sub(r"(?:\s+(?:instead|actually|please|pls|thanks|really|tbh"
+                   r"|to be honest|i guess|i think))+$", "", value, flags=re.I)
     value = re.sub(r"^on\s+(?=\S)", "", value, flags=re.I)  # "on Monday morning"
     return clean_edges(value)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from actions.detail_patterns import (
     BARE_NO,
+    CALL_ME,
     CHANGE,
     CHANGE_TO,
     CONCERN,
@@ -26,6 +27,7 @@ from actions.detail_patterns import (
     CONSENT,
     CONTACT,
     CONTACT_LEAD,
+    CONTACT_REQUEST,
     CONTACT_TAIL,
     GOODBYE,
     LEAVING,
@@ -35,12 +37,15 @@ from actions.detail_patterns import (
     NAME_TAIL,
     NO,
     NOPE,
+    NOT_A_CONCERN,
     SHOULD_BE,
     SKIP,
     SPLIT,
     TIME,
     TIME_LEAD,
     TIME_PHRASE,
+    TIME_REJECTED_AFTER,
+    TIME_REJECTED_BEFORE,
     TIME_TAIL,
     WEAK_NAME_LEAD,
     WHICH_WORDS,
@@ -71,6 +76,7 @@ class Reading:
     skip: bool = False
     leaving: bool = False
     goodbye: bool = False
+    rejected_time: bool = False  # a time said not to suit ("mornings are no good now")
 
     @property
     def has_details(self) -> bool:
@@ -145,6 +151,8 @@ def read(text: str, step: str | None = None, known_name: str | None = None) -> R
         _read_time_answer(reading, remaining, known_name)
         return reading
     _read_parts(reading, remaining, step, known_name)
+    if reading.rejected_time and TIME not in reading.found and step is not None and not reading.change:
+        reading.change = TIME  # "mornings are no good now", and no other time: asked again
     return reading
 
 
@@ -248,8 +256,9 @@ def _name_given(part: str, known_name: str | None, weak_leads: bool = True) -> s
 def _read_time_answer(reading: Reading, text: str, known_name: str | None) -> None:
     """At "when?": the reply is the time, as typed, once a concern or a name is taken out."""
     kept = []
-    for part in (p for p in SPLIT.split(text) if p and p.strip()):
-        if is_question(part):
+    parts = _parts(text)
+    for part, asked in parts:
+        if _asks(part, asked):
             reading.question = True
             continue
         condition = CONDITION.search(part)
@@ -262,7 +271,7 @@ def _read_time_answer(reading: Reading, text: str, known_name: str | None) -> No
             continue
         kept.append(part)
     timed = [part for part in kept if looks_like_time(part)]
-    if len(kept) == len([p for p in SPLIT.split(text) if p and p.strip()]) and timed == kept:
+    if len(kept) == len(parts) and timed == kept:
         value = time_value(text)  # all of it is the time, as typed ("evenings, or Saturday morning")
     else:
         value = time_value(", ".join(timed) or " ".join(kept))
@@ -270,6 +279,22 @@ def _read_time_answer(reading: Reading, text: str, known_name: str | None) -> No
         reading.yes, reading.no = bool(YES.match(value)), bool(NO.match(value))
         return
     reading.rest = value
+
+
+def _parts(text: str) -> list[tuple[str, bool]]:
+    """The parts of a message (``SPLIT``), each with whether a question mark ends it."""
+    parts, start = [], 0
+    for match in SPLIT.finditer(text):
+        parts.append((text[start:match.start()], "?" in match.group()))
+        start = match.end()
+    parts.append((text[start:], False))
+    return [(part, asked) for part, asked in parts if part.strip()]
+
+
+def _asks(part: str, asked: bool) -> bool:
+    """Whether a part of a message is a question ("before I give my details does it hurt?");
+    "can someone call me?" asks to be contacted, which the details answer."""
+    return is_question(part) or (asked and not CONTACT_REQUEST.search(part))
 
 
 def _lead_start(text: str, start: int) -> int:
@@ -291,10 +316,8 @@ def _read_parts(reading: Reading, text: str, step: str | None, known_name: str |
             reading.found[CONCERN] = concern_value(value)
         text = text.replace(f"{label}:", " ").replace(value, " , ") if slot in reading.found else text
     leftovers = []
-    for part in SPLIT.split(text):
-        if not part or not part.strip():
-            continue
-        if is_question(part):
+    for part, asked in _parts(text):
+        if _asks(part, asked):
             reading.question = True
             continue
         part = _take_concern(reading, part)
@@ -317,7 +340,7 @@ def _take_concern(reading: Reading, part: str) -> str:
         time = TIME_PHRASE.search(value)
         if time and not CONDITION.search(value[:time.start()] or "x"):
             value = value[:time.start()].strip(" ,")
-        if value and (CONDITION.search(value) or not plausible_name(value)):
+        if value and (CONDITION.search(value) or not plausible_name(value)) and not NOT_A_CONCERN.match(value):
             reading.found[CONCERN] = value
             return part[:lead.start()]
     condition = CONDITION.search(part)
@@ -330,8 +353,10 @@ def _take_concern(reading: Reading, part: str) -> str:
 def _take_time(reading: Reading, part: str) -> str:
     if TIME in reading.found:
         return part
-    match = TIME_PHRASE.search(part)
+    match = next((m for m in TIME_PHRASE.finditer(part) if not _rejected(part, m)), None)
     if not match:
+        if TIME_PHRASE.search(part):
+            reading.rejected_time = True
         return part
     start = _lead_start(part, match.start())
     end = match.end()
@@ -340,6 +365,11 @@ def _take_time(reading: Reading, part: str) -> str:
         end += tail.end()
     reading.found[TIME] = time_value(part[match.start():match.end()])
     return part[:start] + " " + part[end:]
+
+
+def _rejected(text: str, match: re.Match) -> bool:
+    """Whether the time ``match`` found is one that no longer suits ("mornings are no good")."""
+    return bool(TIME_REJECTED_AFTER.match(text[match.end():]) or TIME_REJECTED_BEFORE.search(text[:match.start()]))
 
 
 def _take_name(reading: Reading, part: str, step: str | None, known_name: str | None) -> str:
@@ -359,6 +389,16 @@ def _take_name(reading: Reading, part: str, step: str | None, known_name: str | 
             if plausible_name(candidate) and (strong or not capitals or candidate[:1].isupper()):
                 reading.found[NAME] = candidate
                 return stripped[:lead.start()] + " " + " ".join(words[size:])
+    called = CALL_ME.search(stripped)
+    if called and (reading.has_details or step == NAME):
+        # "ring me Tomás 086...": a name right after the request, capitalised where the
+        # visitor writes with capitals.
+        words = clean_edges(stripped[called.end():]).split()
+        for size in range(min(5, len(words)), 0, -1):
+            candidate = " ".join(words[:size])
+            if plausible_name(candidate) and (not capitals or candidate[:1].isupper()):
+                reading.found[NAME] = candidate
+                return stripped[:called.start()] + " " + " ".join(words[size:])
     candidate = clean_edges(NAME_TAIL.sub("", clean_edges(stripped)))
     if not candidate or not plausible_name(candidate):
         return part
