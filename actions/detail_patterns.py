@@ -78,6 +78,11 @@ NAME_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:my name is|my name's|my names|na
                        r"|im|it's|its|it is)(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
                        re.I)
 NAME_TAIL = re.compile(r"\s+here$", re.I)
+# "my surname is spelt Byrne", "last name: Lee", "first name is Ann": one part of the name.
+NAME_PART = re.compile(r"\b(?P<part>sur ?name|last name|second name|family name|first name|christian name|forename)"
+                       r"(?:\s+(?:is|'s|should be|is actually|actually|is spelt|is spelled|spelt|spelled|as|now))*"
+                       rf"\s*[:\-]?\s*(?P<value>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)", re.I)
+FIRST_NAME_PARTS = ("first name", "christian name", "forename")
 WEAK_NAME_LEAD = re.compile(r"this is|i'm|i am|im|it's|its|it is", re.I)
 # Words that are never part of a name: a part of a message holding one is not a name.
 NOT_NAME = set("""
@@ -102,7 +107,7 @@ skin face never mind forget quit exit opening hours open located location noon f
 finally thinking looking wondering busy pregnant unsure worried nervous curious ready keen based currently
 still new sorry spelt spelled from cork dublin
 good fair enough grand great cool lovely perfect alright brilliant brill super fab deal sound right fine
-instead wait oops now
+instead wait oops now typo
 """.split())
 _CONCERN_WORDS = {t for g in vocabulary.CONDITION_TERMS.values() for t in g if " " not in t} | {
     t for t in vocabulary.UNLISTED_CONDITIONS if " " not in t} | {
@@ -157,7 +162,7 @@ _YES_WORDS = (r"yes|yeah|yea|ya|ye|yep|yup|yess+|sure|sure thing|ok|okay|k|kk"
               r"|thats (?:all )?(?:right|correct|fine|ok|grand|perfect|it)|that is (?:right|correct)|right|fine"
               r"|fine by me|grand|great|absolutely|of course|definitely|certainly|lovely|good|no problem|no worries"
               r"|happy to|happy with that")
-_POLITE = r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|that|it|all"
+_POLITE = r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|that|it|all|hmm|hm|um|erm|well|oh|ah|alright"
 # Between and after the words: spaces, punctuation and emoji ("send it 👍", "yes 🙂").
 _GAP = r"[\s,.!:)\-\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]*"
 YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*(?:(?:{_YES_WORDS})\b|👍){_GAP}"
@@ -165,6 +170,10 @@ YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*(?:(?:{_YES_WORDS})\
 _NO = (r"no|nope|nah|no thanks|no thank you|not really|i don'?t agree|i do not agree|don'?t|i don'?t|do not"
        r"|rather not|i'?d rather not|no way|not now|not yet|negative")
 NO = re.compile(rf"^(?:{_NO})\b", re.I)
+# A refusal to have the details kept, anywhere in the reply ("actually don't store anything").
+DECLINED = re.compile(r"\b(?:don'?t|do not|didn'?t|did not|rather not|rather you didn'?t|rather you did not)\s+"
+                      r"(?:store|keep|save|hold|share|pass on)\b|\bi (?:don'?t|do not) (?:consent|agree)\b"
+                      r"|\bno consent\b", re.I)
 SKIP = re.compile(r"^(?:skip(?: it| this| that| this question)?|none|nothing|n/?a|pass|no|nope|nah|no thanks"
                   r"|no thank you|not really|no concern|nothing in particular|nothing specific)$", re.I)
 LEAVING = re.compile(
@@ -181,6 +190,8 @@ NOPE = re.compile(r"^(?:no|nope|nah)\b", re.I)
 # A bare "no" to a detail question ("What's your name?" - "no") is a refusal.
 BARE_NO = re.compile(rf"^(?:{_NO})[\s.!]*$", re.I)
 GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|see ya|see you|cya|gotta go|got to go|i have to go|i'?m off)\b", re.I)
+# "Byrne not Burn", "1243 not 1234", "Tuesday instead of Thursday": a part of a detail respelt.
+REPLACED = re.compile(r"^(?P<before>.*?\S)\s*,?\s+(?:not|instead of|rather than)\s+(?P<old>[^,;!?]+?)[\s.!]*$", re.I)
 # "change my name to John", "my email is actually ...", "make the time mornings instead".
 _FIELD = (r"name|e-?mail(?: address)?|phone(?: number)?|number|mobile(?: number)?|contact(?: details)?"
           r"|(?:preferred )?time|day|concern|topic|reason|treatment")

@@ -13,6 +13,7 @@ answered, never stored. What is left once the details are taken is ``rest``: the
 question asked, checked for plausibility by the validation action.
 """
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from actions.detail_patterns import (
@@ -29,15 +30,20 @@ from actions.detail_patterns import (
     CONTACT_LEAD,
     CONTACT_REQUEST,
     CONTACT_TAIL,
+    DECLINED,
     GOODBYE,
     LEAVING,
     MAKE_IT,
     NAME,
     NAME_LEAD,
+    NAME_PART,
+    FIRST_NAME_PARTS,
     NAME_TAIL,
     NO,
     NOPE,
     NOT_A_CONCERN,
+    NOT_NAME,
+    REPLACED,
     SHOULD_BE,
     SKIP,
     SPLIT,
@@ -77,6 +83,7 @@ class Reading:
     leaving: bool = False
     goodbye: bool = False
     rejected_time: bool = False  # a time said not to suit ("mornings are no good now")
+    replaced: tuple[str, str] | None = None  # "Byrne not Burn": ("Burn", "Byrne"), for the form to apply
 
     @property
     def has_details(self) -> bool:
@@ -142,7 +149,13 @@ def read(text: str, step: str | None = None, known_name: str | None = None) -> R
             reading.leaving, reading.no = False, True
         return reading
     reading.email, reading.phone, remaining = _contact_in(text)
+    reading.replaced = _replacement(remaining)
+    name = _name_from_parts(remaining, known_name)
+    if name:  # "my surname is spelt Byrne": the name the form has, with that part changed
+        reading.found[NAME] = name
+        return reading
     if _read_correction(reading, remaining):
+        _respell_name(reading, step, known_name)
         return reading
     if step == CONCERN:
         _read_concern_answer(reading, remaining, known_name)
@@ -151,9 +164,73 @@ def read(text: str, step: str | None = None, known_name: str | None = None) -> R
         _read_time_answer(reading, remaining, known_name)
         return reading
     _read_parts(reading, remaining, step, known_name)
+    _respell_name(reading, step, known_name)
     if reading.rejected_time and TIME not in reading.found and step is not None and not reading.change:
         reading.change = TIME  # "mornings are no good now", and no other time: asked again
     return reading
+
+
+def _replacement(text: str) -> tuple[str, str] | None:
+    """ "sorry, Byrne not Burn", "it ends 1243 not 1234": the words replaced and the words
+    replacing them (as many words as are replaced)."""
+    match = REPLACED.match(text.strip())
+    if not match:
+        return None
+    old = clean_edges(match.group("old")).split()
+    before = match.group("before").strip(" ,.;:!-").split()
+    if not 1 <= len(old) <= 3 or len(before) < len(old):
+        return None
+    new = before[-len(old):]
+    return " ".join(old), " ".join(new)
+
+
+def _name_from_parts(text: str, known_name: str | None) -> str | None:
+    """The name, from "first name Ann, surname Lee" or "my surname is spelt Byrne" (the name
+    the form has, with that part replaced)."""
+    first = last = None
+    for match in NAME_PART.finditer(text):
+        words = []
+        for word in match.group("value").split():
+            if word.lower().strip(".") in NOT_NAME:
+                break
+            words.append(word)
+        if not words or not plausible_name(" ".join(words)):
+            continue
+        if match.group("part").lower() in FIRST_NAME_PARTS:
+            first = " ".join(words)
+        else:
+            last = " ".join(words)
+    if not first and not last:
+        return None
+    known = (known_name or "").split()
+    if first:
+        known = [first] + known[1:]
+    if last:
+        known = known[:1] + [last] if known else [last]
+    return " ".join(known)
+
+
+def _folded(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def _respell_name(reading: Reading, step: str | None, known_name: str | None) -> None:
+    """A single word given for a fuller name the form has, spelt like one of its words
+    ("my name is spelt Siobhán with a fada" for Siobhan Kelly): that word respelt."""
+    name = reading.found.get(NAME)
+    known = (known_name or "").split()
+    if step == NAME or not name or " " in name or len(known) < 2:
+        return
+    for i, word in enumerate(known):
+        if word != name and _similar(_folded(word), _folded(name)):
+            reading.found[NAME] = " ".join(known[:i] + [name] + known[i + 1:])
+            return
+
+
+def _similar(a: str, b: str) -> bool:
+    from difflib import SequenceMatcher
+
+    return a == b or SequenceMatcher(None, a, b).ratio() >= 0.6
 
 
 def _read_correction(reading: Reading, text: str) -> bool:
@@ -328,7 +405,7 @@ def _read_parts(reading: Reading, text: str, step: str | None, known_name: str |
     reading.rest = " ".join(leftovers)
     if not reading.has_details:  # a yes or a no, for the questions that take one
         reading.yes = bool(YES.match(reading.text.strip()))
-        reading.no = bool(NO.match(reading.text.strip())) and not reading.yes
+        reading.no = bool(NO.match(reading.text.strip()) or DECLINED.search(reading.text)) and not reading.yes
 
 
 def _take_concern(reading: Reading, part: str) -> str:
