@@ -174,7 +174,12 @@ def read_reply(tracker: Tracker) -> Reply:
         # "yes" to the offer takes the details typed before it, too.
         earlier = message_offered_to(tracker)
         if earlier:
-            reading = form_reader.combined(form_reader.read(earlier), reading)
+            before = form_reader.read(earlier)
+            if NAME not in before.found and not before.has_details and not before.question \
+                    and before.rest == detail_patterns.clean_edges(earlier) \
+                    and detail_patterns.plausible_name(before.rest):
+                before.found[NAME] = before.rest  # "Sarah Byrne" - offer - "086 555 1234"
+            reading = form_reader.combined(before, reading)
         return Reply(details_in(reading, tracker))
     if not reading.has_details and not reading.change and (
             reading.leaving or (sure and intent in ("cancel", "goodbye") and not reading.yes)):

@@ -162,7 +162,8 @@ _YES_WORDS = (r"yes|yeah|yea|ya|ye|yep|yup|yess+|sure|sure thing|ok|okay|k|kk"
               r"|thats (?:all )?(?:right|correct|fine|ok|grand|perfect|it)|that is (?:right|correct)|right|fine"
               r"|fine by me|grand|great|absolutely|of course|definitely|certainly|lovely|good|no problem|no worries"
               r"|happy to|happy with that")
-_POLITE = r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|that|it|all|hmm|hm|um|erm|well|oh|ah|alright"
+_POLITE = (r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|that|it|all"
+           r"|hmm|hm|um|erm|well|oh|ah|alright")
 # Between and after the words: spaces, punctuation and emoji ("send it 👍", "yes 🙂").
 _GAP = r"[\s,.!:)\-\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]*"
 YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*(?:(?:{_YES_WORDS})\b|👍){_GAP}"
@@ -215,7 +216,8 @@ QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's
 # "can someone call me" has a question's shape but asks to be contacted: its details count.
 CONTACT_REQUEST = re.compile(r"\b(?:call|ring|phone|contact|email|e-mail|text|txt|reach|get back to|get in touch with)"
                              r"\b(?:\s+\w+)?\s+(?:me|us)\b|\bcall ?backs?\b|\bcall-back\b|\bget in touch\b"
-                             r"|\bbook\b.*\b(?:consultation|appointment|in)\b|\b(?:consultation|consult|appointment)s?\b", re.I)
+                             r"|\bbook\b.*\b(?:consultation|appointment|in)\b"
+                             r"|\b(?:consultation|consult|appointment)s?\b", re.I)
 _EDGE_FILLERS = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
     r"|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b[\s,.!:-]*)+", re.I)
