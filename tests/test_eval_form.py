@@ -14,7 +14,9 @@ import pytest
 
 from trainer import form_eval
 
-FLOOR_EXACT = 0.84  # target 90%; 65/76 (85.5%) today, one conversation of slack
+# Target 90%. 99/120 (82.5%) today: 69/76 of the first writer's, 30/44 of the second's (n2-);
+# the floor keeps one conversation of slack (98/120).
+FLOOR_EXACT = 0.81
 MAX_WRONG_FIELDS = 0  # target met
 
 
