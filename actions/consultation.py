@@ -188,6 +188,11 @@ def read_reply(tracker: Tracker) -> Reply:
         return Reply({CONFIRMED: False})  # the visitor leaves: nothing is sent
     reply = Reply(details_in(reading, tracker))
     reply.slots.update(respelt(reading, tracker))
+    for slot in (TIME, CONCERN):  # "evenings" - ... - "or Saturday mornings": both
+        given = tracker.get_slot(slot)
+        if reading.joined_by and isinstance(reply.slots.get(slot), str) and isinstance(given, str) and given \
+                and step != slot:
+            reply.slots[slot] = f"{given} {reading.joined_by} {reply.slots[slot]}"
     if reading.change:  # "change my email": asked again
         reply.slots.update({reading.change: None, CONFIRMED: None})
         reply.say.append(("utter_change_detail", {"detail": DETAIL_LABELS[reading.change]}))

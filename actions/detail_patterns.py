@@ -95,6 +95,7 @@ don't dont can't cant won't wont i'm i've i'd i'll it's that's what's isn't
 morning mornings afternoon afternoons evening evenings night nights today tonight tomorrow weekday weekdays
 weekend weekends asap anytime lunchtime week month monday tuesday wednesday thursday friday saturday sunday
 mondays tuesdays wednesdays thursdays fridays saturdays sundays stop cancel skip none n/a
+regards clinic
 """.split())
 # Everyday words that can also be names ("Omar Said", "Tom Price"): not a name on their own.
 NOT_NAME_LOWER = set("""
@@ -107,7 +108,7 @@ skin face never mind forget quit exit opening hours open located location noon f
 finally thinking looking wondering busy pregnant unsure worried nervous curious ready keen based currently
 still new sorry spelt spelled from cork dublin
 good fair enough grand great cool lovely perfect alright brilliant brill super fab deal sound right fine
-instead wait oops now typo
+instead wait oops now typo whatsapp landline viber signal telegram
 """.split())
 _CONCERN_WORDS = {t for g in vocabulary.CONDITION_TERMS.values() for t in g if " " not in t} | {
     t for t in vocabulary.UNLISTED_CONDITIONS if " " not in t} | {
@@ -193,6 +194,8 @@ BARE_NO = re.compile(rf"^(?:{_NO})[\s.!]*$", re.I)
 GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|see ya|see you|cya|gotta go|got to go|i have to go|i'?m off)\b", re.I)
 # "Byrne not Burn", "1243 not 1234", "Tuesday instead of Thursday": a part of a detail respelt.
 REPLACED = re.compile(r"^(?P<before>.*?\S)\s*,?\s+(?:not|instead of|rather than)\s+(?P<old>[^,;!?]+?)[\s.!]*$", re.I)
+# "or Saturday mornings", "and wrinkles too": more of the detail already given.
+JOINED = re.compile(r"^\s*(or|and|also|plus)\b\s+(?!(?:my|the|your|rather|actually|instead|maybe not)\b)", re.I)
 # "change my name to John", "my email is actually ...", "make the time mornings instead".
 _FIELD = (r"name|e-?mail(?: address)?|phone(?: number)?|number|mobile(?: number)?|contact(?: details)?"
           r"|(?:preferred )?time|day|concern|topic|reason|treatment")
@@ -222,7 +225,8 @@ _EDGE_FILLERS = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
     r"|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b[\s,.!:-]*)+", re.I)
 _EDGE_FILLERS_END = re.compile(
-    r"(?:[\s,.!:-]*\b(?:please|pls|plz|thanks|thank you|cheers|too|also|lol|haha|then|and|or|on|at|is|are)\b)+"
+    r"(?:[\s,.!:-]*\b(?:please|pls|plz|thanks|thank you|cheers|too|also|lol|haha|then|and|or|on|at|is|are"
+    r"|i mean|sorry)\b)+"
     r"[\s,.!:-]*$", re.I)
 # Said just before an email address or phone number ("you can reach me at", "my mobile is",
 # "or on") and just after it ("too"): taken out with it.

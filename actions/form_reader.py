@@ -33,6 +33,7 @@ from actions.detail_patterns import (
     DECLINED,
     FIRST_NAME_PARTS,
     GOODBYE,
+    JOINED,
     LEAVING,
     MAKE_IT,
     NAME,
@@ -84,6 +85,7 @@ class Reading:
     goodbye: bool = False
     rejected_time: bool = False  # a time said not to suit ("mornings are no good now")
     replaced: tuple[str, str] | None = None  # "Byrne not Burn": ("Burn", "Byrne"), for the form to apply
+    joined_by: str | None = None  # "or Saturday mornings": the word that adds it to the detail given
 
     @property
     def has_details(self) -> bool:
@@ -150,6 +152,8 @@ def read(text: str, step: str | None = None, known_name: str | None = None) -> R
         return reading
     reading.email, reading.phone, remaining = _contact_in(text)
     reading.replaced = _replacement(remaining)
+    joined = JOINED.match(text)
+    reading.joined_by = joined.group(1).lower() if joined else None
     name = _name_from_parts(remaining, known_name)
     if name:  # "my surname is spelt Byrne": the name the form has, with that part changed
         reading.found[NAME] = name
@@ -483,9 +487,16 @@ def _take_name(reading: Reading, part: str, step: str | None, known_name: str | 
         if fuller_name(candidate, known_name):
             reading.found[NAME] = candidate
             return ""
+        if step == CONTACT and " " not in known_name.strip() and len(candidate.split()) <= 2 \
+                and not reading.has_details and candidate.lower() != known_name.lower():
+            # "Conor" - "McNally": the surname, typed just after the first name.
+            reading.found[NAME] = f"{known_name.strip()} {candidate}"
+            return ""
         return part
     named_here = bool(NAME_TAIL.search(stripped))
-    if step == NAME or named_here or (
+    # In the request itself ("need a callback - Jo"), a capitalised part that can only be a name.
+    signed = step is None and capitals and candidate[:1].isupper() and bool(CONTACT_REQUEST.search(reading.text))
+    if step == NAME or named_here or signed or (
             reading.has_details and (not capitals or candidate[:1].isupper())):
         reading.found[NAME] = candidate
         return ""

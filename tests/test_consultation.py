@@ -354,9 +354,21 @@ def found(text, step=None, name_known=False):
     ("ok good. Ava", "visitor_name", {"visitor_name": "Ava"}),
     # A part ending in a question mark is a question, whatever its first word.
     ("before I give my details does it hurt?", "visitor_name", {}),
+    # A capitalised name signing the request; the surname typed just after a first name.
+    ("need a callback - Jo", None, {"visitor_name": "Jo"}),
+    ("I want to book a consultation. Amara clinic", None, {}),
 ])
 def test_the_reader_takes_every_detail_a_message_carries(text, step, details_found):
     assert found(text, step) == details_found
+
+
+@pytest.mark.parametrize("text, step, known, details_found", [
+    ("McNally", "visitor_contact", "Conor", {"visitor_name": "Conor McNally"}),
+    ("whatsapp", "visitor_contact", "Conor", {}),
+    ("Maria Lopez I mean", "visitor_contact", "Maria", {"visitor_name": "Maria Lopez"}),
+])
+def test_the_name_given_more_fully(text, step, known, details_found):
+    assert found(text, step, known) == details_found
 
 
 @pytest.mark.parametrize("text, step, value", [
@@ -518,6 +530,14 @@ NOW = {"visitor_name": "Neeve Kelly", "visitor_contact": "neeve@gmial.com / 087 
 ])
 def test_words_of_a_detail_replaced_at_the_summary(text, slot, value):
     assert at_step("request_confirmed", text, "inform", 0.9, NOW)[0] == {slot: value, "request_confirmed": None}
+
+
+def test_more_of_a_detail_already_given_joins_it():
+    slots = {**NOW, "storage_consent": None}
+    assert at_step("concern", "or saturday mornings", "inform", 0.9, slots)[0] == {
+        "preferred_time": "Thursday evenings or saturday mornings"}
+    assert at_step("request_confirmed", "and wrinkles too", "inform", 0.9, NOW)[0] == {
+        "concern": "acne scars and wrinkles", "request_confirmed": None}
 
 
 def test_words_no_detail_holds_replace_nothing():
