@@ -27,9 +27,12 @@ CONSENT, CONFIRMED = "storage_consent", "request_confirmed"
 _DAY = (r"(?:mon|tues?|wednes|thurs?|fri|satur|sun)days?|mon|tues?|weds?|thur?s?|fri|sat"
         r"|week ?days?|week-?days?|week ?ends?|week-?ends?|week ?nights?|weekday|weekend")
 _PART = (r"mornings?|morn|afternoons?|evenings?|eves|nights?|lunch ?times?|lunch|midday|mid-day|noon|tea ?time"
+         # as typed in a hurry: "evnings", "mornin", "aftanoon"
+         r"|evn?ings?|evenin'?s?|evngs?|mornin'?s?|mornngs?|aftern?oons?|afternon|aftanoons?|nite"
          r"|after work|after school|before work|first thing|day ?time|during the day|during the week|school hours"
          r"|work hours|office hours|business hours|midweek|mid-week|early doors")
-_WHEN = (r"today|tonight|tomorrow|tomorow|tommorow|tmrw|tmr|tomoz|this week|next week|this month|next month"
+_WHEN = (r"today|tonight|tomorrow|tomorow|tommorow|tmrw|tmr|tomoz|2moro|2morro|2morrow|2day|2nite|tonite"
+         r"|this week|next week|this month|next month"
          r"|the weekend|asap|a\.s\.a\.p\.?|as soon as possible|as soon as you can|any ?time|whenever(?: suits)?"
          r"|any day|no preference|all day|whatever suits|any time that suits|the earlier the better"
          r"|the sooner the better|as early as possible|earliest possible|first available|soonest|n\s?e\s?time")
@@ -155,7 +158,8 @@ _CONCERN_FILLER_TAIL = re.compile(r"(?:[\s,.!-]*\b(?:actually|instead|please|pls
 # --- yes, no, skip, leaving, corrections -------------------------------------------------------
 
 # A yes: only yes-words and politeness ("yes please send", "perfect, send it", "I consent").
-_YES_WORDS = (r"yes|yeah|yea|ya|ye|yep|yup|yess+|sure|sure thing|ok|okay|k|kk"
+_YES_WORDS = (r"yes|yeah|yea|ya|ye|y|yep|yup|yess+|sure|sure thing|ok|okay|k|kk|send away|send it away|fire away"
+              r"|go ahead and send(?: it)?|off you go|send it on|send that"
               r"|i agree(?: to (?:that|this|it|all that))?|agree(?: to (?:that|this|it))?|agreed|i do|yes i do"
               r"|i consent|consent|confirm|confirmed|go ahead|go for it|go on|please do|do it|send|send it"
               r"|send it off|send it now|send now|submit|looks good|looks great|looks fine|sounds good|all good"
@@ -254,9 +258,14 @@ def clean_edges(text: str) -> str:
     return text
 
 
+# "can you add that it's about acne scars": a question's shape, a correction's meaning.
+CHANGE_REQUEST = re.compile(r"\b(?:can|could|would|will) (?:you|u|ye) (?:please |pls )?(?:add|change|make|put|update"
+                            r"|fix|correct|set|switch)\b", re.I)
+
+
 def is_question(part: str) -> bool:
     part = squeeze(part)
-    if CONTACT_REQUEST.search(part):
+    if CONTACT_REQUEST.search(part) or CHANGE_REQUEST.search(part):
         return False
     return part.endswith("?") or bool(QUESTION_START.match(_EDGE_FILLERS.sub("", part)))
 

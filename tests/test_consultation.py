@@ -402,6 +402,9 @@ def test_the_answer_to_the_question_asked(text, step, value):
     ("actually afternoons are better", "request_confirmed", "preferred_time", "afternoons"),
     ("oh wait mornings are no good now, evenings after 7 instead", "request_confirmed", "preferred_time",
      "evenings after 7"),
+    # A question's shape, a correction's meaning.
+    ("actually can you add that its about acne scars", "request_confirmed", "concern", "acne scars"),
+    ("can you make it afternoons", "request_confirmed", "preferred_time", "afternoons"),
 ])
 def test_corrections_in_plain_words(text, step, slot, value):
     assert form_reader.read(text, step).found[slot] == value
@@ -442,6 +445,7 @@ def test_a_part_of_the_name_corrected(text, step, known, name):
     ("send it 👍", "request_confirmed", "yes"), ("hmm ok fine", "storage_consent", "yes"),
     ("actually don't store anything", "storage_consent", "no"),
     ("I'd rather you didn't keep my details", "storage_consent", "no"),
+    ("y", "storage_consent", "yes"), ("send away", "request_confirmed", "yes"),
 ])
 def test_yes_no_skip_and_leaving(text, step, what):
     reading = form_reader.read(text, step)
@@ -463,6 +467,7 @@ def test_what_can_be_a_name(text, plausible):
 @pytest.mark.parametrize("text, plausible", [
     ("weekday mornings", True), ("after 5pm", True), ("any time", True), ("5-7pm", True), ("sat morning", True),
     ("between 9 and 11", True), ("whenever suits", True), ("asap", True), ("6pm onwards", True), ("n e time", True),
+    ("evnings", True), ("2moro after 6", True), ("mornin", True),
     ("Sarah", False), ("087 123 4567", False), ("acne scars", False), ("hmm not sure", False),
 ])
 def test_what_can_be_a_time(text, plausible):
