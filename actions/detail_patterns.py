@@ -111,7 +111,8 @@ skin face never mind forget quit exit opening hours open located location noon f
 finally thinking looking wondering busy pregnant unsure worried nervous curious ready keen based currently
 still new sorry spelt spelled from cork dublin
 good fair enough grand great cool lovely perfect alright brilliant brill super fab deal sound right fine
-instead wait oops now typo whatsapp landline viber signal telegram
+instead wait oops now typo whatsapp landline viber signal telegram either both whichever same later
+gmail hotmail yahoo outlook icloud eircom
 """.split())
 _CONCERN_WORDS = {t for g in vocabulary.CONDITION_TERMS.values() for t in g if " " not in t} | {
     t for t in vocabulary.UNLISTED_CONDITIONS if " " not in t} | {

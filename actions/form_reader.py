@@ -20,6 +20,7 @@ from actions.detail_patterns import (
     BARE_NO,
     CALL_ME,
     CHANGE,
+    CHANGE_REQUEST,
     CHANGE_TO,
     CONCERN,
     CONCERN_LEAD,
@@ -153,12 +154,15 @@ def read(text: str, step: str | None = None, known_name: str | None = None) -> R
     reading.email, reading.phone, remaining = _contact_in(text)
     reading.replaced = _replacement(remaining)
     joined = JOINED.match(text)
-    reading.joined_by = joined.group(1).lower() if joined else None
+    # "and make it mornings", "also change the time to 6": a correction replaces, it adds nothing.
+    correcting = CHANGE.search(text) or CHANGE_REQUEST.search(text) or re.search(r"\b(?:instead|rather)\b", text, re.I)
+    reading.joined_by = joined.group(1).lower() if joined and not correcting else None
     name = _name_from_parts(remaining, known_name)
     if name:  # "my surname is spelt Byrne": the name the form has, with that part changed
         reading.found[NAME] = name
         return reading
     if _read_correction(reading, remaining):
+        reading.joined_by = None
         _respell_name(reading, step, known_name)
         return reading
     if step == CONCERN:
@@ -488,7 +492,7 @@ def _take_name(reading: Reading, part: str, step: str | None, known_name: str | 
             reading.found[NAME] = candidate
             return ""
         if step == CONTACT and " " not in known_name.strip() and len(candidate.split()) <= 2 \
-                and not reading.has_details and candidate.lower() != known_name.lower():
+                and candidate[:1].isupper() and not reading.has_details and candidate.lower() != known_name.lower():
             # "Conor" - "McNally": the surname, typed just after the first name.
             reading.found[NAME] = f"{known_name.strip()} {candidate}"
             return ""

@@ -364,7 +364,7 @@ def test_the_reader_takes_every_detail_a_message_carries(text, step, details_fou
 
 @pytest.mark.parametrize("text, step, known, details_found", [
     ("McNally", "visitor_contact", "Conor", {"visitor_name": "Conor McNally"}),
-    ("whatsapp", "visitor_contact", "Conor", {}),
+    ("whatsapp", "visitor_contact", "Conor", {}), ("Either", "visitor_contact", "Conor", {}),
     ("Maria Lopez I mean", "visitor_contact", "Maria", {"visitor_name": "Maria Lopez"}),
 ])
 def test_the_name_given_more_fully(text, step, known, details_found):
@@ -543,6 +543,9 @@ def test_more_of_a_detail_already_given_joins_it():
         "preferred_time": "Thursday evenings or saturday mornings"}
     assert at_step("request_confirmed", "and wrinkles too", "inform", 0.9, NOW)[0] == {
         "concern": "acne scars and wrinkles", "request_confirmed": None}
+    # A correction replaces, however it starts.
+    assert at_step("request_confirmed", "also change the time to mornings", "change_detail", 0.9, NOW)[0] == {
+        "preferred_time": "mornings", "request_confirmed": None}
 
 
 def test_words_no_detail_holds_replace_nothing():
