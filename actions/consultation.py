@@ -15,6 +15,7 @@ Personal data is never logged: log lines name request ids and error kinds only.
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,14 +165,21 @@ def read_reply(tracker: Tracker) -> Reply:
         return _button(step, intent)
     reading = form_reader.read(text, step, known_name=tracker.get_slot(NAME))
     if step is None:
-        # "yes please, Sarah Byrne" to the offer of the clinic's team: the name it gives.
-        named = intent == "affirm" and NAME not in reading.found
+        # "yes please, Sarah Byrne" to the offer of the clinic's team, or just "Sarah Byrne"
+        # (the rules start the form on a detail typed after the offer): the name it gives.
+        named = (intent == "affirm" or (intent == "inform" and message_offered_to(tracker) is not None)) \
+            and NAME not in reading.found
         if named and detail_patterns.plausible_name(reading.rest):
             reading.found[NAME] = reading.rest
         # "yes" to the offer takes the details typed before it, too.
         earlier = message_offered_to(tracker)
         if earlier:
-            reading = form_reader.combined(form_reader.read(earlier), reading)
+            before = form_reader.read(earlier)
+            if NAME not in before.found and not before.has_details and not before.question \
+                    and before.rest == detail_patterns.clean_edges(earlier) \
+                    and detail_patterns.plausible_name(before.rest):
+                before.found[NAME] = before.rest  # "Sarah Byrne" - offer - "086 555 1234"
+            reading = form_reader.combined(before, reading)
         return Reply(details_in(reading, tracker))
     if not reading.has_details and not reading.change and (
             reading.leaving or (sure and intent in ("cancel", "goodbye") and not reading.yes)):
@@ -179,6 +187,12 @@ def read_reply(tracker: Tracker) -> Reply:
             return Reply({CONSENT: False})  # "no, I don't want my details stored"
         return Reply({CONFIRMED: False})  # the visitor leaves: nothing is sent
     reply = Reply(details_in(reading, tracker))
+    reply.slots.update(respelt(reading, tracker))
+    for slot in (TIME, CONCERN):  # "evenings" - ... - "or Saturday mornings": both
+        given = tracker.get_slot(slot)
+        if reading.joined_by and isinstance(reply.slots.get(slot), str) and isinstance(given, str) and given \
+                and step != slot:
+            reply.slots[slot] = f"{given} {reading.joined_by} {reply.slots[slot]}"
     if reading.change:  # "change my email": asked again
         reply.slots.update({reading.change: None, CONFIRMED: None})
         reply.say.append(("utter_change_detail", {"detail": DETAIL_LABELS[reading.change]}))
@@ -186,6 +200,9 @@ def read_reply(tracker: Tracker) -> Reply:
     if step in (CONSENT, CONFIRMED) and reply.slots:
         reply.slots[CONFIRMED] = None  # a correction: the summary is shown again
     answer = _answer_to_step(step, reading, reply.slots)
+    if answer is not None and not reply.slots and sure and intent in ANSWERED_DURING_FORM \
+            and not plausible_answer(step, answer):
+        answer = None  # a question NLU is sure of, and no answer of the kind asked: answered
     if answer is not None:
         reply.slots[step] = answer
     if not reply.slots:
@@ -203,6 +220,57 @@ def read_reply(tracker: Tracker) -> Reply:
         if noted:  # "evenings" typed as the name: kept as the time, and the name asked again
             reply.say.append(("utter_noted_detail", {"detail": " and ".join(noted)}))
     return reply
+
+
+def respelt(reading: form_reader.Reading, tracker: Tracker) -> dict[str, Any]:
+    """ "Niamh not Neeve", "Tuesday not Thursday", "it ends 1243 not 1234": the detail that
+    holds the words replaced, with the new words in their place (nothing if none holds them)."""
+    if not reading.replaced:
+        return {}
+    old, new = reading.replaced
+    for slot in (NAME, TIME):
+        value = tracker.get_slot(slot)
+        whole_words = re.compile(rf"(?<!\w){re.escape(old)}(?!\w)", re.I)
+        if isinstance(value, str) and whole_words.search(value):
+            return {slot: whole_words.sub(lambda _: new, value, count=1)}
+    try:
+        contact = details.parse_contact(tracker.get_slot(CONTACT) or "")
+    except details.InvalidDetail:
+        return {}
+    if contact.email and "@" not in old and old.lower() in contact.email.lower() and " " not in new:
+        start = contact.email.lower().index(old.lower())
+        email = contact.email[:start] + new + contact.email[start + len(old):]
+        if details.EMAIL.fullmatch(email):
+            return {CONTACT: str(details.Contact(email=email, phone=contact.phone))}
+    phone = respelt_number(contact.phone or "", old, new)
+    return {CONTACT: str(details.Contact(email=contact.email, phone=phone))} if phone else {}
+
+
+def respelt_number(phone: str, old: str, new: str) -> str | None:
+    """The phone number with the digits ``old`` (their last place) replaced by ``new``, in
+    the visitor's own spacing where as many digits replace them."""
+    old_digits, new_digits = re.sub(r"[\s\-]", "", old), re.sub(r"[\s\-]", "", new)
+    digits = re.sub(r"\D", "", phone)
+    if not (old_digits.isdigit() and new_digits.isdigit()) or old_digits not in digits:
+        return None
+    start = digits.rindex(old_digits)
+    changed = digits[:start] + new_digits + digits[start + len(old_digits):]
+    if not details.PHONE_DIGITS[0] <= len(changed) <= details.PHONE_DIGITS[1]:
+        return None
+    if len(changed) != len(digits):
+        return ("+" if phone.startswith("+") else "") + changed
+    replacement = iter(changed)
+    return "".join(next(replacement) if c.isdigit() else c for c in phone)
+
+
+def plausible_answer(step: str, value: Any) -> bool:
+    """Whether a reply can be the answer to the name or time question (the validation
+    methods' checks); other steps take what they are given."""
+    if step == NAME:
+        return detail_patterns.plausible_name(str(value))
+    if step == TIME:
+        return detail_patterns.looks_like_time(str(value))
+    return True
 
 
 def details_in(reading: form_reader.Reading, tracker: Tracker) -> dict[str, Any]:

@@ -27,12 +27,15 @@ CONSENT, CONFIRMED = "storage_consent", "request_confirmed"
 _DAY = (r"(?:mon|tues?|wednes|thurs?|fri|satur|sun)days?|mon|tues?|weds?|thur?s?|fri|sat"
         r"|week ?days?|week-?days?|week ?ends?|week-?ends?|week ?nights?|weekday|weekend")
 _PART = (r"mornings?|morn|afternoons?|evenings?|eves|nights?|lunch ?times?|lunch|midday|mid-day|noon|tea ?time"
+         # as typed in a hurry: "evnings", "mornin", "aftanoon"
+         r"|evn?ings?|evenin'?s?|evngs?|mornin'?s?|mornngs?|aftern?oons?|afternon|aftanoons?|nite"
          r"|after work|after school|before work|first thing|day ?time|during the day|during the week|school hours"
          r"|work hours|office hours|business hours|midweek|mid-week|early doors")
-_WHEN = (r"today|tonight|tomorrow|tomorow|tommorow|tmrw|tmr|tomoz|this week|next week|this month|next month"
+_WHEN = (r"today|tonight|tomorrow|tomorow|tommorow|tmrw|tmr|tomoz|2moro|2morro|2morrow|2day|2nite|tonite"
+         r"|this week|next week|this month|next month"
          r"|the weekend|asap|a\.s\.a\.p\.?|as soon as possible|as soon as you can|any ?time|whenever(?: suits)?"
          r"|any day|no preference|all day|whatever suits|any time that suits|the earlier the better"
-         r"|the sooner the better|as early as possible|earliest possible|first available|soonest")
+         r"|the sooner the better|as early as possible|earliest possible|first available|soonest|n\s?e\s?time")
 _CLOCK = (r"(?:between\s+)?\d{1,2}(?:[:.]\d{2})?\s?(?:-|–|to|and|till|until)\s?\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)?"
           r"(?=\s|$|[,.!;])(?<!\d{3})"
           r"|\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.?|p\.m\.?|o'?clock|ish)\b|\d{1,2}[:.]\d{2}\b|noon|midnight"
@@ -44,7 +47,9 @@ _ATOM = rf"(?:{_CLOCK}|{_WHEN}|{_PART}|{_DAY})"
 _BEFORE = (r"(?:(?:any|every|early|late|mid|this|next|only|not|from|after|aftr|before|around|about|between|on|in the"
            r"|in|at|sometime|some time|by|until|till|later|earlier|weekday|weekend|most|any time|anytime)\s+)*")
 _JOIN = r"(?:\s*(?:,|/|&|\+|-)?\s*(?:and|or|to|till|until|til|but not|but|except|not|or maybe|maybe|n)?\s*)"
-_AFTER = r"(?:\s+(?:only|onwards|on|or later|or so|at the latest|latest|ish))?"
+_AFTER = (r"(?:\s+(?:only|onwards|on|or later|or so|at the latest|latest|ish))?"
+          # "afternoons your time": where the visitor is abroad, the time zone is part of it.
+          r"(?:\s+(?:your|my|our|irish|uk|us|local|eastern|pacific|central|gmt|est|pst)\s+time)?")
 TIME_PHRASE = re.compile(rf"\b{_BEFORE}{_ATOM}(?:{_JOIN}{_BEFORE}{_ATOM})*{_AFTER}\b", re.I)
 # Said about a time but not part of it: "best after 6", "evenings are best".
 TIME_LEAD = re.compile(r"(?:\b(?:(?:the )?best time (?:to (?:call|ring|reach|contact) (?:me )?)?(?:is|would be)"
@@ -55,6 +60,14 @@ TIME_LEAD = re.compile(r"(?:\b(?:(?:the )?best time (?:to (?:call|ring|reach|con
 TIME_TAIL = re.compile(r"^\s*(?:(?:is|are|would be|works?|suits?|usually|generally|probably|always)\s+)*"
                         r"(?:best|better|good|great|ideal|fine|ok|okay|easiest|suit(?:s)? me|work(?:s)? (?:best )?"
                         r"(?:for me)?)(?:\s+for me)?(?:\s+(?:to be honest|tbh|really))?\b", re.I)
+# Said of a time that no longer suits ("mornings are no good now", "can't do mornings"): that
+# time is not the answer, another one in the message is.
+TIME_REJECTED_AFTER = re.compile(
+    r"^\s*(?:(?:are|is|'re|'s|r|would be|will be)\s+)?(?:(?:now|actually|really)\s+)?"
+    r"(?:no good|not good|bad|no use|not great|not ideal|impossible|not possible|not ok|not okay|out|a no"
+    r"|no longer (?:good|ok|okay|possible)|(?:don'?t|doesn'?t|won'?t|do not|does not|will not) (?:work|suit))\b",
+    re.I)
+TIME_REJECTED_BEFORE = re.compile(r"\b(?:can'?t do|cannot do|can'?t make|can'?t|no longer)\s+$", re.I)
 # Words that make a reply to "when?" an answer even without a day or an hour.
 _LOOSE_TIME = re.compile(r"\b(?:whenever|suits?|flexible|any|no preference|don'?t mind|doesn'?t matter|either"
                          r"|january|february|march|april|may|june|july|august|september|october|november"
@@ -68,6 +81,11 @@ NAME_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:my name is|my name's|my names|na
                        r"|im|it's|its|it is)(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
                        re.I)
 NAME_TAIL = re.compile(r"\s+here$", re.I)
+# "my surname is spelt Byrne", "last name: Lee", "first name is Ann": one part of the name.
+NAME_PART = re.compile(r"\b(?P<part>sur ?name|last name|second name|family name|first name|christian name|forename)"
+                       r"(?:\s+(?:is|'s|should be|is actually|actually|is spelt|is spelled|spelt|spelled|as|now))*"
+                       rf"\s*[:\-]?\s*(?P<value>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)", re.I)
+FIRST_NAME_PARTS = ("first name", "christian name", "forename")
 WEAK_NAME_LEAD = re.compile(r"this is|i'm|i am|im|it's|its|it is", re.I)
 # Words that are never part of a name: a part of a message holding one is not a name.
 NOT_NAME = set("""
@@ -80,6 +98,7 @@ don't dont can't cant won't wont i'm i've i'd i'll it's that's what's isn't
 morning mornings afternoon afternoons evening evenings night nights today tonight tomorrow weekday weekdays
 weekend weekends asap anytime lunchtime week month monday tuesday wednesday thursday friday saturday sunday
 mondays tuesdays wednesdays thursdays fridays saturdays sundays stop cancel skip none n/a
+regards clinic
 """.split())
 # Everyday words that can also be names ("Omar Said", "Tom Price"): not a name on their own.
 NOT_NAME_LOWER = set("""
@@ -91,6 +110,9 @@ treatment treatments cost costs price prices pricing hurt pain painful downtime 
 skin face never mind forget quit exit opening hours open located location noon free available interested
 finally thinking looking wondering busy pregnant unsure worried nervous curious ready keen based currently
 still new sorry spelt spelled from cork dublin
+good fair enough grand great cool lovely perfect alright brilliant brill super fab deal sound right fine
+instead wait oops now typo whatsapp landline viber signal telegram either both whichever same later
+gmail hotmail yahoo outlook icloud eircom
 """.split())
 _CONCERN_WORDS = {t for g in vocabulary.CONDITION_TERMS.values() for t in g if " " not in t} | {
     t for t in vocabulary.UNLISTED_CONDITIONS if " " not in t} | {
@@ -118,6 +140,11 @@ CONDITION = re.compile(
 # "about X", "re X", "Concern: X": X is the concern, whatever it is, up to the end of that part.
 CONCERN_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:concern\s*:|about\s*:|topic\s*:|re\s*:|regarding\s*:?|re|about"
                           r"|concerning)\s+(?:my\s+|the\s+)?", re.I)
+# "about booking", "re a consultation": what the request is, not what it is about.
+NOT_A_CONCERN = re.compile(
+    r"^(?:(?:a|an|the|my|your|some|this|that)\s+)?(?:booking|bookings|booking in|book in|consult|consults|consultation"
+    r"|consultations|appointment|appointments|call ?backs?|call-backs?|call|chat|getting started|starting"
+    r"|it|that|this|one|session|sessions|treatment|treatments|course|my details|details)$", re.I)
 _CONCERN_FILLER_LEAD = re.compile(
     r"^(?:(?:concern|about|topic|re|treatment)\s*:\s*)?"
     r"(?:(?:no|nope|nah|not that|not really|yes|yeah|ok|okay|so|well|actually|sorry|um|erm|hmm|hi)\b[\s,.!-]*)*"
@@ -132,19 +159,28 @@ _CONCERN_FILLER_TAIL = re.compile(r"(?:[\s,.!-]*\b(?:actually|instead|please|pls
 # --- yes, no, skip, leaving, corrections -------------------------------------------------------
 
 # A yes: only yes-words and politeness ("yes please send", "perfect, send it", "I consent").
-_YES_WORDS = (r"yes|yeah|yea|ya|yep|yup|yess+|sure|sure thing|ok|okay|k|kk|i agree|agree|agreed|i do|yes i do"
+_YES_WORDS = (r"yes|yeah|yea|ya|ye|y|yep|yup|yess+|sure|sure thing|ok|okay|k|kk|send away|send it away|fire away"
+              r"|go ahead and send(?: it)?|off you go|send it on|send that"
+              r"|i agree(?: to (?:that|this|it|all that))?|agree(?: to (?:that|this|it))?|agreed|i do|yes i do"
               r"|i consent|consent|confirm|confirmed|go ahead|go for it|go on|please do|do it|send|send it"
               r"|send it off|send it now|send now|submit|looks good|looks great|looks fine|sounds good|all good"
               r"|perfect|correct|all correct|that'?s (?:all )?(?:right|correct|fine|ok|grand|perfect|it)"
               r"|thats (?:all )?(?:right|correct|fine|ok|grand|perfect|it)|that is (?:right|correct)|right|fine"
               r"|fine by me|grand|great|absolutely|of course|definitely|certainly|lovely|good|no problem|no worries"
-              r"|happy to|happy with that|👍")
-_POLITE = r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|that|it|all"
-YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b[\s,.!:)-]*)*(?:{_YES_WORDS})\b[\s,.!:)-]*"
-                 rf"(?:(?:{_YES_WORDS}|{_POLITE})\b[\s,.!:)-]*)*$", re.I)
+              r"|happy to|happy with that")
+_POLITE = (r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|that|it|all"
+           r"|hmm|hm|um|erm|well|oh|ah|alright")
+# Between and after the words: spaces, punctuation and emoji ("send it 👍", "yes 🙂").
+_GAP = r"[\s,.!:)\-\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]*"
+YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*(?:(?:{_YES_WORDS})\b|👍){_GAP}"
+                 rf"(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*$", re.I)
 _NO = (r"no|nope|nah|no thanks|no thank you|not really|i don'?t agree|i do not agree|don'?t|i don'?t|do not"
        r"|rather not|i'?d rather not|no way|not now|not yet|negative")
 NO = re.compile(rf"^(?:{_NO})\b", re.I)
+# A refusal to have the details kept, anywhere in the reply ("actually don't store anything").
+DECLINED = re.compile(r"\b(?:don'?t|do not|didn'?t|did not|rather not|rather you didn'?t|rather you did not)\s+"
+                      r"(?:store|keep|save|hold|share|pass on)\b|\bi (?:don'?t|do not) (?:consent|agree)\b"
+                      r"|\bno consent\b", re.I)
 SKIP = re.compile(r"^(?:skip(?: it| this| that| this question)?|none|nothing|n/?a|pass|no|nope|nah|no thanks"
                   r"|no thank you|not really|no concern|nothing in particular|nothing specific)$", re.I)
 LEAVING = re.compile(
@@ -161,6 +197,10 @@ NOPE = re.compile(r"^(?:no|nope|nah)\b", re.I)
 # A bare "no" to a detail question ("What's your name?" - "no") is a refusal.
 BARE_NO = re.compile(rf"^(?:{_NO})[\s.!]*$", re.I)
 GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|see ya|see you|cya|gotta go|got to go|i have to go|i'?m off)\b", re.I)
+# "Byrne not Burn", "1243 not 1234", "Tuesday instead of Thursday": a part of a detail respelt.
+REPLACED = re.compile(r"^(?P<before>.*?\S)\s*,?\s+(?:not|instead of|rather than)\s+(?P<old>[^,;!?]+?)[\s.!]*$", re.I)
+# "or Saturday mornings", "and wrinkles too": more of the detail already given.
+JOINED = re.compile(r"^\s*(or|and|also|plus)\b\s+(?!(?:my|the|your|rather|actually|instead|maybe not)\b)", re.I)
 # "change my name to John", "my email is actually ...", "make the time mornings instead".
 _FIELD = (r"name|e-?mail(?: address)?|phone(?: number)?|number|mobile(?: number)?|contact(?: details)?"
           r"|(?:preferred )?time|day|concern|topic|reason|treatment")
@@ -182,14 +222,16 @@ SPLIT = re.compile(r"\s*(?:[,;!?]+|(?<!\bdr)(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bst
 QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's|wheres|where's|hows|how's|is|are"
                             r"|does|do|did|can|could|will|would|should|am i|have you|has|may i)\b", re.I)
 # "can someone call me" has a question's shape but asks to be contacted: its details count.
-CONTACT_REQUEST = re.compile(r"\b(?:call|ring|phone|contact|email|e-mail|text|reach|get back to|get in touch with)"
+CONTACT_REQUEST = re.compile(r"\b(?:call|ring|phone|contact|email|e-mail|text|txt|reach|get back to|get in touch with)"
                              r"\b(?:\s+\w+)?\s+(?:me|us)\b|\bcall ?backs?\b|\bcall-back\b|\bget in touch\b"
-                             r"|\bbook\b.*\b(?:consultation|appointment|in)\b|\b(?:consultation|appointment)\b", re.I)
+                             r"|\bbook\b.*\b(?:consultation|appointment|in)\b"
+                             r"|\b(?:consultation|consult|appointment)s?\b", re.I)
 _EDGE_FILLERS = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
     r"|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b[\s,.!:-]*)+", re.I)
 _EDGE_FILLERS_END = re.compile(
-    r"(?:[\s,.!:-]*\b(?:please|pls|plz|thanks|thank you|cheers|too|also|lol|haha|then|and|or|on|at|is|are)\b)+"
+    r"(?:[\s,.!:-]*\b(?:please|pls|plz|thanks|thank you|cheers|too|also|lol|haha|then|and|or|on|at|is|are"
+    r"|i mean|sorry)\b)+"
     r"[\s,.!:-]*$", re.I)
 # Said just before an email address or phone number ("you can reach me at", "my mobile is",
 # "or on") and just after it ("too"): taken out with it.
@@ -198,6 +240,9 @@ CONTACT_LEAD = re.compile(
     r"(?: (?:at|on|via|by))?|\b(?:(?:my|the|me|an?) )?(?:e-?mail(?: address)?|mobile(?: number| no\.?)?"
     r"|phone(?: number| no\.?)?|number|no\.|tel|cell|contact|whatsapp)(?: (?:is|'s|would be))?(?: actually)?"
     r"|\b(?:or|and|at|on|via|by|its|it's|it is)(?: on| at)?)\s*[:\-]?\s*$", re.I)
+# "ring me Tomás 086...": a name can follow the request to be contacted.
+CALL_ME = re.compile(r"\b(?:call|ring|phone|text|txt|contact|message|email|e-mail)\s+(?:me|us)"
+                     r"(?:\s+(?:back|on|at|please|pls|plz))*\s+", re.I)
 CONTACT_TAIL = re.compile(r"^\s*(?:too|also|as well|instead)\b", re.I)
 
 
@@ -214,9 +259,14 @@ def clean_edges(text: str) -> str:
     return text
 
 
+# "can you add that it's about acne scars": a question's shape, a correction's meaning.
+CHANGE_REQUEST = re.compile(r"\b(?:can|could|would|will) (?:you|u|ye) (?:please |pls )?(?:add|change|make|put|update"
+                            r"|fix|correct|set|switch)\b", re.I)
+
+
 def is_question(part: str) -> bool:
     part = squeeze(part)
-    if CONTACT_REQUEST.search(part):
+    if CONTACT_REQUEST.search(part) or CHANGE_REQUEST.search(part):
         return False
     return part.endswith("?") or bool(QUESTION_START.match(_EDGE_FILLERS.sub("", part)))
 
@@ -259,8 +309,10 @@ def time_value(text: str) -> str:
             value = value[:match.end()] + value[match.end() + tail.end():]
     value = re.sub(r"^(?:i'?d prefer|i prefer|prefer|ideally|preferably|best(?: is)?|the best time is|usually)\s+",
                    "", value, flags=re.I)
-    value = re.sub(r"(?:\s+(?:instead|actually|ideally|preferably|if possible|please|pls|thanks|really|tbh"
-                   r"|to be honest|i guess|i think|probably))+$", "", value, flags=re.I)
+    # Fillers go; a hedge after the time stays ("before 11 ideally": the clinic's team learns
+    # that 11 is no hard limit).
+    value = re.sub(r"(?:\s+(?:instead|actually|please|pls|thanks|really|tbh"
+                   r"|to be honest|i guess|i think))+$", "", value, flags=re.I)
     value = re.sub(r"^on\s+(?=\S)", "", value, flags=re.I)  # "on Monday morning"
     return clean_edges(value)
 

@@ -13,11 +13,14 @@ answered, never stored. What is left once the details are taken is ``rest``: the
 question asked, checked for plausibility by the validation action.
 """
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from actions.detail_patterns import (
     BARE_NO,
+    CALL_ME,
     CHANGE,
+    CHANGE_REQUEST,
     CHANGE_TO,
     CONCERN,
     CONCERN_LEAD,
@@ -26,21 +29,31 @@ from actions.detail_patterns import (
     CONSENT,
     CONTACT,
     CONTACT_LEAD,
+    CONTACT_REQUEST,
     CONTACT_TAIL,
+    DECLINED,
+    FIRST_NAME_PARTS,
     GOODBYE,
+    JOINED,
     LEAVING,
     MAKE_IT,
     NAME,
     NAME_LEAD,
+    NAME_PART,
     NAME_TAIL,
     NO,
     NOPE,
+    NOT_A_CONCERN,
+    NOT_NAME,
+    REPLACED,
     SHOULD_BE,
     SKIP,
     SPLIT,
     TIME,
     TIME_LEAD,
     TIME_PHRASE,
+    TIME_REJECTED_AFTER,
+    TIME_REJECTED_BEFORE,
     TIME_TAIL,
     WEAK_NAME_LEAD,
     WHICH_WORDS,
@@ -71,6 +84,9 @@ class Reading:
     skip: bool = False
     leaving: bool = False
     goodbye: bool = False
+    rejected_time: bool = False  # a time said not to suit ("mornings are no good now")
+    replaced: tuple[str, str] | None = None  # "Byrne not Burn": ("Burn", "Byrne"), for the form to apply
+    joined_by: str | None = None  # "or Saturday mornings": the word that adds it to the detail given
 
     @property
     def has_details(self) -> bool:
@@ -136,7 +152,18 @@ def read(text: str, step: str | None = None, known_name: str | None = None) -> R
             reading.leaving, reading.no = False, True
         return reading
     reading.email, reading.phone, remaining = _contact_in(text)
+    reading.replaced = _replacement(remaining)
+    joined = JOINED.match(text)
+    # "and make it mornings", "also change the time to 6": a correction replaces, it adds nothing.
+    correcting = CHANGE.search(text) or CHANGE_REQUEST.search(text) or re.search(r"\b(?:instead|rather)\b", text, re.I)
+    reading.joined_by = joined.group(1).lower() if joined and not correcting else None
+    name = _name_from_parts(remaining, known_name)
+    if name:  # "my surname is spelt Byrne": the name the form has, with that part changed
+        reading.found[NAME] = name
+        return reading
     if _read_correction(reading, remaining):
+        reading.joined_by = None
+        _respell_name(reading, step, known_name)
         return reading
     if step == CONCERN:
         _read_concern_answer(reading, remaining, known_name)
@@ -145,7 +172,73 @@ def read(text: str, step: str | None = None, known_name: str | None = None) -> R
         _read_time_answer(reading, remaining, known_name)
         return reading
     _read_parts(reading, remaining, step, known_name)
+    _respell_name(reading, step, known_name)
+    if reading.rejected_time and TIME not in reading.found and step is not None and not reading.change:
+        reading.change = TIME  # "mornings are no good now", and no other time: asked again
     return reading
+
+
+def _replacement(text: str) -> tuple[str, str] | None:
+    """ "sorry, Byrne not Burn", "it ends 1243 not 1234": the words replaced and the words
+    replacing them (as many words as are replaced)."""
+    match = REPLACED.match(text.strip())
+    if not match:
+        return None
+    old = clean_edges(match.group("old")).split()
+    before = match.group("before").strip(" ,.;:!-").split()
+    if not 1 <= len(old) <= 3 or len(before) < len(old):
+        return None
+    new = before[-len(old):]
+    return " ".join(old), " ".join(new)
+
+
+def _name_from_parts(text: str, known_name: str | None) -> str | None:
+    """The name, from "first name Ann, surname Lee" or "my surname is spelt Byrne" (the name
+    the form has, with that part replaced)."""
+    first = last = None
+    for match in NAME_PART.finditer(text):
+        words = []
+        for word in match.group("value").split():
+            if word.lower().strip(".") in NOT_NAME:
+                break
+            words.append(word)
+        if not words or not plausible_name(" ".join(words)):
+            continue
+        if match.group("part").lower() in FIRST_NAME_PARTS:
+            first = " ".join(words)
+        else:
+            last = " ".join(words)
+    if not first and not last:
+        return None
+    known = (known_name or "").split()
+    if first:
+        known = [first] + known[1:]
+    if last:
+        known = known[:1] + [last] if known else [last]
+    return " ".join(known)
+
+
+def _folded(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def _respell_name(reading: Reading, step: str | None, known_name: str | None) -> None:
+    """A single word given for a fuller name the form has, spelt like one of its words
+    ("my name is spelt Siobhán with a fada" for Siobhan Kelly): that word respelt."""
+    name = reading.found.get(NAME)
+    known = (known_name or "").split()
+    if step == NAME or not name or " " in name or len(known) < 2:
+        return
+    for i, word in enumerate(known):
+        if word != name and _similar(_folded(word), _folded(name)):
+            reading.found[NAME] = " ".join(known[:i] + [name] + known[i + 1:])
+            return
+
+
+def _similar(a: str, b: str) -> bool:
+    from difflib import SequenceMatcher
+
+    return a == b or SequenceMatcher(None, a, b).ratio() >= 0.6
 
 
 def _read_correction(reading: Reading, text: str) -> bool:
@@ -248,8 +341,9 @@ def _name_given(part: str, known_name: str | None, weak_leads: bool = True) -> s
 def _read_time_answer(reading: Reading, text: str, known_name: str | None) -> None:
     """At "when?": the reply is the time, as typed, once a concern or a name is taken out."""
     kept = []
-    for part in (p for p in SPLIT.split(text) if p and p.strip()):
-        if is_question(part):
+    parts = _parts(text)
+    for part, asked in parts:
+        if _asks(part, asked):
             reading.question = True
             continue
         condition = CONDITION.search(part)
@@ -262,7 +356,7 @@ def _read_time_answer(reading: Reading, text: str, known_name: str | None) -> No
             continue
         kept.append(part)
     timed = [part for part in kept if looks_like_time(part)]
-    if len(kept) == len([p for p in SPLIT.split(text) if p and p.strip()]) and timed == kept:
+    if len(kept) == len(parts) and timed == kept:
         value = time_value(text)  # all of it is the time, as typed ("evenings, or Saturday morning")
     else:
         value = time_value(", ".join(timed) or " ".join(kept))
@@ -270,6 +364,22 @@ def _read_time_answer(reading: Reading, text: str, known_name: str | None) -> No
         reading.yes, reading.no = bool(YES.match(value)), bool(NO.match(value))
         return
     reading.rest = value
+
+
+def _parts(text: str) -> list[tuple[str, bool]]:
+    """The parts of a message (``SPLIT``), each with whether a question mark ends it."""
+    parts, start = [], 0
+    for match in SPLIT.finditer(text):
+        parts.append((text[start:match.start()], "?" in match.group()))
+        start = match.end()
+    parts.append((text[start:], False))
+    return [(part, asked) for part, asked in parts if part.strip()]
+
+
+def _asks(part: str, asked: bool) -> bool:
+    """Whether a part of a message is a question ("before I give my details does it hurt?");
+    "can someone call me?" asks to be contacted, which the details answer."""
+    return is_question(part) or (asked and not CONTACT_REQUEST.search(part))
 
 
 def _lead_start(text: str, start: int) -> int:
@@ -291,10 +401,8 @@ def _read_parts(reading: Reading, text: str, step: str | None, known_name: str |
             reading.found[CONCERN] = concern_value(value)
         text = text.replace(f"{label}:", " ").replace(value, " , ") if slot in reading.found else text
     leftovers = []
-    for part in SPLIT.split(text):
-        if not part or not part.strip():
-            continue
-        if is_question(part):
+    for part, asked in _parts(text):
+        if _asks(part, asked):
             reading.question = True
             continue
         part = _take_concern(reading, part)
@@ -305,7 +413,7 @@ def _read_parts(reading: Reading, text: str, step: str | None, known_name: str |
     reading.rest = " ".join(leftovers)
     if not reading.has_details:  # a yes or a no, for the questions that take one
         reading.yes = bool(YES.match(reading.text.strip()))
-        reading.no = bool(NO.match(reading.text.strip())) and not reading.yes
+        reading.no = bool(NO.match(reading.text.strip()) or DECLINED.search(reading.text)) and not reading.yes
 
 
 def _take_concern(reading: Reading, part: str) -> str:
@@ -317,7 +425,7 @@ def _take_concern(reading: Reading, part: str) -> str:
         time = TIME_PHRASE.search(value)
         if time and not CONDITION.search(value[:time.start()] or "x"):
             value = value[:time.start()].strip(" ,")
-        if value and (CONDITION.search(value) or not plausible_name(value)):
+        if value and (CONDITION.search(value) or not plausible_name(value)) and not NOT_A_CONCERN.match(value):
             reading.found[CONCERN] = value
             return part[:lead.start()]
     condition = CONDITION.search(part)
@@ -330,8 +438,10 @@ def _take_concern(reading: Reading, part: str) -> str:
 def _take_time(reading: Reading, part: str) -> str:
     if TIME in reading.found:
         return part
-    match = TIME_PHRASE.search(part)
+    match = next((m for m in TIME_PHRASE.finditer(part) if not _rejected(part, m)), None)
     if not match:
+        if TIME_PHRASE.search(part):
+            reading.rejected_time = True
         return part
     start = _lead_start(part, match.start())
     end = match.end()
@@ -340,6 +450,11 @@ def _take_time(reading: Reading, part: str) -> str:
         end += tail.end()
     reading.found[TIME] = time_value(part[match.start():match.end()])
     return part[:start] + " " + part[end:]
+
+
+def _rejected(text: str, match: re.Match) -> bool:
+    """Whether the time ``match`` found is one that no longer suits ("mornings are no good")."""
+    return bool(TIME_REJECTED_AFTER.match(text[match.end():]) or TIME_REJECTED_BEFORE.search(text[:match.start()]))
 
 
 def _take_name(reading: Reading, part: str, step: str | None, known_name: str | None) -> str:
@@ -359,6 +474,16 @@ def _take_name(reading: Reading, part: str, step: str | None, known_name: str | 
             if plausible_name(candidate) and (strong or not capitals or candidate[:1].isupper()):
                 reading.found[NAME] = candidate
                 return stripped[:lead.start()] + " " + " ".join(words[size:])
+    called = CALL_ME.search(stripped)
+    if called and (reading.has_details or step == NAME):
+        # "ring me Tomás 086...": a name right after the request, capitalised where the
+        # visitor writes with capitals.
+        words = clean_edges(stripped[called.end():]).split()
+        for size in range(min(5, len(words)), 0, -1):
+            candidate = " ".join(words[:size])
+            if plausible_name(candidate) and (not capitals or candidate[:1].isupper()):
+                reading.found[NAME] = candidate
+                return stripped[:called.start()] + " " + " ".join(words[size:])
     candidate = clean_edges(NAME_TAIL.sub("", clean_edges(stripped)))
     if not candidate or not plausible_name(candidate):
         return part
@@ -366,9 +491,16 @@ def _take_name(reading: Reading, part: str, step: str | None, known_name: str | 
         if fuller_name(candidate, known_name):
             reading.found[NAME] = candidate
             return ""
+        if step == CONTACT and " " not in known_name.strip() and len(candidate.split()) <= 2 \
+                and candidate[:1].isupper() and not reading.has_details and candidate.lower() != known_name.lower():
+            # "Conor" - "McNally": the surname, typed just after the first name.
+            reading.found[NAME] = f"{known_name.strip()} {candidate}"
+            return ""
         return part
     named_here = bool(NAME_TAIL.search(stripped))
-    if step == NAME or named_here or (
+    # In the request itself ("need a callback - Jo"), a capitalised part that can only be a name.
+    signed = step is None and capitals and candidate[:1].isupper() and bool(CONTACT_REQUEST.search(reading.text))
+    if step == NAME or named_here or signed or (
             reading.has_details and (not capitals or candidate[:1].isupper())):
         reading.found[NAME] = candidate
         return ""

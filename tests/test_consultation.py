@@ -339,9 +339,36 @@ def found(text, step=None, name_known=False):
     ("Brian Kelly, does it leave scars?", "visitor_name", {"visitor_name": "Brian Kelly"}),
     # "can someone call me back" names no body area and no name.
     ("hi can someone call me back", None, {}),
+    # A name right after the request to be contacted; phone numbers as they are written here and abroad.
+    ("pls get someone to ring me Tomás 0861 223 908 any time", None,
+     {"visitor_name": "Tomás", "phone": "0861 223 908", "preferred_time": "any time"}),
+    ("Looking to arrange a consult. Ph: +353 (0)87 662 3017. Name: Fionnuala Ní Bhroin", None,
+     {"visitor_name": "Fionnuala Ní Bhroin", "phone": "+353 (0)87 662 3017"}),
+    ("00353 86 555 1234", "visitor_contact", {"phone": "00353 86 555 1234"}),
+    ("(555) 318-0472 - I'm in the US til september", "visitor_contact", {"phone": "(555) 318-0472"}),
+    # "about booking" is what the request is, not what it is about.
+    ("hi can someone get back to me about booking, wedding in june so want to get started", None, {}),
+    ("hello, id like to speak to someone about a consultation", None, {}),
+    # An acknowledgement is no name.
+    ("fair enough, Ruairí", "visitor_name", {"visitor_name": "Ruairí"}),
+    ("ok good. Ava", "visitor_name", {"visitor_name": "Ava"}),
+    # A part ending in a question mark is a question, whatever its first word.
+    ("before I give my details does it hurt?", "visitor_name", {}),
+    # A capitalised name signing the request; the surname typed just after a first name.
+    ("need a callback - Jo", None, {"visitor_name": "Jo"}),
+    ("I want to book a consultation. Amara clinic", None, {}),
 ])
 def test_the_reader_takes_every_detail_a_message_carries(text, step, details_found):
     assert found(text, step) == details_found
+
+
+@pytest.mark.parametrize("text, step, known, details_found", [
+    ("McNally", "visitor_contact", "Conor", {"visitor_name": "Conor McNally"}),
+    ("whatsapp", "visitor_contact", "Conor", {}), ("Either", "visitor_contact", "Conor", {}),
+    ("Maria Lopez I mean", "visitor_contact", "Maria", {"visitor_name": "Maria Lopez"}),
+])
+def test_the_name_given_more_fully(text, step, known, details_found):
+    assert found(text, step, known) == details_found
 
 
 @pytest.mark.parametrize("text, step, value", [
@@ -359,6 +386,10 @@ def test_the_reader_takes_every_detail_a_message_carries(text, step, details_fou
     ("nope - wrinkles", "concern", "wrinkles"),
     ("stretch marks actually", "concern", "stretch marks"),
     ("not sure yet", "concern", "not sure yet"),
+    # A time zone is part of the time; a hedge after it stays (the team learns it is no hard limit).
+    ("afternoons your time is fine", "preferred_time", "afternoons your time"),
+    ("weekday mornings before 11 ideally", "preferred_time", "weekday mornings before 11 ideally"),
+    ("any time really", "preferred_time", "any time"),
 ])
 def test_the_answer_to_the_question_asked(text, step, value):
     assert form_reader.read(text, step).rest == value
@@ -369,9 +400,33 @@ def test_the_answer_to_the_question_asked(text, step, value):
     ("actually make the time mornings instead", "request_confirmed", "preferred_time", "mornings"),
     ("the concern should be wrinkles and crows feet", "request_confirmed", "concern", "wrinkles and crows feet"),
     ("actually afternoons are better", "request_confirmed", "preferred_time", "afternoons"),
+    ("oh wait mornings are no good now, evenings after 7 instead", "request_confirmed", "preferred_time",
+     "evenings after 7"),
+    # A question's shape, a correction's meaning.
+    ("actually can you add that its about acne scars", "request_confirmed", "concern", "acne scars"),
+    ("can you make it afternoons", "request_confirmed", "preferred_time", "afternoons"),
 ])
 def test_corrections_in_plain_words(text, step, slot, value):
     assert form_reader.read(text, step).found[slot] == value
+
+
+def test_a_time_that_no_longer_suits_without_another_is_asked_again():
+    reading = form_reader.read("mornings are no good now", "request_confirmed")
+    assert "preferred_time" not in reading.found and reading.change == "preferred_time"
+
+
+@pytest.mark.parametrize("text, step, known, name", [
+    ("my surname is spelt Byrne not Burn", "request_confirmed", "Sarah Burn", "Sarah Byrne"),
+    ("surname is Kelly", "storage_consent", "Ann Kelley", "Ann Kelly"),
+    ("first name Ann, surname Lee", "visitor_name", None, "Ann Lee"),
+    ("my surname is Mac Suibhne", "request_confirmed", "Ciaran Sweeney", "Ciaran Mac Suibhne"),
+    # One word spelt like a word of the name respells that word; another name replaces it.
+    ("my name is spelt Siobhán with a fada", "request_confirmed", "Siobhan Kelly", "Siobhán Kelly"),
+    ("actually its Cathal", "request_confirmed", "Cahal Byrne", "Cathal Byrne"),
+    ("change my name to John", "request_confirmed", "John Smith", "John"),
+])
+def test_a_part_of_the_name_corrected(text, step, known, name):
+    assert form_reader.read(text, step, known).found["visitor_name"] == name
 
 
 @pytest.mark.parametrize("text, step, what", [
@@ -386,6 +441,11 @@ def test_corrections_in_plain_words(text, step, slot, value):
     ("send!!", "request_confirmed", "yes"), ("I consent", "storage_consent", "yes"),
     ("yep no problem", "storage_consent", "yes"), ("that's all correct thanks", "request_confirmed", "yes"),
     ("no, I don't want my details stored", "storage_consent", "no"),
+    ("yes i agree to that", "storage_consent", "yes"), ("ye", "storage_consent", "yes"),
+    ("send it 👍", "request_confirmed", "yes"), ("hmm ok fine", "storage_consent", "yes"),
+    ("actually don't store anything", "storage_consent", "no"),
+    ("I'd rather you didn't keep my details", "storage_consent", "no"),
+    ("y", "storage_consent", "yes"), ("send away", "request_confirmed", "yes"),
 ])
 def test_yes_no_skip_and_leaving(text, step, what):
     reading = form_reader.read(text, step)
@@ -398,7 +458,7 @@ def test_yes_no_skip_and_leaving(text, step, what):
     ("where is the clinic", False), ("what are your opening hours", False), ("opening hours", False),
     ("evenings", False), ("tomorrow after 6", False), ("yes", False), ("hi", False), ("thanks", False),
     ("acne scars", False), ("087 123 4567", False), ("jane@example.com", False), ("price", False),
-    ("can someone call me", False), ("Nora?", False),
+    ("can someone call me", False), ("Nora?", False), ("fair enough", False), ("good", False),
 ])
 def test_what_can_be_a_name(text, plausible):
     assert detail_patterns.plausible_name(text) is plausible
@@ -406,7 +466,8 @@ def test_what_can_be_a_name(text, plausible):
 
 @pytest.mark.parametrize("text, plausible", [
     ("weekday mornings", True), ("after 5pm", True), ("any time", True), ("5-7pm", True), ("sat morning", True),
-    ("between 9 and 11", True), ("whenever suits", True), ("asap", True), ("6pm onwards", True),
+    ("between 9 and 11", True), ("whenever suits", True), ("asap", True), ("6pm onwards", True), ("n e time", True),
+    ("evnings", True), ("2moro after 6", True), ("mornin", True),
     ("Sarah", False), ("087 123 4567", False), ("acne scars", False), ("hmm not sure", False),
 ])
 def test_what_can_be_a_time(text, plausible):
@@ -451,6 +512,44 @@ def test_a_question_is_handed_to_the_rules_and_never_stored():
                                ("preferred_time", "does it hurt?", "ask_pain"),
                                ("storage_consent", "who will see this?", "who_sees_details")]:
         assert at_step(step, text, intent, 0.95) == ({}, [], True), text
+
+
+def test_a_question_nlu_is_sure_of_is_answered_when_it_is_no_answer():
+    # No question mark, but no name either: the rules answer it, and the form asks again.
+    assert at_step("visitor_name", "before I give my details how much is it", "ask_cost", 0.9) == ({}, [], True)
+    assert at_step("preferred_time", "hmm how long does it take", "ask_session_duration", 0.9) == ({}, [], True)
+    # A name NLU takes for a question is still the name.
+    assert at_step("visitor_name", "Ava", "ask_cost", 0.9)[0] == {"visitor_name": "Ava"}
+
+
+NOW = {"visitor_name": "Neeve Kelly", "visitor_contact": "neeve@gmial.com / 087 123 1234",
+       "preferred_time": "Thursday evenings", "concern": "acne scars", "storage_consent": True}
+
+
+@pytest.mark.parametrize("text, slot, value", [
+    ("it's spelled Niamh not Neeve", "visitor_name", "Niamh Kelly"),
+    ("sorry I meant Tuesday not Thursday", "preferred_time", "Tuesday evenings"),
+    ("the last digits are 1243 not 1234", "visitor_contact", "neeve@gmial.com / 087 123 1243"),
+    ("it's 086 not 087", "visitor_contact", "neeve@gmial.com / 086 123 1234"),
+    ("gmail not gmial", "visitor_contact", "neeve@gmail.com / 087 123 1234"),
+])
+def test_words_of_a_detail_replaced_at_the_summary(text, slot, value):
+    assert at_step("request_confirmed", text, "inform", 0.9, NOW)[0] == {slot: value, "request_confirmed": None}
+
+
+def test_more_of_a_detail_already_given_joins_it():
+    slots = {**NOW, "storage_consent": None}
+    assert at_step("concern", "or saturday mornings", "inform", 0.9, slots)[0] == {
+        "preferred_time": "Thursday evenings or saturday mornings"}
+    assert at_step("request_confirmed", "and wrinkles too", "inform", 0.9, NOW)[0] == {
+        "concern": "acne scars and wrinkles", "request_confirmed": None}
+    # A correction replaces, however it starts.
+    assert at_step("request_confirmed", "also change the time to mornings", "change_detail", 0.9, NOW)[0] == {
+        "preferred_time": "mornings", "request_confirmed": None}
+
+
+def test_words_no_detail_holds_replace_nothing():
+    assert at_step("request_confirmed", "Mary not Maura", "inform", 0.9, NOW)[0] == {"request_confirmed": None}
 
 
 def test_details_and_a_question_keep_the_details_and_answer_the_question():
@@ -517,6 +616,17 @@ def test_yes_to_the_offer_takes_the_details_typed_before_it():
                {"event": "bot", "text": "Shall I?", "metadata": {"utter_action": "utter_offer_consultation"}}]
     slots, _, _ = at_step(None, "yes", "affirm", 0.95, events=offered)
     assert slots == {"visitor_contact": "087 345 6789"}
+
+
+def test_a_detail_typed_after_the_offer_accepts_it():
+    offered = [{"event": "user", "text": "my name is Sarah Byrne", "parse_data": {}},
+               {"event": "bot", "text": "Shall I?", "metadata": {"utter_action": "utter_offer_consultation"}}]
+    assert at_step(None, "086 555 1234", "inform", 0.9, events=offered)[0] == {
+        "visitor_name": "Sarah Byrne", "visitor_contact": "086 555 1234"}
+    bare_name = [{**offered[0], "text": "Sarah Byrne"}, offered[1]]
+    assert at_step(None, "086 555 1234", "inform", 0.9, events=bare_name)[0]["visitor_name"] == "Sarah Byrne"
+    sore = [{**offered[0], "text": "my face is sore"}, offered[1]]
+    assert at_step(None, "jade", "inform", 0.9, events=sore)[0]["visitor_name"] == "jade"
 
 
 def test_yes_please_with_a_name_to_the_offer_gives_the_name():

@@ -14,7 +14,9 @@ import pytest
 
 from trainer import form_eval
 
-FLOOR_EXACT = 0.84  # target 90%; 65/76 (85.5%) today, one conversation of slack
+# Target 90%. 100/120 (83.3%) today: 70/76 of the first writer's, 30/44 of the second's (n2-);
+# the floor keeps one conversation of slack (99/120).
+FLOOR_EXACT = 0.82
 MAX_WRONG_FIELDS = 0  # target met
 
 

@@ -16,7 +16,11 @@ the conversation should end in:
                 stored as a detail. Counted apart from the exact score: none is acceptable.
 
 Usage: python -m trainer.form_eval [--part heldout|tune] [--model PATH] [--json FILE] [--file YAML]
-Prints the rates and every miss (turns, the assistant's replies, expected and stored).
+                                   [--ids-prefix PREFIX]
+Prints the rates (overall, by kind, and by series: the id without its number, so that each
+writer's batch can be told apart, e.g. n2 for the second writer's), then every miss (turns,
+the assistant's replies, expected and stored). --ids-prefix plays only the conversations
+whose id starts with PREFIX.
 The held-out targets (at least 90% exact, no wrong field) are guarded by
 tests/test_eval_form.py.
 """
@@ -195,6 +199,14 @@ async def evaluate(model: Path, part: str, conversations: list[dict[str, Any]] |
     return result
 
 
+def series(outcomes: list[Outcome]) -> dict[str, list[Outcome]]:
+    """Outcomes by their id without its trailing number ("n2-07" -> "n2")."""
+    grouped: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        grouped.setdefault(re.sub(r"[-_]?\d+$", "", outcome.id) or outcome.id, []).append(outcome)
+    return grouped
+
+
 def report(result: FormResult, part: str, out=None) -> None:
     out = out or sys.stdout  # looked up when called: pytest's capsys.disabled() swaps it
     total = len(result.outcomes)
@@ -209,6 +221,9 @@ def report(result: FormResult, part: str, out=None) -> None:
         kinds.setdefault(outcome.kind, []).append(outcome)
     for kind, outcomes in sorted(kinds.items()):
         print(f"    {kind:16} {sum(o.exact for o in outcomes):3}/{len(outcomes):<3} exact", file=out)
+    for name, outcomes in sorted(series(result.outcomes).items()):
+        print(f"  series {name:9} {sum(o.exact for o in outcomes):3}/{len(outcomes):<3} exact, "
+              f"{sum(len(o.wrong_fields) for o in outcomes)} wrong field", file=out)
     for miss in result.misses:
         print(f"\n- {miss.id} ({miss.kind}): " + ("; ".join(miss.wrong_fields) or "wrong: " + ", ".join(miss.wrong)),
               file=out)
@@ -226,11 +241,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "clinic-faq.tar.gz")
     parser.add_argument("--json", type=Path, help="also write the outcomes to this file")
     parser.add_argument("--file", type=Path, help="play these conversations instead (the same format)")
+    parser.add_argument("--ids-prefix", default="", help="play only the conversations whose id starts with this")
     args = parser.parse_args(argv)
+    conversations = load(args.part, args.file)
+    if args.ids_prefix:
+        conversations = [c for c in conversations if str(c.get("id", "")).startswith(args.ids_prefix)]
+        if not conversations:
+            parser.error(f"no conversation's id starts with {args.ids_prefix!r}")
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.ERROR)
-    result = asyncio.run(evaluate(args.model, args.part, load(args.part, args.file) if args.file else None))
+    result = asyncio.run(evaluate(args.model, args.part, conversations))
     report(result, str(args.file) if args.file else args.part)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
