@@ -6,11 +6,15 @@ classifier like a question about a topic; answering the topic and dropping the n
 what the visitor wants. The intent becomes ``contact_clinic``, so the consultation request
 starts and takes every detail the message carries (actions/consultation.py; during the form,
 the form reads the details whatever the intent). Intents listed in ``keep`` stand: a yes to
-the offer, a correction, a question about the form, and a reported reaction, which gets its
-safety reply first (the offer of the clinic's team follows it, and the form then reads this
-message's details too). Details typed alone ("087 123 4567": ``inform``) stand too, unless
-the message also asks to be contacted ("please call me, I'm Sarah, 086 555 1234").
+the offer, a correction, and a reported reaction, which gets its safety reply first (the offer
+of the clinic's team follows it, and the form then reads this message's details too). A
+question about the form stands when the message asks one ("why do you need my email? it's
+…"), not when it states details ("I'd like a consultation, my name's Deirdre and my email's
+…", which the classifier can read as "why do you need my email"). Details typed alone
+("087 123 4567": ``inform``) stand too, unless the message also asks to be contacted ("please
+call me, I'm Sarah, 086 555 1234").
 """
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,18 +29,25 @@ from hooks.readings import replace_intent
 from leads import details
 
 
+# A question: a question mark, or a question word opening the message or one of its sentences.
+_ASKS = re.compile(r"\?|(?:^|[.!,;-]\s*)(?:why|what|who|whom|whose|how|where|when|which|is|are|will|would|"
+                   r"do|does|can|could|should)\b", re.IGNORECASE)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class ContactDetailsIntent(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # ``asked_only``: intents that change only when the message also asks to be contacted
         # ("please call me, I'm Sarah, 086 555 1234"); details alone stay what they are.
-        return {"intent": "contact_clinic", "keep": [], "asked_only": []}
+        # ``questions``: intents that stand only when the message asks something.
+        return {"intent": "contact_clinic", "keep": [], "asked_only": [], "questions": []}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intent = config["intent"]
         self.keep = set(config["keep"]) | {self.intent}
         self.asked_only = set(config["asked_only"])
+        self.questions = set(config["questions"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -55,6 +66,8 @@ class ContactDetailsIntent(GraphComponent):
             intent = (message.get(INTENT) or {}).get("name")
             text = message.get(TEXT) or ""
             if intent in self.keep or text.startswith("/") or not self.gives_contact_details(text):
+                continue
+            if intent in self.questions and _ASKS.search(text):
                 continue
             if intent in self.asked_only and not CONTACT_REQUEST.search(text):
                 continue

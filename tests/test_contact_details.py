@@ -1,0 +1,37 @@
+"""The contact-details reading (hooks/contact_details.py) on messages as Rasa's pipeline hands them over."""
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from hooks.contact_details import ContactDetailsIntent
+
+CONFIG = {**ContactDetailsIntent.get_default_config(), "keep": ["affirm", "report_adverse_reaction"],
+          "asked_only": ["inform"], "questions": ["why_details"]}
+
+
+def read(text, intent):
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.9},
+                            "intent_ranking": [{"name": intent, "confidence": 0.9}]})
+    return ContactDetailsIntent(CONFIG).process([message])[0].get("intent")["name"]
+
+
+def test_a_question_with_contact_details_asks_to_be_contacted():
+    assert read("how much is it? I'm Day Okafor, 087 808 1234", "ask_cost") == "contact_clinic"
+
+
+@pytest.mark.parametrize("text", ["why do you need my email? it's ann@example.com",
+                                  "ann@example.com - what will you do with it",
+                                  "What's that for. ann@example.com"])
+def test_a_question_about_the_form_with_details_stands(text):
+    assert read(text, "why_details") == "why_details"
+
+
+def test_details_stated_are_a_request_whatever_the_classifier_read():
+    text = "I'd like a consultation for my acne scars - my name's Deirdre O'Shea and my email's d.oshea@example.com"
+    assert read(text, "why_details") == "contact_clinic"
+
+
+def test_kept_intents_and_details_alone_stand():
+    assert read("yes, 087 123 4567", "affirm") == "affirm"
+    assert read("087 123 4567", "inform") == "inform"
+    assert read("please call me, I'm Sarah, 086 555 1234", "inform") == "contact_clinic"
+    assert read("how much is it?", "ask_cost") == "ask_cost"
