@@ -14,13 +14,13 @@ pytestmark = pytest.mark.server  # blind_eval starts the action server
 
 # set -> the worst acceptable score (everyday/other_treatments: share given a fact).
 FLOORS = {
-    "everyday": 0.01,          # target met: at most 1%
-    "other_treatments": 0.06,  # target 0; 5/100 today
-    "real_style": 0.88,        # target 90%; 89.6% today (103/115)
-    "follow_ups": 0.69,        # target 90%; 70.6% today (77/109)
+    "everyday": 0.01,          # target met: at most 1% (0.3% today)
+    "other_treatments": 0.03,  # target 0; 2/100 today
+    "real_style": 0.90,        # target met: 92.2% today (106/115)
+    "follow_ups": 0.79,        # target 90%; 79.9% today (139/174)
     # Context applied where it doesn't belong: the same questions asked after an answer.
     "everyday_after_a_fact": 0.013,   # target met: 1.0% (3/315)
-    "real_style_after_a_fact": 0.88,  # 89.6% today, as asked first
+    "real_style_after_a_fact": 0.90,  # target met: 93.0% today
 }
 
 
