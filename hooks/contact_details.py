@@ -28,7 +28,6 @@ from actions.detail_patterns import CONTACT_REQUEST
 from hooks.readings import replace_intent
 from leads import details
 
-
 # A question: a question mark, or a question word opening the message or one of its sentences.
 _ASKS = re.compile(r"\?|(?:^|[.!,;-]\s*)(?:why|what|who|whom|whose|how|where|when|which|is|are|will|would|"
                    r"do|does|can|could|should)\b", re.IGNORECASE)
