@@ -132,3 +132,14 @@ def test_a_business_word_in_a_question_unlike_the_clinics_stays_everyday():
                  relevance=0.01) == "out_of_scope"
     assert check("can you give me a refund", "out_of_scope", [("clinic_business", "refund")],
                  relevance=0.46) == "ask_not_covered"
+
+
+def test_a_reaction_nearly_tied_with_everyday_is_answered_as_a_reaction():
+    ranking = [{"name": "out_of_scope", "confidence": 0.43}, {"name": "report_adverse_reaction", "confidence": 0.42}]
+    text = "skin is oozing and crusting a week after, what do i do"
+    assert check(text, "out_of_scope", relevance=0.93, ranking=ranking) == "report_adverse_reaction"
+    # Unlike the clinic's questions ("my knee is swollen after football"), or a distant runner-up: everyday.
+    assert check("my knee is swollen after football", "out_of_scope", relevance=0.22, ranking=ranking) \
+        == "out_of_scope"
+    distant = [{"name": "out_of_scope", "confidence": 0.8}, {"name": "report_adverse_reaction", "confidence": 0.1}]
+    assert check(text, "out_of_scope", relevance=0.93, ranking=distant) == "out_of_scope"
