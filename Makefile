@@ -38,7 +38,9 @@ export MODEL := models/clinic-faq.tar.gz
 export MODEL_RELOAD_SECONDS ?= 10
 
 SPACY_PIPELINE := models/spacy/clinic_faq
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_PIPELINE)/meta.json
+# The NLU components' code too: a model pickles their objects (hooks/*.py).
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard hooks/*.py) \
+	$(SPACY_PIPELINE)/meta.json
 
 .PHONY: help install train run shell test test-fast lint validate eval report leads staff-account review-export bench lock clean
 

@@ -110,9 +110,16 @@ def procedure_words(key: str = "procedure_words", path: Path = OTHER_TREATMENTS_
     return [str(word).strip().lower() for word in words if str(word).strip()]
 
 
-# Concerns micro-needling treats: "scar removal" and "wrinkle reduction" ask what it does.
+# Concerns visitors ask micro-needling about: "scar removal", "dark spot removal" and "wrinkle
+# reduction" ask what it does, "mole removal" doesn't.
 TREATED_CONCERN_WORDS = sorted({t for forms in CONDITION_TERMS.values() for form in forms for t in _tokens_of(form)}
-                               | {"acne", "mark", "marks", "skin"})
+                               | {t for form in UNLISTED_CONDITIONS for t in _tokens_of(form)}
+                               | {"acne", "mark", "marks", "stretchmark", "skin", "spot", "line", "pore", "pores",
+                                  "redness", "makeup", "make", "up", "dark"})
+# Words that describe rather than name: "a natural lift", "an instant lift".
+NOT_A_TREATMENT_NAME = ["natural", "instant", "quick", "little", "slight", "real", "nice", "good", "great", "visible",
+                        "noticeable", "subtle", "overall", "some", "any", "much", "like", "hate", "need", "want",
+                        "get", "got", "give", "gives", "had", "have", "proper", "big", "small", "skin"]
 
 
 def treatment_key(text: str) -> str:
@@ -171,12 +178,13 @@ def entity_patterns() -> list[dict]:
         patterns.append({"label": "clinic_business", "pattern": form})
     # A treatment named by its shape ("mole removal", "eyelid lift", "blepharoplasty"): a content
     # word before a procedure word. Longer matches win, so listed names keep their own span.
-    needling_words = [t for form in MICRONEEDLING_TERMS for t in _tokens_of(form)]
+    needling_words = [t for form in MICRONEEDLING_TERMS for t in _tokens_of(form)] + NOT_A_TREATMENT_NAME
     for heads, not_a_name in ((procedure_words(), needling_words),
                               (procedure_words("concern_procedure_words"), needling_words + TREATED_CONCERN_WORDS)):
         patterns.append({"label": "treatment", "pattern": [
             {"IS_ALPHA": True, "IS_STOP": False, "LOWER": {"NOT_IN": not_a_name}}, {"LOWER": {"IN": heads}}]})
-    patterns.append({"label": "treatment", "pattern": [{"LOWER": {"REGEX": r"^[a-z]{3,}(plasty|ectomy|pexy)$"}}]})
+    # -plasty and -pexy are cosmetic surgery; -ectomy is medical history ("my mastectomy scars").
+    patterns.append({"label": "treatment", "pattern": [{"LOWER": {"REGEX": r"^[a-z]{3,}(plasty|pexy)$"}}]})
     patterns.append({"label": "number", "pattern": [{"LIKE_NUM": True}, {"LOWER": {"IN": COUNT_NOUNS}}]})
     patterns.append({"label": "number", "pattern": [{"LOWER": {"IN": COUNT_LEADS}}, {"LIKE_NUM": True}]})
     patterns.append({"label": "number", "pattern": [{"LOWER": {"REGEX": r"^\d{1,2}x$"}}]})

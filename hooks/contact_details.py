@@ -24,13 +24,19 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.detail_patterns import CONTACT_REQUEST
+from actions.detail_patterns import CONTACT_REQUEST, SPLIT, is_question
 from hooks.readings import replace_intent
 from leads import details
 
-# A question: a question mark, or a question word opening the message or one of its sentences.
-_ASKS = re.compile(r"\?|(?:^|[.!,;-]\s*)(?:why|what|who|whom|whose|how|where|when|which|is|are|will|would|"
-                   r"do|does|can|could|should)\b", re.IGNORECASE)
+# Details taken out before looking for a question ("jo.does@example.com" has a full stop).
+_DETAILS = re.compile(r"\S+@\S+|\+?\d[\d\s().-]{5,}\d")
+
+
+def asks_something(text: str) -> bool:
+    """A part of the message is a question, as the form reader tells one (a question mark, or a
+    question's opening), once the email addresses and phone numbers are out."""
+    parts = SPLIT.split(_DETAILS.sub(" ", text))
+    return any(part and part.strip() and is_question(part) for part in parts)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -66,7 +72,7 @@ class ContactDetailsIntent(GraphComponent):
             text = message.get(TEXT) or ""
             if intent in self.keep or text.startswith("/") or not self.gives_contact_details(text):
                 continue
-            if intent in self.questions and _ASKS.search(text):
+            if intent in self.questions and asks_something(text):
                 continue
             if intent in self.asked_only and not CONTACT_REQUEST.search(text):
                 continue

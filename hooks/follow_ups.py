@@ -16,7 +16,11 @@ here on the same examples. A confident topic replaces the classifier's reading.
 
 It only acts after a micro-needling fact was given (the ``last_topic`` slot, set by
 action_answer_faq), never during a form, and never on a reading that is not about a topic
-(``ask_other_treatment``, a reaction, a greeting, the form's replies): those stand.
+(a reaction, a greeting, the form's replies): those stand. ``ask_other_treatment`` stands too,
+except right after a comparison, where "and IPL?" asks for the comparison with it. A message
+whose own words are sure of another aspect changes the topic ("would that be the same
+price?" after the body areas); a device's name is a subject, like a body area ("what about the
+stamp, same thing?" asks the last question of the stamp).
 A bare number after a price ("4?", "2 then") becomes ``follow_up``, which the answer
 action resolves against the last topic (actions/context.py).
 """
@@ -49,6 +53,13 @@ _LEANS_ON_CONTEXT = re.compile(
     r"what about|how about)\b",
     re.IGNORECASE,
 )
+
+
+_COMPARISON_WORDS = {"and", "what", "about", "how", "vs", "versus", "or", "the", "specifically", "then", "compared",
+                     "to", "with", "against", "like", "ok", "so", "is", "it", "better", "than", "worse", "same", "as",
+                     "though", "tho", "one", "ones", "that", "a", "an"}
+# A message that asks the stamp-or-roller question itself, not another question of a device.
+_ASKS_WHICH_DEVICE = re.compile(r"\b(?:or|vs|versus|difference|better|which)\b", re.IGNORECASE)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -190,10 +201,14 @@ class FollowUpContext(GraphComponent):
         comparison = self.config["comparison_intent"]
         treatments = {str(e.get("value", "")).lower() for e in message.get(ENTITIES) or []
                       if e.get("entity") == self.config["treatment_entity"]}
-        text = message.get(TEXT) or ""
-        short = len(text.split()) <= self.fragment_words or (
-            len(text.split()) <= self.max_words and (context.elliptical(text) or bool(_LEANS_ON_CONTEXT.search(text))))
-        return comparison if previous_topic == comparison and len(treatments) == 1 and short else None
+        if previous_topic != comparison or len(treatments) != 1:
+            return None
+        rest = (message.get(TEXT) or "").lower()
+        for treatment in treatments:
+            rest = rest.replace(treatment, " ")
+        # Only the treatment and words that point back at the comparison: "and IPL?", "what
+        # about IPL specifically", "vs IPL?"; "does botox hurt?" asks about botox itself.
+        return comparison if set(re.findall(r"[a-z']+", rest)) <= _COMPARISON_WORDS else None
 
     def carries_an_anchor(self, message: Message) -> bool:
         """A fragment, or a follow-up, that names a number, body area or skin concern."""
@@ -236,12 +251,15 @@ class FollowUpContext(GraphComponent):
             # or the topic that takes it; sure, so the fallback doesn't ask "did you mean".
             return self.follow_up if intent != self.follow_up or self.unsure(message) else None
         (own_topic, own_confidence), (topic, confidence) = self.in_context(text, previous)
-        if own_topic in self.subject_topics and previous_topic not in self.subject_topics and context.elliptical(text):
+        if own_topic in self.subject_topics and previous_topic not in self.subject_topics and intent == self.follow_up \
+                and context.elliptical(text) and not _ASKS_WHICH_DEVICE.search(text):
             # "what about the stamp, same thing?": the last question, asked of another subject.
-            return None if intent == self.follow_up else self.follow_up
-        if own_topic not in (self.out_of_scope, previous_topic, intent) and own_topic not in self.subject_topics \
+            return None
+        if own_topic not in (self.out_of_scope, previous_topic) and own_topic not in self.subject_topics \
                 and own_confidence >= self.aspect_confidence:
-            return own_topic  # a new aspect in the message's own words: "would that be the same price?"
+            # A new aspect in the message's own words: "would that be the same price?". When the
+            # classifier read it already, its reading stands.
+            return None if own_topic == intent else own_topic
         floor = self.follow_up_min_confidence if intent == self.follow_up else self.min_confidence
         if topic == self.out_of_scope or confidence < floor or topic == intent:
             return None

@@ -19,10 +19,15 @@ the *subject*, after the classifier and the entity extractor and before Fallback
    below ``foreign_relevance_threshold`` when the message names something foreign to the
    domain (a word no domain example uses, even with a typo: "gcse", "headaches"), since
    the subject defaults to micro-needling only when the message names nothing else.
+4. Where the answer would be ``out_of_scope`` (or NLU read small talk and the message asks
+   something), two things are not everyday: a question about the clinic's business (entity
+   ``clinic_business``: "do you take card?") becomes ``ask_not_covered``; a reaction nearly
+   tied with ``out_of_scope`` in a message that reads like the clinic's gets the safety reply.
 
 A comparison (``compare_intent``) keeps its meaning with one other treatment in it ("is it
 better than laser?"), not with two ("fraxel vs co2?": neither is micro-needling).
 """
+import hashlib
 import pickle
 import re
 from typing import Any
@@ -66,12 +71,30 @@ class DomainWords:
             return True
         return len(word) >= MIN_TYPO_LENGTH and (word in self.near or bool(_deletions(word) & self.near))
 
+    def neighbours(self, word: str) -> set[str]:
+        """The domain's words within one typo of this one."""
+        index = getattr(self, "_by_key", None)
+        if index is None:  # built on first use: models pickled before it have none
+            index = {}
+            for known in self.words:
+                if len(known) >= MIN_TYPO_LENGTH:
+                    for key in _deletions(known) | {known}:
+                        index.setdefault(key, set()).add(known)
+            self._by_key = index
+        found = set(index.get(word, ()))
+        for key in _deletions(word):
+            found |= index.get(key, set())
+        return found
+
     def foreign(self, text: str) -> list[str]:
         """Content words of the text that no domain example uses, even with one typo."""
         return [w for w in _WORD.findall(text.lower())
                 if len(w) > 2 and w not in ENGLISH_STOP_WORDS and not self.known(w)]
 
-_SPEAKS_TO_THE_CLINIC = re.compile(r"\b(?:you|your|u|ur|yous|clinic|amara)\b")
+_SPEAKS_TO_THE_CLINIC = re.compile(r"\b(?:you|your|u|ur|yous|clinic)\b")
+# A question, for small talk that may hide one ("bye, see you saturday" doesn't; "do you take card?" does).
+_QUESTION = re.compile(r"\?|^\W*(?:do|does|can|could|will|would|is|are|what|whats|what's|how|when|where|which|who)\b",
+                       re.IGNORECASE)
 
 
 class BusinessQuestions:
@@ -121,14 +144,16 @@ class TreatmentNames:
 
     def misspelt_in(self, text: str, domain_words: DomainWords) -> list[str]:
         """Names of other treatments misspelt in the text. A word the domain's examples use
-        is never one; a word within one typo of a domain word is one only when that domain
-        word is the treatment's name itself ("microdermabraison": the comparison examples
-        name microdermabrasion)."""
+        is never one; a word within one typo of the domain's words is one only when each of
+        those words is a treatment's name ("microdermabraison": the comparison examples name
+        microdermabrasion; "layers" is near "lasers" but also the domain's "layer")."""
         found = []
         for word in set(_WORD.findall(text.lower())) - domain_words.words:
-            names = self.near(word)
-            if names and (not domain_words.known(word) or names & domain_words.words):
-                found.append(word)
+            if not self.near(word):
+                continue
+            if domain_words.known(word) and not domain_words.neighbours(word) <= self.names:
+                continue
+            found.append(word)
         return found
 
 
@@ -200,6 +225,12 @@ class ScopeCheck(GraphComponent):
                execution_context: ExecutionContext) -> "ScopeCheck":
         return cls(config, model_storage, resource)
 
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Training reads the other treatments' list: a change to it retrains this component
+        (Rasa's cache would otherwise restore the old typo list)."""
+        return hashlib.sha256(vocabulary.OTHER_TREATMENTS_FILE.read_bytes()).hexdigest()
+
     # --- training: the relevance model --------------------------------------------------
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -270,7 +301,8 @@ class ScopeCheck(GraphComponent):
             if self.reaction_read_as_everyday(message):
                 return self.safety_intent
             return self.business_or_everyday(message, intent)
-        if intent in self.business_over and self.asks_about_the_business(message):
+        if intent in self.business_over and _QUESTION.search(message.get(TEXT) or "") \
+                and self.asks_about_the_business(message):
             return self.not_covered
         if intent is None or intent in self.keep:
             return None

@@ -143,3 +143,20 @@ def test_a_reaction_nearly_tied_with_everyday_is_answered_as_a_reaction():
         == "out_of_scope"
     distant = [{"name": "out_of_scope", "confidence": 0.8}, {"name": "report_adverse_reaction", "confidence": 0.1}]
     assert check(text, "out_of_scope", relevance=0.93, ranking=distant) == "out_of_scope"
+
+
+def test_a_typo_near_several_domain_words_is_a_treatment_only_if_all_of_them_are_names():
+    # "layers" is one typo from the listed "lasers", which the comparison examples use, and from
+    # the domain's own "layer": a question about layers of skin, not about lasers.
+    words = DomainWords(["is it better than lasers", "which layer of skin does it reach"])
+    names = TreatmentNames(["lasers"])
+    assert names.misspelt_in("how many layers of skin does it go through", words) == []
+    assert names.misspelt_in("is it better than lazers", words) == ["lazers"]
+
+
+def test_small_talk_with_a_business_word_that_asks_nothing_stands():
+    config = {**CONFIG, "business_over": ["goodbye"]}
+    component = ScopeCheck(config, None, None, Relevance(0.9), DomainWords(["how much is it"]), TreatmentNames([]))
+    message = Message(data={"text": "bye, see you saturday", "intent": {"name": "goodbye", "confidence": 0.9},
+                            "intent_ranking": [], "entities": [{"entity": "clinic_business", "value": "saturday"}]})
+    assert component.process([message])[0].get("intent")["name"] == "goodbye"

@@ -66,4 +66,10 @@ def test_a_treatment_is_recognised_by_its_shape():
     assert treatments("does it help with scar removal") == []
     assert treatments("wrinkle reduction?") == []
     assert treatments("will it give my skin a lift") == []
+    for text in ["does it give a natural lift", "will it hurt, i hate jabs", "is it like surgery",
+                 "can i have it after my knee surgery", "i have dental implants can i have it",
+                 "could it help my mastectomy scars", "does it help with dark spot removal",
+                 "is it good for redness reduction", "can it do fine line reduction",
+                 "does it help stretchmark removal"]:
+        assert treatments(text) == [], text
     assert treatments("how much is laser hair removal") == ["laser hair removal"]
