@@ -50,6 +50,7 @@ AREA_TERMS: dict[str, list[str]] = {
     "arms": ["arms", "arm", "upper arms", "forearms"],
     "neck": ["neck"],
 }
+NOT_AN_AREA = "not_an_area"  # a phrase with an area's word that names no area ("set me back"), not extracted
 UNLISTED_AREAS = [
     "stomach", "tummy", "belly", "abdomen", "back", "lower back", "chest", "decolletage",
     "décolletage", "hands", "hand", "feet", "scalp", "buttocks", "bum", "bottom", "hips",
@@ -185,6 +186,14 @@ def entity_patterns() -> list[dict]:
             {"IS_ALPHA": True, "IS_STOP": False, "LOWER": {"NOT_IN": not_a_name}}, {"LOWER": {"IN": heads}}]})
     # -plasty and -pexy are cosmetic surgery; -ectomy is medical history ("my mastectomy scars").
     patterns.append({"label": "treatment", "pattern": [{"LOWER": {"REGEX": r"^[a-z]{3,}(plasty|pexy)$"}}]})
+    # "set me back", "go back to work": "back" is no body area there. These spans are longer
+    # than "back", so the EntityRuler prefers them, and their label is none the assistant uses.
+    patterns.append({"label": NOT_AN_AREA, "pattern": [
+        {"LOWER": {"IN": ["set", "sets", "go", "goes", "going", "get", "getting", "come", "coming", "be", "went",
+                          "straight", "head", "bounce", "bounced"]}},
+        {"LOWER": {"IN": ["me", "you", "u", "us", "it", "them", "right"]}, "OP": "?"},
+        {"LOWER": "back"}]})
+    patterns.append({"label": NOT_AN_AREA, "pattern": [{"LOWER": "back"}, {"LOWER": {"IN": ["to", "in", "on", "at"]}}]})
     patterns.append({"label": "number", "pattern": [{"LIKE_NUM": True}, {"LOWER": {"IN": COUNT_NOUNS}}]})
     patterns.append({"label": "number", "pattern": [{"LOWER": {"IN": COUNT_LEADS}}, {"LIKE_NUM": True}]})
     patterns.append({"label": "number", "pattern": [{"LOWER": {"REGEX": r"^\d{1,2}x$"}}]})

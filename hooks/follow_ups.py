@@ -106,6 +106,8 @@ class FollowUpContext(GraphComponent):
             "fragment_words": 3,
             # Entities a follow-up carries to the last topic, or to the topic that takes them.
             "anchors": ["number", "body_area", "skin_condition"],
+            # Small-talk readings that a fragment naming an anchor is not ("under my eyes?" as a yes).
+            "fragment_intents": ["affirm"],
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -239,6 +241,9 @@ class FollowUpContext(GraphComponent):
         intent = (message.get(INTENT) or {}).get("name")
         if intent == self.config["other_treatment_intent"]:
             return self.comparison_follow_up(message, previous_topic)
+        if intent in self.config["fragment_intents"] and self.carries_an_anchor(message):
+            # "under my eyes?" read as a yes: a fragment naming an area or concern, after a fact.
+            return self.follow_up
         if intent == "inform":
             # "4?", "2 then", "pigmentation?": a count, concern or area for the last topic, not a
             # detail for a form.

@@ -208,3 +208,9 @@ def test_asking_which_device_after_another_topic_is_that_question(device_reader)
     tracker = conversation("are the rollers single use", "ask_device_hygiene")
     assert read(device_reader, "and which is better, stamp or roller?", "ask_stamp_vs_roller", 0.85, tracker) \
         == "ask_stamp_vs_roller"
+
+
+def test_a_fragment_naming_an_area_read_as_a_yes_is_a_follow_up(reader):
+    tracker = conversation("what body areas can you do", "ask_body_areas")
+    assert read(reader, "under my eyes?", "affirm", 0.28, tracker, [("body_area", "eyes")]) == "follow_up"
+    assert read(reader, "yes please", "affirm", 0.9, tracker) == "affirm"

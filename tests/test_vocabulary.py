@@ -35,7 +35,7 @@ def test_every_canonical_key_names_a_fact():
 def test_entity_patterns_cover_every_term():
     patterns = vocabulary.entity_patterns()
     labels = {p["label"] for p in patterns}
-    assert labels == {"skin_condition", "body_area", "number", "treatment", "clinic_business"}
+    assert labels == {"skin_condition", "body_area", "number", "treatment", "clinic_business", vocabulary.NOT_AN_AREA}
     texts = {" ".join(t["LOWER"] for t in p["pattern"])
              for p in patterns if p["label"] in ("skin_condition", "body_area")}
     assert "stretch marks" in texts and "crow 's feet" in texts and "neck" in texts
@@ -73,3 +73,13 @@ def test_a_treatment_is_recognised_by_its_shape():
                  "does it help stretchmark removal"]:
         assert treatments(text) == [], text
     assert treatments("how much is laser hair removal") == ["laser hair removal"]
+
+
+def test_back_in_a_phrase_is_no_body_area():
+    nlp = build_pipeline()
+    def areas(text):
+        return [e.text for e in nlp(text).ents if e.label_ == "body_area"]
+    assert areas("ok so what would two set me back") == []
+    assert areas("when can i go back to work") == []
+    assert areas("and my back?") == ["back"]
+    assert areas("can you do my lower back") == ["lower back"]
