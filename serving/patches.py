@@ -15,7 +15,7 @@ start with a message saying which entry, what changed, and what to check (servin
 
 from rasa.core.lock_store import LOCK_LIFETIME
 
-from serving import lean_imports, memory, model_reload, reliability, rule_index, speedups
+from serving import action_connection, lean_imports, memory, model_reload, reliability, rule_index, speedups
 from serving.rasa_change import Change, RasaChanged, Signature
 
 # The Rasa of requirements.lock, whose code every entry below was checked against.
@@ -196,6 +196,36 @@ CHANGES: list[Change] = [
                       "= None", parameter="server_listeners"),
         ),
         install=memory.install,
+    ),
+    Change(
+        name="action-server-connections-kept",
+        kind="hook",
+        where="Rasa's plugin hook `configure_commandline` → `serve_application(server_listeners=...)`",
+        ours="serving.action_connection (KeptAliveEndpointConfig)",
+        what="Once the model is loaded, the agent's action endpoint is Rasa's EndpointConfig whose sessions share "
+             "one pool of connections that outlives them: consecutive custom actions reuse a connection. One "
+             "idle for 2 s is closed rather than reused, well inside the action server's keep-alive (15 s, "
+             "serving/actions.py); one the server closed is not reused.",
+        why="Rasa opened a session, and a TCP connection, for every custom action and closed it afterwards: "
+            "~0.4 ms of a ~2.5 ms round trip (bench/breakdown.py). A kept connection must not race the action "
+            "server closing it, hence the shorter idle time.",
+        tests=("tests/test_serving_action_connection.py::test_consecutive_actions_share_one_connection",
+               "tests/test_serving_action_connection.py::test_an_action_server_restart_costs_no_answer",
+               "tests/test_serving_reliability.py::test_action_server_down_slow_and_back"),
+        remove_when="Rasa's EndpointConfig keeps one session (and its connections) per endpoint",
+        relies_on=(
+            Signature("rasa.plugin:configure_commandline",
+                      "(cmdline_arguments: argparse.Namespace) -> Optional[str]"),
+            Signature("rasa.core.run:serve_application", "server_listeners: Optional[List[Tuple[Callable, str]]] "
+                      "= None", parameter="server_listeners"),
+            Signature("rasa.utils.endpoints:EndpointConfig.session", "(self) -> aiohttp.client.ClientSession"),
+            Signature("rasa.utils.endpoints:EndpointConfig.request",
+                      "(self, method: str = 'post', subpath: Optional[str] = None, content_type: Optional[str] = "
+                      "'application/json', compress: bool = False, **kwargs: Any) -> Optional[Any]"),
+            Signature("rasa.core.agent:Agent.load_model",
+                      "(self, model_path: 'Union[Text, Path]', fingerprint: 'Optional[Text]' = None) -> 'None'"),
+        ),
+        install=action_connection.install,
     ),
     Change(
         name="response-validation",
