@@ -9,9 +9,9 @@ import pytest
 from aiohttp import web
 from rasa.utils.endpoints import EndpointConfig
 
+from servers import actions_server, embedded_env, free_port, stop, wait_until_ready
 from serving import action_connection
 from serving.action_connection import KeptAliveEndpointConfig, keep_connections
-from servers import actions_server, embedded_env, free_port, stop, wait_until_ready
 
 ACTION_REPLY = {"events": [], "responses": [{"text": "hi"}]}
 

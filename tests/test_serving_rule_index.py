@@ -68,7 +68,7 @@ def test_the_same_predictions_as_rasas_rule_policy(policy_and_domain, turns):
         ours, again = _predictions(policy, domain, turns), _predictions(policy, domain, turns)
     finally:
         change.undo()
-    differing = sum(mine != theirs for mine, theirs in zip(ours, rasas_own))
+    differing = sum(mine != theirs for mine, theirs in zip(ours, rasas_own, strict=True))
     assert differing == 0, f"{differing} of {len(turns)} predictions differ"
     assert again == rasas_own  # (the second time with the index built)
     # Not a vacuous comparison: a turn or more per rule, and many rules made the prediction (a rule that
