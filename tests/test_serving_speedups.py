@@ -97,6 +97,49 @@ def test_the_intent_classifier_gives_the_same_probabilities(agents):
 
 
 @pytest.mark.model
+def test_the_intent_classifier_reads_the_same_features(agents, monkeypatch):
+    """The matrix the classifier scores, built by Rasa and by 'intent-classifier-features-joined', for
+    every held-out phrasing and some odd ones: the same arrays, the same probabilities; several messages
+    at once, or a message with dense features, are Rasa's own."""
+    import numpy as np
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+
+    from serving.speedups import sentence_features_joined_directly
+    from trainer import holdout
+
+    _, ours = agents
+    seen: list = []
+    [node] = [node for node in ours.processor.graph_runner._instantiated_nodes.values()
+              if isinstance(node._component, LogisticRegressionClassifier)]
+    rasas_process = node._fn
+    monkeypatch.setattr(node, "_fn",
+                        lambda self, messages: seen.append((self, list(messages))) or rasas_process(self, messages))
+    texts = [text for text, _ in holdout.load_examples()] + [
+        "", "   ", "?", "🙂🙂", "ÄÖÜ crème brûlée", "how much " * 200, "3 3 3 3", "and for 4?", "\t\n"]
+    parsed(ours, texts)
+    rasas_create_X = LogisticRegressionClassifier._create_X
+    create_X = sentence_features_joined_directly(rasas_create_X)
+    classifier = seen[0][0]
+    for _, [message] in seen:
+        mine, rasas = create_X(classifier, [message]), rasas_create_X(classifier, [message])
+        assert (mine.shape, mine.dtype, mine.indices.dtype, mine.has_sorted_indices) == \
+            (rasas.shape, rasas.dtype, rasas.indices.dtype, rasas.has_sorted_indices)
+        for array in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(mine, array), getattr(rasas, array)), (message.get(TEXT), array)
+        assert np.array_equal(classifier.clf.predict_proba(mine), classifier.clf.predict_proba(rasas))
+    assert len(seen) == len(texts)
+
+    messages = [message for _, [message] in seen[:3]]
+    assert np.array_equal(create_X(classifier, messages).toarray(), rasas_create_X(classifier, messages).toarray())
+    with_dense = messages[0]
+    with_dense.features.append(Features(np.ones((1, 4)), FEATURE_TYPE_SENTENCE, TEXT, "a dense featurizer"))
+    assert create_X(classifier, [with_dense]).shape == rasas_create_X(classifier, [with_dense]).shape \
+        == (1, classifier.clf.coef_.shape[1] + 4)
+
+
+@pytest.mark.model
 def test_the_spacy_pipeline_is_loaded_once_and_parses_the_same(agents):
     rasas_own, ours = agents
     pipelines = {id(component._model.model) for component in components(ours, "SpacyNLP")}
