@@ -113,6 +113,26 @@ def sentence_features_joined_directly(rasa_create_X: Callable) -> Callable:
     return _create_X
 
 
+def emptiness_compared_with_one_empty_domain(rasa_is_empty: Callable) -> Callable:
+    """Replaces Domain.is_empty (Rasa's is `rasa_is_empty`): the domain compared with an empty
+    domain's contents built once, not once per call.
+
+    Rasa's processor asks on every message whether the domain is empty (to warn about intents
+    and entities the domain lacks), and Rasa answers by building a new empty Domain from a dict
+    each time: ~0.1 ms a message. The comparison is the same: ``as_dict()`` of this domain
+    against ``as_dict()`` of ``Domain.empty()``, which is the same every time."""
+    import copy
+
+    from rasa.shared.core.domain import Domain
+
+    empty_domain = copy.deepcopy(Domain.empty().as_dict())
+
+    def is_empty(self: Any) -> bool:
+        return self.as_dict() == empty_domain
+
+    return is_empty
+
+
 def one_spacy_pipeline_per_model(rasa_load_model: Callable) -> Callable:
     """Replaces SpacyNLP.load_model (Rasa's is `rasa_load_model`): a spaCy pipeline already loaded
     from the same files is used again.

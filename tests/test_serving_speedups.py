@@ -182,3 +182,21 @@ def test_the_graph_runs_to_the_same_results(agents):
     finally:
         change.undo()
     assert ours == rasas_own and again == rasas_own
+
+
+def test_the_same_verdict_on_empty_domains():
+    """'domain-emptiness-checked-once': Rasa's answer and ours, for empty and non-empty domains."""
+    from rasa.shared.core.domain import Domain
+
+    from paths import ROOT
+    from serving.speedups import emptiness_compared_with_one_empty_domain
+
+    is_empty = emptiness_compared_with_one_empty_domain(Domain.is_empty)
+    domains = [Domain.empty(), Domain.from_dict({}), Domain.from_yaml("version: '3.1'"),
+               Domain.from_dict({"intents": ["greet"]}), Domain.from_dict({"slots": {}}),
+               Domain.from_dict({"responses": {"utter_hi": [{"text": "hi"}]}}),
+               Domain.from_dict({"session_config": {"session_expiration_time": 5}}),
+               Domain.load(str(ROOT / "domain.yml"))]
+    verdicts = [(is_empty(domain), Domain.is_empty(domain)) for domain in domains]
+    assert all(ours == rasas for ours, rasas in verdicts), verdicts
+    assert [rasas for _, rasas in verdicts].count(True) >= 2 and [rasas for _, rasas in verdicts].count(False) >= 3
