@@ -1,5 +1,4 @@
-"""Measured fixes to Rasa 3.6's serving path (serving/patches.py, 'response-validation' and
-'intent-classifier-layout').
+"""Measured fixes to Rasa 3.6's serving path (serving/patches.py lists each, with its test).
 
 Rasa validates every action-server response with ``jsonschema.validate(result, schema)``
 (``RemoteAction._validate_action_result``). That function first re-checks the schema
@@ -8,8 +7,11 @@ itself against the JSON-Schema meta-schema, on every call, and Rasa's response s
 two thirds of a message's time (~19 of ~29 ms), whatever the NLU pipeline.
 
 The fix validates against the very same schema with a validator compiled once; the
-schema is still checked against the meta-schema, once, at start-up. Responses are
-validated exactly as before and invalid ones raise the same error with the same hint.
+schema is still checked against the meta-schema, once, at start-up. Then each event of a
+response is checked against its own type's part of the schema (``oneOf`` lists 23 event
+types, each fixing ``event`` to its name, and checking every part took ~0.6 ms an event).
+A response that passes is one the whole schema accepts; any other goes through the whole
+schema, so invalid ones raise the same error with the same hint as before.
 """
 from collections.abc import Callable
 from typing import Any
@@ -26,11 +28,47 @@ def compiled_response_validator():
     return validator_class(schema)
 
 
+class EventTypeValidator:
+    """Rasa's response schema, with each event checked against the part of the schema for its
+    type only. ``accepts`` is True only for responses the whole schema accepts: an event of type T
+    is valid under ``oneOf`` when it is valid under T's part (the others fix ``event`` to another
+    name, so they fail). It may say False for a valid response (a shape it does not sort): the
+    caller then asks the whole schema."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        validator_class = validators.validator_for(schema)
+        properties = dict(schema["properties"])
+        event_schema = properties.pop("events")["items"]
+        base = {key: value for key, value in event_schema.items() if key != "oneOf"}
+        self.by_type: dict[str, Any] = {}
+        for part in event_schema["oneOf"]:
+            event_type = part["properties"]["event"]["const"]
+            if event_type in self.by_type:
+                raise ValueError(f"two parts of the events' schema for {event_type!r}")
+            self.by_type[event_type] = validator_class({**base, "allOf": [part]})
+        self.without_events = validator_class({**schema, "properties": properties})
+
+    def accepts(self, result: Any) -> bool:
+        if not self.without_events.is_valid(result):
+            return False
+        events = result.get("events", [])
+        if not isinstance(events, list):
+            return False
+        for event in events:
+            validator = self.by_type.get(event.get("event")) if isinstance(event, dict) else None
+            if validator is None or not validator.is_valid(event):
+                return False
+        return True
+
+
 def validating_with_a_compiled_schema(rasa_validate: Callable) -> Callable:
     """Replaces RemoteAction._validate_action_result (Rasa's is `rasa_validate`)."""
     validator = compiled_response_validator()
+    by_event_type = EventTypeValidator(RemoteAction.action_response_format_spec())
 
     def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        if by_event_type.accepts(result):
+            return True
         try:
             validator.validate(result)
             return True

@@ -17,6 +17,36 @@ INVALID = [
     {"events": [{"no_event_key": 1}]},
     {"responses": "nope"},
 ]
+# Every event type Rasa's schema names, and events each type's part of the schema rejects.
+EVENT_TYPES = ["user", "action", "slot", "entities", "user_featurization", "cancel_reminder", "reminder",
+               "action_execution_rejected", "form_validation", "loop_interrupted", "form", "active_loop",
+               "reset_slots", "resume", "pause", "followup", "export", "restart", "undo", "rewind", "bot",
+               "session_started", "agent"]
+VALID += [
+    {"events": [{"event": "slot", "name": "last_topic", "value": "cost", "timestamp": None},
+                {"event": "bot", "text": "hi", "metadata": {"utter_action": "utter_x"}},
+                {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 1.0},
+                                                               "entities": [{"entity": "number", "value": 3}]}},
+                {"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0},
+                {"event": "entities", "entities": []}, {"event": "active_loop", "name": None},
+                *[{"event": event_type} for event_type in EVENT_TYPES if event_type not in ("slot", "entities")]],
+     "responses": [{"text": "One treatment costs 170.", "buttons": [], "template": None}]},
+]
+INVALID += [
+    {"events": [{"event": "slot", "name": "x"}]},  # no value
+    {"events": [{"event": "entities"}]},
+    {"events": [{"event": "user", "text": 5}]},
+    {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "x"}]}}]},
+    {"events": [{"event": "action", "confidence": "sure"}]},
+    {"events": [{"event": "a type Rasa does not have"}]},
+    {"events": [{"event": 7}]},
+    {"events": ["slot"]},
+    {"events": [{"event": "bot", "timestamp": "yesterday"}]},
+    {"events": [{"event": "bot", "metadata": []}]},
+    {"events": [{"event": "slot", "name": "x", "value": 1}, {"event": "user", "text": 5}]},
+    {"events": [], "responses": ["hi"]},
+    [],
+]
 
 
 @pytest.fixture
@@ -45,6 +75,19 @@ def test_same_verdict_as_rasas_own_validation(patched, response):
             patched._validate_action_result(response)
     assert expected_valid is (response in VALID)
 
+
+
+@pytest.mark.parametrize("response", VALID + INVALID)
+def test_a_response_passed_by_its_events_types_is_one_the_whole_schema_passes(response):
+    """The check by event type passes valid responses without the whole schema, and never one the
+    whole schema rejects (those go through the whole schema, for Rasa's error)."""
+    from serving.speedups import EventTypeValidator
+
+    schema = RemoteAction.action_response_format_spec()
+    accepted = EventTypeValidator(schema).accepts(response)
+    assert accepted is (response in VALID)
+    if accepted:
+        jsonschema.validate(response, schema)
 
 
 # --- 'intent-classifier-layout' and 'spacy-pipeline-loaded-once' --------------------------------
