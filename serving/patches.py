@@ -310,6 +310,29 @@ CHANGES: list[Change] = [
         replacement=speedups.emptiness_compared_with_one_empty_domain,
     ),
     Change(
+        name="config-files-parsed-once",
+        kind="patch",
+        where="rasa.shared.utils.io.read_config_file",
+        ours="serving.speedups.config_files_parsed_once",
+        what="A configuration file (endpoints.yml, credentials.yml) whose bytes and environment variables are "
+             "those of an earlier read is not parsed and validated again: each caller gets a copy of what Rasa's "
+             "function returned. A file that cannot be read or fails Rasa's check raises each time.",
+        why="Starting the server read endpoints.yml 21 times (each of its 7 sections, three times: the launcher's "
+            "store check, `rasa run`, Rasa's API setup), parsing the YAML and validating it against Rasa's "
+            "schema each time: ~0.2 s of a ~2.6 s start.",
+        tests=("tests/test_serving_speedups.py::test_a_config_file_read_again_gives_what_rasa_gives",),
+        remove_when="Rasa reads endpoints.yml once per start (AvailableEndpoints.read_endpoints parses it per "
+                    "section)",
+        relies_on=(
+            Signature("rasa.shared.utils.io:read_config_file",
+                      "(filename: Union[pathlib.Path, str], reader_type: Union[str, List[str]] = 'safe') "
+                      "-> Dict[str, Any]"),
+            Signature("rasa.utils.endpoints:read_endpoint_config",
+                      "(filename: str, endpoint_type: str) -> Optional[ForwardRef('EndpointConfig')]"),
+        ),
+        replacement=speedups.config_files_parsed_once,
+    ),
+    Change(
         name="graph-run-in-dask-order",
         kind="patch",
         where="rasa.engine.runner.dask.DaskGraphRunner.run",

@@ -243,3 +243,37 @@ def test_the_same_verdict_on_empty_domains():
     verdicts = [(is_empty(domain), Domain.is_empty(domain)) for domain in domains]
     assert all(ours == rasas for ours, rasas in verdicts), verdicts
     assert [rasas for _, rasas in verdicts].count(True) >= 2 and [rasas for _, rasas in verdicts].count(False) >= 3
+
+
+def test_a_config_file_read_again_gives_what_rasa_gives(tmp_path, monkeypatch):
+    """'config-files-parsed-once': the same results as Rasa's read_config_file, each caller its own
+    copy, the file parsed again when it or its environment variables change, errors each time."""
+    import rasa.shared.utils.io as rasa_io
+    from rasa.shared.exceptions import YamlException
+
+    from serving.speedups import config_files_parsed_once
+
+    rasas_own = rasa_io.read_config_file
+    calls = []
+    read = config_files_parsed_once(lambda *args: calls.append(args) or rasas_own(*args))
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("action_endpoint:\n  url: ${CLINIC_ACTIONS}\n  params: {a: 1}\n")
+    monkeypatch.setenv("CLINIC_ACTIONS", "http://127.0.0.1:5055/webhook")
+
+    first = read(str(endpoints))
+    assert first == rasas_own(str(endpoints)) == {"action_endpoint": {"url": "http://127.0.0.1:5055/webhook",
+                                                                      "params": {"a": 1}}}
+    first["action_endpoint"]["params"]["a"] = 2  # a caller changing its copy
+    assert read(str(endpoints)) == rasas_own(str(endpoints)) and len(calls) == 1  # parsed once
+
+    monkeypatch.setenv("CLINIC_ACTIONS", "http://10.0.0.2:5055/webhook")
+    assert read(str(endpoints)) == rasas_own(str(endpoints)) and len(calls) == 2
+    endpoints.write_text("action_endpoint:\n  url: http://elsewhere/webhook\n")
+    assert read(str(endpoints)) == rasas_own(str(endpoints)) and len(calls) == 3
+
+    endpoints.write_text("action_endpoint: [unclosed\n")
+    for reader in (read, read, rasas_own):
+        with pytest.raises(YamlException):
+            reader(str(endpoints))
+    with pytest.raises(FileNotFoundError):
+        read(str(tmp_path / "missing.yml"))
