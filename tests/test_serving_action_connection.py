@@ -103,10 +103,18 @@ def test_an_action_server_restart_costs_no_answer(tmp_path, monkeypatch):
 
     kept = KeptAliveEndpointConfig.of(EndpointConfig(f"http://127.0.0.1:{port}"))
 
-    async def health_twice_across_a_restart() -> list:
-        first = await kept.request(method="get", subpath="health")
+    def kept_connections() -> int:
         pool = kept._connector
-        assert pool is not None and sum(len(kept_ones) for kept_ones in pool._conns.values()) == 1  # kept
+        return sum(len(kept_ones) for kept_ones in pool._conns.values()) if pool is not None else 0
+
+    async def health_twice_across_a_restart() -> list:
+        # (Once, in a full `make test` at a load of 5, the first reply's connection was not kept: a few
+        # calls, so that the restart below does meet a kept connection.)
+        for _ in range(5):
+            first = await kept.request(method="get", subpath="health")
+            if kept_connections() == 1:
+                break
+        assert kept_connections() == 1, "no connection was kept to test the restart with"
         stop([server[0]])
         server[0] = await asyncio.to_thread(start, "actions-2.log")
         second = await kept.request(method="get", subpath="health")
