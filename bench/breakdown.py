@@ -6,7 +6,8 @@ Each setup runs in a process of its own (twice, taking turns with the other), wi
 server, and handles N held-out phrasings in all (conversations of 10 messages) through Rasa's own
 `Agent.handle_message`, with an SQLite tracker store and an in-memory lock store (the embedded mode):
   * stock Rasa: Rasa's SQLTrackerStore, `python -m rasa_sdk`, no change to Rasa;
-  * this project: what `python -m serving run` sets up (serving/startup.py), the tracker store
+  * this project: what `python -m serving run` sets up (serving/startup.py, and the kept
+    connections to the action server of serving/action_connection.py), the tracker store
     endpoints.yml names, and `python -m serving actions`.
 The stages are timed around Rasa's own methods: reading the conversation from the tracker store,
 NLU, the policies' predictions, the custom actions (the round trip to the action server and
@@ -95,6 +96,10 @@ async def _run(model: str, setup: str, messages: int, port: int) -> dict:
         store = _set_up(setup, Path(tmp) / "conversations.db")
         agent = Agent.load(model, action_endpoint=EndpointConfig(f"http://127.0.0.1:{port}/webhook", timeout=5),
                            tracker_store=store, lock_store=InMemoryLockStore())
+        if setup == "ours":  # (as the launcher's server listener does: serving/action_connection.py)
+            from serving.action_connection import keep_connections
+
+            keep_connections(agent)
         _timed(agent.tracker_store, "retrieve", "tracker store: read", times)
         _timed(agent.tracker_store, "save", "tracker store: write", times)
         _timed(MessageProcessor, "parse_message", "NLU", times)
@@ -116,6 +121,9 @@ async def _run(model: str, setup: str, messages: int, port: int) -> dict:
                 samples[stage].append(times[stage])
             samples["other"].append(whole - sum(times.values()))
             samples["whole message"].append(whole)
+        close = getattr(agent.action_endpoint, "close", None)
+        if close is not None:
+            await close()
     return {"tensorflow_loaded": "tensorflow" in sys.modules, "unanswered": unanswered,
             "samples": {stage: samples[stage] for stage in STAGES}}
 

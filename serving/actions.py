@@ -27,6 +27,10 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger("serving.actions")
 
 ACTIONS_PACKAGE = "actions"
+# How long an idle connection from the Rasa server stays open: longer than the Rasa server keeps
+# one to reuse (serving/action_connection.py, IDLE_SECONDS), so it never sends on a connection
+# this server is closing.
+KEEP_ALIVE_SECONDS = 15
 
 
 def action_name_of(request: Request) -> str | None:
@@ -57,6 +61,7 @@ def create_app(package: str = ACTIONS_PACKAGE) -> Sanic:
     from rasa_sdk.endpoint import create_app as create_rasa_sdk_app
 
     app = create_rasa_sdk_app(package, cors_origins=None)
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
     app.error_handler.add(Exception, answer_without_echo)  # replaces rasa_sdk's echoing handler
     app.register_listener(start_retention_purge, "after_server_start")
     app.register_listener(stop_retention_purge, "before_server_stop")

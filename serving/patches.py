@@ -15,7 +15,7 @@ start with a message saying which entry, what changed, and what to check (servin
 
 from rasa.core.lock_store import LOCK_LIFETIME
 
-from serving import lean_imports, memory, model_reload, reliability, speedups
+from serving import action_connection, lean_imports, memory, model_reload, reliability, rule_index, speedups
 from serving.rasa_change import Change, RasaChanged, Signature
 
 # The Rasa of requirements.lock, whose code every entry below was checked against.
@@ -198,15 +198,48 @@ CHANGES: list[Change] = [
         install=memory.install,
     ),
     Change(
+        name="action-server-connections-kept",
+        kind="hook",
+        where="Rasa's plugin hook `configure_commandline` → `serve_application(server_listeners=...)`",
+        ours="serving.action_connection (KeptAliveEndpointConfig)",
+        what="Once the model is loaded, the agent's action endpoint is Rasa's EndpointConfig whose sessions share "
+             "one pool of connections that outlives them: consecutive custom actions reuse a connection. One "
+             "idle for 2 s is closed rather than reused, well inside the action server's keep-alive (15 s, "
+             "serving/actions.py); one the server closed is not reused.",
+        why="Rasa opened a session, and a TCP connection, for every custom action and closed it afterwards: "
+            "~0.4 ms of a ~2.5 ms round trip (bench/breakdown.py). A kept connection must not race the action "
+            "server closing it, hence the shorter idle time.",
+        tests=("tests/test_serving_action_connection.py::test_consecutive_actions_share_one_connection",
+               "tests/test_serving_action_connection.py::test_an_action_server_restart_costs_no_answer",
+               "tests/test_serving_reliability.py::test_action_server_down_slow_and_back"),
+        remove_when="Rasa's EndpointConfig keeps one session (and its connections) per endpoint",
+        relies_on=(
+            Signature("rasa.plugin:configure_commandline",
+                      "(cmdline_arguments: argparse.Namespace) -> Optional[str]"),
+            Signature("rasa.core.run:serve_application", "server_listeners: Optional[List[Tuple[Callable, str]]] "
+                      "= None", parameter="server_listeners"),
+            Signature("rasa.utils.endpoints:EndpointConfig.session", "(self) -> aiohttp.client.ClientSession"),
+            Signature("rasa.utils.endpoints:EndpointConfig.request",
+                      "(self, method: str = 'post', subpath: Optional[str] = None, content_type: Optional[str] = "
+                      "'application/json', compress: bool = False, **kwargs: Any) -> Optional[Any]"),
+            Signature("rasa.core.agent:Agent.load_model",
+                      "(self, model_path: 'Union[Text, Path]', fingerprint: 'Optional[Text]' = None) -> 'None'"),
+        ),
+        install=action_connection.install,
+    ),
+    Change(
         name="response-validation",
         kind="patch",
         where="rasa.core.actions.action.RemoteAction._validate_action_result",
         ours="serving.speedups.validating_with_a_compiled_schema",
-        what="Validates each action-server response against Rasa's schema with a validator compiled once; "
-             "same verdicts, same error.",
+        what="Validates each action-server response against Rasa's schema with validators compiled once: each "
+             "event against its own type's part of the schema; a response that fails that goes through the whole "
+             "schema. Same verdicts, same error.",
         why="jsonschema.validate() re-checked Rasa's large schema against the meta-schema on every response: "
-            "~19 of ~29 ms per message (bench/breakdown.py).",
-        tests=("tests/test_serving_speedups.py::test_same_verdict_as_rasas_own_validation",),
+            "~19 of ~29 ms per message (bench/breakdown.py). Then each event was checked against all 23 event "
+            "types' parts (oneOf): ~0.6 ms an event.",
+        tests=("tests/test_serving_speedups.py::test_same_verdict_as_rasas_own_validation",
+               "tests/test_serving_speedups.py::test_a_response_passed_by_its_events_types_is_one_the_whole_schema_passes"),
         remove_when="RemoteAction._validate_action_result no longer calls jsonschema.validate() per response",
         relies_on=(
             Signature("rasa.core.actions.action:RemoteAction._validate_action_result",
@@ -237,6 +270,69 @@ CHANGES: list[Change] = [
         replacement=speedups.coefficients_laid_out_for_prediction,
     ),
     Change(
+        name="intent-classifier-features-joined",
+        kind="patch",
+        where="rasa.nlu.classifiers.logistic_regression_classifier.LogisticRegressionClassifier._create_X",
+        ours="serving.speedups.sentence_features_joined_directly",
+        what="A message's sentence features (the two count-vector featurizers', one row each) are put side by side "
+             "as one COO matrix and converted to CSR by SciPy, as float64: the matrix Rasa builds, array for "
+             "array, so the same probabilities. Several messages, or dense features, go through Rasa's code.",
+        why="Rasa built it with five SciPy constructions, deep-copying and joining the unused sequence features "
+            "on the way: ~0.5 ms of a message's ~2.5 ms NLU (bench/breakdown.py).",
+        tests=("tests/test_serving_speedups.py::test_the_intent_classifier_reads_the_same_features",),
+        remove_when="LogisticRegressionClassifier joins only the sentence features it uses, once",
+        relies_on=(
+            Signature("rasa.nlu.classifiers.logistic_regression_classifier:LogisticRegressionClassifier._create_X",
+                      "(self, messages: List[rasa.shared.nlu.training_data.message.Message]) "
+                      "-> scipy.sparse._csr.csr_matrix"),
+            Signature("rasa.shared.nlu.training_data.message:Message.get_sparse_features",
+                      "(self, attribute: str, featurizers: Optional[List[str]] = None) -> "
+                      "Tuple[Optional[ForwardRef('Features')], Optional[ForwardRef('Features')]]"),
+        ),
+        replacement=speedups.sentence_features_joined_directly,
+    ),
+    Change(
+        name="domain-emptiness-checked-once",
+        kind="patch",
+        where="rasa.shared.core.domain.Domain.is_empty",
+        ours="serving.speedups.emptiness_compared_with_one_empty_domain",
+        what="Whether the domain is empty is answered as Rasa answers it (its contents compared with an empty "
+             "domain's), against an empty domain's contents built once at start-up.",
+        why="Rasa's processor asks on every message (before warning about unknown intents), and Rasa built a new "
+            "empty Domain from a dict for each answer: ~0.1 ms a message.",
+        tests=("tests/test_serving_speedups.py::test_the_same_verdict_on_empty_domains",),
+        remove_when="Domain.is_empty no longer builds an empty Domain per call",
+        relies_on=(
+            Signature("rasa.shared.core.domain:Domain.is_empty", "(self) -> bool"),
+            Signature("rasa.shared.core.domain:Domain.empty", "() -> 'Domain'"),
+            Signature("rasa.shared.core.domain:Domain.as_dict", "(self) -> Dict[str, Any]"),
+        ),
+        replacement=speedups.emptiness_compared_with_one_empty_domain,
+    ),
+    Change(
+        name="config-files-parsed-once",
+        kind="patch",
+        where="rasa.shared.utils.io.read_config_file",
+        ours="serving.speedups.config_files_parsed_once",
+        what="A configuration file (endpoints.yml, credentials.yml) whose bytes and environment variables are "
+             "those of an earlier read is not parsed and validated again: each caller gets a copy of what Rasa's "
+             "function returned. A file that cannot be read or fails Rasa's check raises each time.",
+        why="Starting the server read endpoints.yml 21 times (each of its 7 sections, three times: the launcher's "
+            "store check, `rasa run`, Rasa's API setup), parsing the YAML and validating it against Rasa's "
+            "schema each time: ~0.2 s of a ~2.6 s start.",
+        tests=("tests/test_serving_speedups.py::test_a_config_file_read_again_gives_what_rasa_gives",),
+        remove_when="Rasa reads endpoints.yml once per start (AvailableEndpoints.read_endpoints parses it per "
+                    "section)",
+        relies_on=(
+            Signature("rasa.shared.utils.io:read_config_file",
+                      "(filename: Union[pathlib.Path, str], reader_type: Union[str, List[str]] = 'safe') "
+                      "-> Dict[str, Any]"),
+            Signature("rasa.utils.endpoints:read_endpoint_config",
+                      "(filename: str, endpoint_type: str) -> Optional[ForwardRef('EndpointConfig')]"),
+        ),
+        replacement=speedups.config_files_parsed_once,
+    ),
+    Change(
         name="graph-run-in-dask-order",
         kind="patch",
         where="rasa.engine.runner.dask.DaskGraphRunner.run",
@@ -261,6 +357,31 @@ CHANGES: list[Change] = [
             Signature("dask.order:order", "(dsk, dependencies=None)"),
         ),
         replacement=speedups.graph_run_in_dask_order,
+    ),
+    Change(
+        name="rules-checked-by-index",
+        kind="patch",
+        where="rasa.core.policies.rule_policy.RulePolicy._get_possible_keys",
+        ours="serving.rule_index.rules_checked_by_index",
+        what="RulePolicy checks, with its own _is_rule_applicable, only the rules whose last turn has the "
+             "conversation's current previous action and intent (an index built once per model), and those the "
+             "index cannot sort; the rules it leaves out are rules Rasa's check of the current turn rejects, so "
+             "the same rules fit and the same action is predicted.",
+        why="Rasa checked each of the ~185 rules turn by turn, twice per prediction (text, then intent), at "
+            "least two predictions a message: about 600 rule checks, half of the policies' time "
+            "(bench/breakdown.py, policies).",
+        tests=("tests/test_serving_rule_index.py::test_the_same_predictions_as_rasas_rule_policy",
+               "tests/test_serving_rule_index.py::test_the_rules_left_unchecked_are_rules_that_do_not_fit"),
+        remove_when="RulePolicy no longer checks every rule for every prediction",
+        relies_on=(
+            Signature("rasa.core.policies.rule_policy:RulePolicy._get_possible_keys",
+                      "(self, lookup: 'Dict[Text, Text]', states: 'List[State]') -> 'Set[Text]'"),
+            Signature("rasa.core.policies.rule_policy:RulePolicy._is_rule_applicable",
+                      "(self, rule_key: 'Text', turn_index: 'int', conversation_state: 'State') -> 'bool'"),
+            Signature("rasa.core.policies.rule_policy:RulePolicy._does_rule_match_state",
+                      "(rule_state: 'State', conversation_state: 'State') -> 'bool'"),
+        ),
+        replacement=rule_index.rules_checked_by_index,
     ),
     Change(
         name="spacy-pipeline-loaded-once",

@@ -17,6 +17,36 @@ INVALID = [
     {"events": [{"no_event_key": 1}]},
     {"responses": "nope"},
 ]
+# Every event type Rasa's schema names, and events each type's part of the schema rejects.
+EVENT_TYPES = ["user", "action", "slot", "entities", "user_featurization", "cancel_reminder", "reminder",
+               "action_execution_rejected", "form_validation", "loop_interrupted", "form", "active_loop",
+               "reset_slots", "resume", "pause", "followup", "export", "restart", "undo", "rewind", "bot",
+               "session_started", "agent"]
+VALID += [
+    {"events": [{"event": "slot", "name": "last_topic", "value": "cost", "timestamp": None},
+                {"event": "bot", "text": "hi", "metadata": {"utter_action": "utter_x"}},
+                {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 1.0},
+                                                               "entities": [{"entity": "number", "value": 3}]}},
+                {"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0},
+                {"event": "entities", "entities": []}, {"event": "active_loop", "name": None},
+                *[{"event": event_type} for event_type in EVENT_TYPES if event_type not in ("slot", "entities")]],
+     "responses": [{"text": "One treatment costs 170.", "buttons": [], "template": None}]},
+]
+INVALID += [
+    {"events": [{"event": "slot", "name": "x"}]},  # no value
+    {"events": [{"event": "entities"}]},
+    {"events": [{"event": "user", "text": 5}]},
+    {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "x"}]}}]},
+    {"events": [{"event": "action", "confidence": "sure"}]},
+    {"events": [{"event": "a type Rasa does not have"}]},
+    {"events": [{"event": 7}]},
+    {"events": ["slot"]},
+    {"events": [{"event": "bot", "timestamp": "yesterday"}]},
+    {"events": [{"event": "bot", "metadata": []}]},
+    {"events": [{"event": "slot", "name": "x", "value": 1}, {"event": "user", "text": 5}]},
+    {"events": [], "responses": ["hi"]},
+    [],
+]
 
 
 @pytest.fixture
@@ -45,6 +75,19 @@ def test_same_verdict_as_rasas_own_validation(patched, response):
             patched._validate_action_result(response)
     assert expected_valid is (response in VALID)
 
+
+
+@pytest.mark.parametrize("response", VALID + INVALID)
+def test_a_response_passed_by_its_events_types_is_one_the_whole_schema_passes(response):
+    """The check by event type passes valid responses without the whole schema, and never one the
+    whole schema rejects (those go through the whole schema, for Rasa's error)."""
+    from serving.speedups import EventTypeValidator
+
+    schema = RemoteAction.action_response_format_spec()
+    accepted = EventTypeValidator(schema).accepts(response)
+    assert accepted is (response in VALID)
+    if accepted:
+        jsonschema.validate(response, schema)
 
 
 # --- 'intent-classifier-layout' and 'spacy-pipeline-loaded-once' --------------------------------
@@ -97,6 +140,49 @@ def test_the_intent_classifier_gives_the_same_probabilities(agents):
 
 
 @pytest.mark.model
+def test_the_intent_classifier_reads_the_same_features(agents, monkeypatch):
+    """The matrix the classifier scores, built by Rasa and by 'intent-classifier-features-joined', for
+    every held-out phrasing and some odd ones: the same arrays, the same probabilities; several messages
+    at once, or a message with dense features, are Rasa's own."""
+    import numpy as np
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+
+    from serving.speedups import sentence_features_joined_directly
+    from trainer import holdout
+
+    _, ours = agents
+    seen: list = []
+    [node] = [node for node in ours.processor.graph_runner._instantiated_nodes.values()
+              if isinstance(node._component, LogisticRegressionClassifier)]
+    rasas_process = node._fn
+    monkeypatch.setattr(node, "_fn",
+                        lambda self, messages: seen.append((self, list(messages))) or rasas_process(self, messages))
+    texts = [text for text, _ in holdout.load_examples()] + [
+        "", "   ", "?", "🙂🙂", "ÄÖÜ crème brûlée", "how much " * 200, "3 3 3 3", "and for 4?", "\t\n"]
+    parsed(ours, texts)
+    rasas_create_X = LogisticRegressionClassifier._create_X
+    create_X = sentence_features_joined_directly(rasas_create_X)
+    classifier = seen[0][0]
+    for _, [message] in seen:
+        mine, rasas = create_X(classifier, [message]), rasas_create_X(classifier, [message])
+        assert (mine.shape, mine.dtype, mine.indices.dtype, mine.has_sorted_indices) == \
+            (rasas.shape, rasas.dtype, rasas.indices.dtype, rasas.has_sorted_indices)
+        for array in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(mine, array), getattr(rasas, array)), (message.get(TEXT), array)
+        assert np.array_equal(classifier.clf.predict_proba(mine), classifier.clf.predict_proba(rasas))
+    assert len(seen) == len(texts)
+
+    messages = [message for _, [message] in seen[:3]]
+    assert np.array_equal(create_X(classifier, messages).toarray(), rasas_create_X(classifier, messages).toarray())
+    with_dense = messages[0]
+    with_dense.features.append(Features(np.ones((1, 4)), FEATURE_TYPE_SENTENCE, TEXT, "a dense featurizer"))
+    assert create_X(classifier, [with_dense]).shape == rasas_create_X(classifier, [with_dense]).shape \
+        == (1, classifier.clf.coef_.shape[1] + 4)
+
+
+@pytest.mark.model
 def test_the_spacy_pipeline_is_loaded_once_and_parses_the_same(agents):
     rasas_own, ours = agents
     pipelines = {id(component._model.model) for component in components(ours, "SpacyNLP")}
@@ -139,3 +225,55 @@ def test_the_graph_runs_to_the_same_results(agents):
     finally:
         change.undo()
     assert ours == rasas_own and again == rasas_own
+
+
+def test_the_same_verdict_on_empty_domains():
+    """'domain-emptiness-checked-once': Rasa's answer and ours, for empty and non-empty domains."""
+    from rasa.shared.core.domain import Domain
+
+    from paths import ROOT
+    from serving.speedups import emptiness_compared_with_one_empty_domain
+
+    is_empty = emptiness_compared_with_one_empty_domain(Domain.is_empty)
+    domains = [Domain.empty(), Domain.from_dict({}), Domain.from_yaml("version: '3.1'"),
+               Domain.from_dict({"intents": ["greet"]}), Domain.from_dict({"slots": {}}),
+               Domain.from_dict({"responses": {"utter_hi": [{"text": "hi"}]}}),
+               Domain.from_dict({"session_config": {"session_expiration_time": 5}}),
+               Domain.load(str(ROOT / "domain.yml"))]
+    verdicts = [(is_empty(domain), Domain.is_empty(domain)) for domain in domains]
+    assert all(ours == rasas for ours, rasas in verdicts), verdicts
+    assert [rasas for _, rasas in verdicts].count(True) >= 2 and [rasas for _, rasas in verdicts].count(False) >= 3
+
+
+def test_a_config_file_read_again_gives_what_rasa_gives(tmp_path, monkeypatch):
+    """'config-files-parsed-once': the same results as Rasa's read_config_file, each caller its own
+    copy, the file parsed again when it or its environment variables change, errors each time."""
+    import rasa.shared.utils.io as rasa_io
+    from rasa.shared.exceptions import YamlException
+
+    from serving.speedups import config_files_parsed_once
+
+    rasas_own = rasa_io.read_config_file
+    calls = []
+    read = config_files_parsed_once(lambda *args: calls.append(args) or rasas_own(*args))
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("action_endpoint:\n  url: ${CLINIC_ACTIONS}\n  params: {a: 1}\n")
+    monkeypatch.setenv("CLINIC_ACTIONS", "http://127.0.0.1:5055/webhook")
+
+    first = read(str(endpoints))
+    assert first == rasas_own(str(endpoints)) == {"action_endpoint": {"url": "http://127.0.0.1:5055/webhook",
+                                                                      "params": {"a": 1}}}
+    first["action_endpoint"]["params"]["a"] = 2  # a caller changing its copy
+    assert read(str(endpoints)) == rasas_own(str(endpoints)) and len(calls) == 1  # parsed once
+
+    monkeypatch.setenv("CLINIC_ACTIONS", "http://10.0.0.2:5055/webhook")
+    assert read(str(endpoints)) == rasas_own(str(endpoints)) and len(calls) == 2
+    endpoints.write_text("action_endpoint:\n  url: http://elsewhere/webhook\n")
+    assert read(str(endpoints)) == rasas_own(str(endpoints)) and len(calls) == 3
+
+    endpoints.write_text("action_endpoint: [unclosed\n")
+    for reader in (read, read, rasas_own):
+        with pytest.raises(YamlException):
+            reader(str(endpoints))
+    with pytest.raises(FileNotFoundError):
+        read(str(tmp_path / "missing.yml"))
