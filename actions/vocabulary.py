@@ -57,6 +57,22 @@ UNLISTED_AREAS = [
     "under eyes", "under eye", "eyes", "eye area", "around the eyes", "eyelids", "lips", "breasts", "boobs",
 ]
 
+# Words by which a visitor describes a reaction after treatment (stems: "swell" for swelling
+# and swollen). A message with none of them is not describing one, whatever else it says.
+REACTION_WORDS = re.compile(
+    r"\b(?:swell|swollen|puff|bleed|blood|blister|infect|pus|rash|itch|burn|sore|pain|hurt|agony|red|raw|bump|"
+    r"lump|welt|spot|ooz|weep|crust|scab|peel|flak|hot|fever|temperature|allerg|hive|react|sting|throb|bruis|"
+    r"tender|ache|aching|inflam|irritat|blotch|discolou|dark|mark|scar|breakout|broke out|blown up|tight|dry|"
+    r"worse|wrong|awful|terrible|emergency|help|doctor|hospital|a&e|breath|dizzy|faint|nause|vomit|sick|numb|"
+    r"tingl|smell|stink|cold sore|herpes|cyst|pimple|whitehead|hole|wound|open|yellow|green|angry|normal|"
+    r"unwell|shiver|ill\b|feel)",
+    re.IGNORECASE)
+
+
+def describes_a_reaction(text: str) -> bool:
+    return bool(REACTION_WORDS.search(text or ""))
+
+
 # A number is taken as a count of treatments only next to one of these words
 # ("3 treatments", "two sessions", "for 3"), so a price ("is it €170?") or an age
 # ("I'm 45, how much?") is never mistaken for one.

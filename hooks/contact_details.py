@@ -7,7 +7,8 @@ what the visitor wants. The intent becomes ``contact_clinic``, so the consultati
 starts and takes every detail the message carries (actions/consultation.py; during the form,
 the form reads the details whatever the intent). Intents listed in ``keep`` stand: a yes to
 the offer, a correction, and a reported reaction, which gets its safety reply first (the offer
-of the clinic's team follows it, and the form then reads this message's details too). A
+of the clinic's team follows it, and the form then reads this message's details too) when the
+message describes one (actions/vocabulary.py, ``REACTION_WORDS``). A
 question about the form stands when the message asks one ("why do you need my email? it's
 …"), not when it states details ("I'd like a consultation, my name's Deirdre and my email's
 …", which the classifier can read as "why do you need my email"). Details typed alone
@@ -24,6 +25,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from actions import vocabulary
 from actions.detail_patterns import CONTACT_REQUEST, SPLIT, is_question
 from hooks.readings import replace_intent
 from leads import details
@@ -46,13 +48,17 @@ class ContactDetailsIntent(GraphComponent):
         # ``asked_only``: intents that change only when the message also asks to be contacted
         # ("please call me, I'm Sarah, 086 555 1234"); details alone stay what they are.
         # ``questions``: intents that stand only when the message asks something.
-        return {"intent": "contact_clinic", "keep": [], "asked_only": [], "questions": []}
+        # ``reaction_intent`` stands only when the message describes a reaction: "could the
+        # clinic get in touch with me? I'm Zoë, zoe@…, it's about wrinkles" is a request.
+        return {"intent": "contact_clinic", "keep": [], "asked_only": [], "questions": [],
+                "reaction_intent": "report_adverse_reaction"}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intent = config["intent"]
         self.keep = set(config["keep"]) | {self.intent}
         self.asked_only = set(config["asked_only"])
         self.questions = set(config["questions"])
+        self.reaction = config["reaction_intent"]
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -70,7 +76,11 @@ class ContactDetailsIntent(GraphComponent):
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name")
             text = message.get(TEXT) or ""
-            if intent in self.keep or text.startswith("/") or not self.gives_contact_details(text):
+            if text.startswith("/") or not self.gives_contact_details(text):
+                continue
+            if intent == self.reaction and vocabulary.describes_a_reaction(text):
+                continue  # the safety reply first; the form then reads this message's details
+            if intent in self.keep:
                 continue
             if intent in self.questions and asks_something(text):
                 continue

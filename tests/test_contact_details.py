@@ -4,7 +4,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from hooks.contact_details import ContactDetailsIntent
 
-CONFIG = {**ContactDetailsIntent.get_default_config(), "keep": ["affirm", "report_adverse_reaction"],
+CONFIG = {**ContactDetailsIntent.get_default_config(), "keep": ["affirm"],
           "asked_only": ["inform"], "questions": ["why_details"]}
 
 
@@ -35,3 +35,14 @@ def test_kept_intents_and_details_alone_stand():
     assert read("087 123 4567", "inform") == "inform"
     assert read("please call me, I'm Sarah, 086 555 1234", "inform") == "contact_clinic"
     assert read("how much is it?", "ask_cost") == "ask_cost"
+
+
+def test_a_reaction_with_details_gets_the_safety_reply_first():
+    assert read("my face is swollen and bleeding, call me on 087 123 4567", "report_adverse_reaction") \
+        == "report_adverse_reaction"
+
+
+def test_a_request_with_details_read_as_a_reaction_is_a_request():
+    text = ("could someone at the clinic get in touch with me? Aoife Walsh, aoife.w@example.com, after 5, "
+            "about fine lines")
+    assert read(text, "report_adverse_reaction") == "contact_clinic"

@@ -14,9 +14,9 @@ import pytest
 
 from trainer import form_eval
 
-# Target 90%. 100/120 (83.3%) today: 70/76 of the first writer's, 30/44 of the second's (n2-);
-# the floor keeps one conversation of slack (99/120).
-FLOOR_EXACT = 0.82
+# Target 90%. 101/120 (84.2%) today: 71/76 of the first writer's, 30/44 of the second's (n2-);
+# the floor keeps one conversation of slack (100/120).
+FLOOR_EXACT = 0.83
 MAX_WRONG_FIELDS = 0  # target met
 
 

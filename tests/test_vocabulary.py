@@ -83,3 +83,12 @@ def test_back_in_a_phrase_is_no_body_area():
     assert areas("when can i go back to work") == []
     assert areas("and my back?") == ["back"]
     assert areas("can you do my lower back") == ["lower back"]
+
+
+def test_reaction_words_cover_how_visitors_describe_a_reaction():
+    for text in ["my cheeks have blown up since the needling", "feel unwell and shivery since my micro needling",
+                 "there's yellow crusty stuff on my chin", "it's all red and stinging",
+                 "had it 2 days ago now temperature of 39"]:
+        assert vocabulary.describes_a_reaction(text), text
+    for text in ["please call me, I'm Sarah, 086 555 1234", "it's about wrinkles, after 6 is best"]:
+        assert not vocabulary.describes_a_reaction(text), text
