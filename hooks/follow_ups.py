@@ -24,7 +24,6 @@ stamp, same thing?" asks the last question of the stamp).
 A bare number after a price ("4?", "2 then") becomes ``follow_up``, which the answer
 action resolves against the last topic (actions/context.py).
 """
-import pickle
 import re
 from typing import Any
 
@@ -43,7 +42,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_union
 
 from actions import context, registry
-from hooks.readings import replace_intent
+from hooks.readings import load_trained, replace_intent, save_trained
 from hooks.scope import DomainWords
 
 # Words by which a short message leans on the question before it.
@@ -158,16 +157,14 @@ class FollowUpContext(GraphComponent):
         # The words of the domain's questions and of its follow-ups ("tho", "really", "ok so").
         self.domain_words = DomainWords([t for t, label in zip(texts, labels, strict=True)
                                          if label != self.out_of_scope] + follow_ups)
-        with self.model_storage.write_to(self.resource) as directory:
-            model = (self.features, self.topics, self.domain_words)
-            (directory / self.MODEL_FILE).write_bytes(pickle.dumps(model))
+        save_trained(self.model_storage, self.resource, self.MODEL_FILE,
+                     (self.features, self.topics, self.domain_words))
         return self.resource
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "FollowUpContext":
-        with model_storage.read_from(resource) as directory:
-            features, topics, domain_words = pickle.loads((directory / cls.MODEL_FILE).read_bytes())
+        features, topics, domain_words = load_trained(model_storage, resource, cls.MODEL_FILE)
         return cls(config, model_storage, resource, features, topics, domain_words)
 
     # --- prediction ------------------------------------------------------------------------

@@ -1,6 +1,24 @@
-"""What the project's NLU components share: replacing the classifier's reading of a message."""
+"""What the project's NLU components share: replacing the classifier's reading of a message,
+and keeping what a component trained in the model."""
+import pickle
+from typing import Any
+
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
+
+
+def save_trained(model_storage: ModelStorage, resource: Resource, filename: str, trained: tuple) -> None:
+    """Writes what a component trained into its part of the model."""
+    with model_storage.write_to(resource) as directory:
+        (directory / filename).write_bytes(pickle.dumps(trained))
+
+
+def load_trained(model_storage: ModelStorage, resource: Resource, filename: str) -> Any:
+    """What ``save_trained`` wrote (the model is the project's own: trusted like its code)."""
+    with model_storage.read_from(resource) as directory:
+        return pickle.loads((directory / filename).read_bytes())
 
 
 def replace_intent(message: Message, intent: str) -> None:

@@ -28,7 +28,6 @@ A comparison (``compare_intent``) keeps its meaning with one other treatment in 
 better than laser?"), not with two ("fraxel vs co2?": neither is micro-needling).
 """
 import hashlib
-import pickle
 import re
 from typing import Any
 
@@ -44,7 +43,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 
 from actions import vocabulary
-from hooks.readings import replace_intent
+from hooks.readings import load_trained, replace_intent, save_trained
 
 _WORD = re.compile(r"[a-z]+")
 MIN_TYPO_LENGTH = 4  # shorter words must be spelled as in the domain's examples
@@ -255,16 +254,14 @@ class ScopeCheck(GraphComponent):
                                                                         max_iter=2000, random_state=42))
             self.relevance.fit(texts, labels)
         self.treatment_names = TreatmentNames(vocabulary.other_treatments())
-        with self.model_storage.write_to(self.resource) as directory:
-            (directory / self.MODEL_FILE).write_bytes(
-                pickle.dumps((self.relevance, self.domain_words, self.treatment_names)))
+        save_trained(self.model_storage, self.resource, self.MODEL_FILE,
+                     (self.relevance, self.domain_words, self.treatment_names))
         return self.resource
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "ScopeCheck":
-        with model_storage.read_from(resource) as directory:
-            relevance, domain_words, treatment_names = pickle.loads((directory / cls.MODEL_FILE).read_bytes())
+        relevance, domain_words, treatment_names = load_trained(model_storage, resource, cls.MODEL_FILE)
         return cls(config, model_storage, resource, relevance, domain_words, treatment_names)
 
     # --- prediction ------------------------------------------------------------------------
