@@ -28,3 +28,12 @@ def replace_intent(message: Message, intent: str) -> None:
     chosen = {"name": intent, "confidence": 1.0}
     message.set(INTENT, chosen, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
+
+
+def drop_readings(message: Message, intents: set[str]) -> None:
+    """Takes ``intents`` out of the message's reading: the classifier's next reading becomes the
+    message's, with its own confidence (so FallbackClassifier still asks when it is unsure)."""
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in intents]
+    if ranking:
+        message.set(INTENT, dict(ranking[0]), add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

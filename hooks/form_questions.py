@@ -1,0 +1,65 @@
+"""A question about the consultation request is one only when it speaks of the request. A Rasa
+NLU component, right after the intent classifier.
+
+The form's own questions ("why do you need my email?", "who will see this?", "what happens
+next?") are answered in place during the form, and outside it too ("what do you do with my
+details?"). Outside the form, the classifier also reads questions about the treatment as
+them: "how long do they last?" (the results) as "what happens next", "do I get a refund?"
+as it at 1.00, "I get keloid scars, is this safe for me" as "is this confidential?"; each got
+an answer about the request nobody asked for. So outside the form such a reading stands only
+when the message speaks of the details or the request (``REQUEST_WORDS``); otherwise the
+classifier's next reading is taken, with its own confidence, and the components after this
+one (the subject check, follow-ups, the fallback) treat it as they would have.
+"""
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from hooks.readings import drop_readings
+
+# Words by which a message speaks of the request or the visitor's details.
+REQUEST_WORDS = re.compile(
+    r"\b(?:details?|data|info|information|e-?mails?|number|phone|name|address|request|form|consent|agree|"
+    r"contact|call|ring|store[ds]?|storing|keep|kept|delete[ds]?|share[ds]?|shared|send|sent|submit|"
+    r"confidential|private|privacy|gdpr|who\W+(?:\w+\W+){0,2}sees?|seen by|access|passed|pass|say no|book|booking|"
+    r"consultation)\b",
+    re.IGNORECASE)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class FormQuestionsInContext(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # ``intents``: the questions about the request (answered by action_answer_form_question).
+        return {"intents": []}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.intents = set(config["intents"])
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "FormQuestionsInContext":
+        return cls(config)
+
+    def stands(self, message: Message, tracker: DialogueStateTracker | None) -> bool:
+        intent = (message.get(INTENT) or {}).get("name")
+        if intent not in self.intents:
+            return True
+        if tracker is not None and tracker.active_loop_name:
+            return True  # "why?" at the email question asks why the email is needed
+        text = message.get(TEXT) or ""
+        return text.startswith("/") or bool(REQUEST_WORDS.search(text))
+
+    def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
+        for message in messages:
+            if self.stands(message, tracker):
+                continue
+            drop_readings(message, self.intents)
+        return messages
