@@ -43,7 +43,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 
 from actions import vocabulary
-from hooks.readings import load_trained, replace_intent, save_trained
+from hooks.readings import drop_readings, load_trained, replace_intent, save_trained
 
 _WORD = re.compile(r"[a-z]+")
 MIN_TYPO_LENGTH = 4  # shorter words must be spelled as in the domain's examples
@@ -181,6 +181,8 @@ class ScopeCheck(GraphComponent):
             # ... and reads at least this much like the domain's questions: "when will my tax
             # refund arrive" (0.01) is everyday, "do you take card?" (0.8) the clinic's.
             "business_relevance_threshold": 0.15,
+            # ... or when NLU is this unsure of every reading (FallbackClassifier's threshold).
+            "business_unsure_below": 0.3,
             # A reaction read as everyday costs a visitor's safety; the reverse costs a needless
             # "contact your practitioner". So when NLU's out_of_scope is nearly tied with a
             # reported reaction (at least ``safety_runner_up``) and the message reads like the
@@ -215,6 +217,7 @@ class ScopeCheck(GraphComponent):
         self.not_covered = config["not_covered_intent"]
         self.business_over = set(config["business_over"])
         self.business_threshold = float(config["business_relevance_threshold"])
+        self.business_unsure_below = float(config["business_unsure_below"])
         self.safety_intent = config["safety_intent"]
         self.safety_runner_up = float(config["safety_runner_up"])
         self.safety_relevance = float(config["safety_relevance"])
@@ -288,6 +291,10 @@ class ScopeCheck(GraphComponent):
     def scope_intent(self, message: Message) -> str | None:
         """The intent that replaces the classifier's, or None when it stands."""
         intent = (message.get(INTENT) or {}).get("name")
+        if self.unsure(message) and self.asks_about_the_business(message):
+            # "do i get a refund if it doesn't work?": no reading NLU is sure of, and a question
+            # about the clinic's business; without this it would ask "did you mean…".
+            return self.not_covered
         named = self.treatments(message)
         others = set(named) - {vocabulary.MICRONEEDLING}
         if intent == self.compare and len(others) >= 2 and vocabulary.MICRONEEDLING not in named:
@@ -331,6 +338,9 @@ class ScopeCheck(GraphComponent):
         reaction = next((r.get("confidence", 0.0) for r in ranking if r.get("name") == self.safety_intent), 0.0)
         return reaction >= self.safety_runner_up and self.relevance_of(message.get(TEXT) or "") >= self.safety_relevance
 
+    def unsure(self, message: Message) -> bool:
+        return float((message.get(INTENT) or {}).get("confidence") or 0.0) < self.business_unsure_below
+
     def asks_about_the_business(self, message: Message) -> bool:
         return self.business.asked(message, self.domain_words) \
             and self.relevance_of(message.get(TEXT) or "") >= self.business_threshold
@@ -343,6 +353,11 @@ class ScopeCheck(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
+            if (message.get(INTENT) or {}).get("name") == self.safety_intent \
+                    and not vocabulary.describes_a_reaction(message.get(TEXT) or ""):
+                # "is there parking nearby", "had my first one 3 weeks ago and see nothing yet":
+                # no word of a reaction (every reaction example has one): the next reading.
+                drop_readings(message, {self.safety_intent})
             replacement = self.scope_intent(message)
             if replacement is None:
                 continue

@@ -160,3 +160,31 @@ def test_small_talk_with_a_business_word_that_asks_nothing_stands():
     message = Message(data={"text": "bye, see you saturday", "intent": {"name": "goodbye", "confidence": 0.9},
                             "intent_ranking": [], "entities": [{"entity": "clinic_business", "value": "saturday"}]})
     assert component.process([message])[0].get("intent")["name"] == "goodbye"
+
+
+def test_a_reaction_without_a_word_of_one_gives_way_to_the_next_reading():
+    # "is there parking nearby" read as a reaction at 0.39: no word of a reaction (every reaction
+    # example has one), so the classifier's next reading is taken, with its own confidence.
+    component = ScopeCheck(CONFIG, None, None, Relevance(0.9), DomainWords(["how much is it"]), TreatmentNames([]))
+    ranking = [{"name": "report_adverse_reaction", "confidence": 0.39}, {"name": "follow_up", "confidence": 0.32}]
+    message = Message(data={"text": "had my first one 3 weeks ago and see nothing yet",
+                            "intent": dict(ranking[0]), "intent_ranking": ranking, "entities": []})
+    assert component.process([message])[0].get("intent") == {"name": "follow_up", "confidence": 0.32}
+    message = Message(data={"text": "my face is swollen since yesterday", "intent": dict(ranking[0]),
+                            "intent_ranking": ranking, "entities": []})
+    assert component.process([message])[0].get("intent")["name"] == "report_adverse_reaction"
+
+
+def test_a_business_question_nlu_is_unsure_of_is_not_covered():
+    # "do i get a refund if it doesn't work": no reading NLU is sure of (it would ask "did you
+    # mean…"), and a question about the clinic's business.
+    component = ScopeCheck(CONFIG, None, None, Relevance(0.9), DomainWords(["how many sessions"]), TreatmentNames([]))
+
+    def read(confidence):
+        message = Message(data={"text": "would you give me a refund if i see no improvement",
+                                "intent": {"name": "ask_sessions", "confidence": confidence}, "intent_ranking": [],
+                                "entities": [{"entity": "clinic_business", "value": "refund"}]})
+        return component.process([message])[0].get("intent")["name"]
+
+    assert read(0.2) == "ask_not_covered"
+    assert read(0.8) == "ask_sessions"
