@@ -23,6 +23,20 @@ _ELLIPTICAL_OPENING = re.compile(
 MAX_FOLLOW_UP_WORDS = 8
 
 
+# How a longer message that continues the last question opens ("what about old chickenpox
+# scars from when i was a kid"); "my …" and "the …" open too many questions of their own.
+_CONTINUING_OPENING = re.compile(
+    r"^\s*(?:ok(?:ay)?[,\s]+|so[,\s]+|right[,\s]+|hmm+[,\s]+)*"
+    r"(?:and|&|what about|how about|what if|same for|also|plus|even|but)\b",
+    re.IGNORECASE,
+)
+
+
+def opens_like_a_follow_up(text: str) -> bool:
+    """"and …", "what about …", "even on …": a message that continues the last question."""
+    return bool(_CONTINUING_OPENING.match(text))
+
+
 def elliptical(text: str) -> bool:
     """A short message that opens like a follow-up ("and for 3 sessions?")."""
     return len(text.split()) <= MAX_FOLLOW_UP_WORDS and bool(_ELLIPTICAL_OPENING.match(text))
@@ -36,6 +50,33 @@ def bare_number(text: str) -> int | None:
     counts = [vocabulary.parse_number(w) for w in words]
     found = [c for c in counts if c is not None]
     return found[0] if len(found) == 1 else None
+
+
+# A number followed by one of these is a time, a length or a price, not a count of treatments
+# ("3 weeks ago", "2 mm", "5 euro"); after one of these it is an age or a price ("i'm 19", "€5").
+_NOT_A_COUNT_AFTER = re.compile(
+    r"^\s*(?:weeks?|wks?|days?|hours?|hrs?|h|mins?|minutes?|months?|years?|yrs?|y/?o|am|pm|mm|cm|"
+    r"%|percent|euros?|eur|quid|pounds?|dollars?|o'?clock|kids?|children|st|nd|rd|th)\b", re.IGNORECASE)
+_NOT_A_COUNT_BEFORE = re.compile(r"(?:[€£$]|\b(?:i'?m|i am|im|aged?|at|since|in|ago|over|under|age of))\s*$",
+                                 re.IGNORECASE)
+MAX_COUNT_WORDS = 10
+
+
+def lone_count(text: str) -> int | None:
+    """The count of treatments in a short question about cost that names one number and nothing
+    it could measure ("so 4 would come to what", "ok what would six be"): the entity patterns
+    want a count word next to it ("4 sessions", "for 4")."""
+    if len(text.split()) > MAX_COUNT_WORDS:
+        return None
+    counts = []
+    for match in re.finditer(r"\b(?:\d+|[a-z]+)\b", text.lower()):
+        count = vocabulary.parse_number(match.group())
+        if count is None or match.group() in ("one", "single"):
+            continue  # "one" is mostly a pronoun ("is that one included?")
+        if _NOT_A_COUNT_AFTER.match(text[match.end():]) or _NOT_A_COUNT_BEFORE.search(text[:match.start()]):
+            return None
+        counts.append(count)
+    return counts[0] if len(counts) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -54,6 +95,16 @@ def resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic: 
             registry: dict[str, Faq], ranking: Sequence[dict] = ()) -> Resolved:
     """The FAQ to answer for this message, given the topic answered before it (and NLU's
     ranking of the other intents it might be)."""
+    resolved = _resolve(intent, entities, text, last_topic, registry, ranking)
+    if resolved.faq and "number" in resolved.faq.takes and not resolved.values:
+        count = lone_count(text)
+        if count is not None:
+            return Resolved(resolved.faq, [str(count)])
+    return resolved
+
+
+def _resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic: str | None,
+             registry: dict[str, Faq], ranking: Sequence[dict]) -> Resolved:
     last = registry.get(last_topic) if last_topic else None
     named = [e for e, values in entities.items() if values]
 

@@ -91,6 +91,9 @@ class FollowUpContext(GraphComponent):
             # ... or this confident when the classifier read a bare follow-up: its only other
             # reading is "the last topic again", or a runner-up read without the context.
             "follow_up_min_confidence": 0.5,
+            # A bare follow-up whose own words are this sure of an everyday subject is
+            # everyday ("what about a pint of milk").
+            "everyday_confidence": 0.9,
             # The message's own words alone this sure of another topic change the aspect,
             # whatever came before ("can you do arms?" -> "would that be the same price?").
             "aspect_confidence": 0.7,
@@ -120,6 +123,7 @@ class FollowUpContext(GraphComponent):
         self.weight = float(config["context_weight"])
         self.min_confidence = float(config["min_confidence"])
         self.follow_up_min_confidence = float(config["follow_up_min_confidence"])
+        self.everyday_confidence = float(config["everyday_confidence"])
         self.aspect_confidence = float(config["aspect_confidence"])
         self.subject_topics = set(config["subject_topics"])
         self.max_faq_confidence = float(config["max_faq_confidence"])
@@ -210,11 +214,16 @@ class FollowUpContext(GraphComponent):
         return comparison if set(re.findall(r"[a-z']+", rest)) <= _COMPARISON_WORDS else None
 
     def carries_an_anchor(self, message: Message) -> bool:
-        """A fragment, or a follow-up, that names a number, body area or skin concern."""
+        """A fragment, or a follow-up, that names a number, body area or skin concern ("what
+        about old chickenpox scars from when i was a kid")."""
         intent = (message.get(INTENT) or {}).get("name")
         named = any(e.get("entity") in self.anchors for e in message.get(ENTITIES) or [])
-        short = len((message.get(TEXT) or "").split()) <= self.fragment_words
-        return named and (intent == self.follow_up or short)
+        text = message.get(TEXT) or ""
+        short = len(text.split()) <= self.fragment_words
+        confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
+        continues = (intent == self.out_of_scope or confidence < self.follow_up_min_confidence) \
+            and context.opens_like_a_follow_up(text) and len(text.split()) <= self.max_words
+        return named and (intent == self.follow_up or short or continues)
 
     @staticmethod
     def unsure(message: Message) -> bool:
@@ -246,6 +255,10 @@ class FollowUpContext(GraphComponent):
             # detail for a form.
             return self.follow_up if context.bare_number(text) is not None or self.carries_an_anchor(message) \
                 else None
+        if intent != self.follow_up and self.carries_an_anchor(message) and intent in self.replaceable:
+            # "what about old chickenpox scars from when i was a kid": a concern, area or count
+            # for the last topic, in words the domain doesn't use.
+            return self.follow_up
         if not self.leans_on_context(message) or self.topics is None:
             return None
         if self.carries_an_anchor(message):
@@ -253,6 +266,9 @@ class FollowUpContext(GraphComponent):
             # or the topic that takes it; sure, so the fallback doesn't ask "did you mean".
             return self.follow_up if intent != self.follow_up or self.unsure(message) else None
         (own_topic, own_confidence), (topic, confidence) = self.in_context(text, previous)
+        if intent == self.follow_up and own_topic == self.out_of_scope and own_confidence >= self.everyday_confidence:
+            # "what about a pint of milk": shaped like a follow-up, about something else.
+            return self.out_of_scope
         if own_topic in self.subject_topics and previous_topic not in self.subject_topics and intent == self.follow_up \
                 and context.elliptical(text) and not _ASKS_WHICH_DEVICE.search(text):
             # "what about the stamp, same thing?": the last question, asked of another subject.

@@ -48,3 +48,17 @@ def test_a_full_question_is_not_a_follow_up():
 def test_elliptical_openings():
     assert context.elliptical("and for 3?") and context.elliptical("what about my neck")
     assert not context.elliptical("how much does a course of 6 treatments cost altogether in total then")
+
+
+def test_a_lone_count_in_a_question_about_cost_is_the_number_of_treatments():
+    # The entity patterns want a count word next to the number ("4 sessions", "for 4").
+    resolved = resolve("so 4 would come to what", "follow_up", "ask_cost")
+    assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["4"]
+    resolved = resolve("ok what would six cost me", "ask_cost", "ask_sessions")
+    assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["6"]
+
+
+def test_a_number_that_measures_something_is_no_count():
+    for text in ("how much for 3 weeks", "im 19 how much", "is it €5 off", "had it 2 weeks ago, how much was it",
+                 "how much is one", "what about the 2nd one", "how much is it, 3 or 4?"):
+        assert context.lone_count(text) is None, text

@@ -214,3 +214,24 @@ def test_a_fragment_naming_an_area_read_as_a_yes_is_a_follow_up(reader):
     tracker = conversation("what body areas can you do", "ask_body_areas")
     assert read(reader, "under my eyes?", "affirm", 0.28, tracker, [("body_area", "eyes")]) == "follow_up"
     assert read(reader, "yes please", "affirm", 0.9, tracker) == "affirm"
+
+
+def test_a_continuing_question_naming_a_concern_in_words_the_domain_lacks_is_a_follow_up(reader):
+    # "what about old chickenpox scars from when i was a kid": out_of_scope to the classifier
+    # (its words are not the domain's), but it names a concern and continues the last question.
+    tracker = conversation("does it help with scars", "ask_cost")
+    assert read(reader, "what about old chickenpox scars from when i was a kid", "out_of_scope", confidence=0.98,
+                tracker=tracker, entities=[("skin_condition", "scars")]) == "follow_up"
+    # A question of its own that happens to name an area stays everyday ("my cat … her neck").
+    assert read(reader, "my cat keeps scratching her neck, could it be fleas", "out_of_scope", confidence=0.98,
+                tracker=tracker, entities=[("body_area", "neck")]) == "out_of_scope"
+    # A sure reading of an FAQ that continues with a concern keeps its reading.
+    assert read(reader, "and how much for pigmentation on my face", "ask_cost", confidence=0.8,
+                tracker=tracker, entities=[("skin_condition", "pigmentation")]) == "ask_cost"
+
+
+def test_a_follow_up_about_an_everyday_thing_is_everyday(reader):
+    # Shaped like a follow-up ("what about …"), but its own words are sure of an everyday subject.
+    tracker = conversation("how much is it", "ask_cost")
+    assert read(reader, "what about a pint of milk", "follow_up", confidence=0.83, tracker=tracker) == "out_of_scope"
+    assert read(reader, "and the package?", "follow_up", confidence=0.83, tracker=tracker) != "out_of_scope"
