@@ -49,7 +49,8 @@ def cost(treatments: int | None = None) -> str:
     if treatments is None or treatments < 1:
         low, high = f.SESSIONS_RECOMMENDED.value["treatments"]
         return (
-            f"{prices} The package saves {euros(package_saving())} compared with {size} single treatments. "
+            f"{prices} The package saves {euros(package_saving())} compared with {size} single treatments "
+            f"({euros(size * single)}). "
             f"The clinic recommends a series of {low}\u2013{high} treatments, which is "
             f"{euros(low * single)}\u2013{euros(high * single)} at the single price."
         )
@@ -73,9 +74,15 @@ def cost(treatments: int | None = None) -> str:
             f"{head} The package of {size} costs {euros(package)} instead, "
             f"saving {euros(package_saving())} ({euros(package_per_treatment())} per treatment)."
         )
+    extra = treatments - size
+    # Arithmetic on the two prices, not a price the clinic states: said so. (From two packages
+    # on, which packages and singles would be cheapest is the clinic's to say.)
+    combined = (f" The package plus {extra} at the single price would come to {euros(package + extra * single)}, "
+                f"but the prices don\u2019t say whether the two combine;" if extra < size else ";")
     return (
         f"{head} The clinic\u2019s prices mention one package, {size} treatments for {euros(package)}, "
-        f"and nothing for more than {size}; please ask the clinic about pricing for {treatments}."
+        f"and nothing for more than {size}{'.' if extra < size else ''}{combined} "
+        f"please ask the clinic about pricing for {treatments}."
     )
 
 

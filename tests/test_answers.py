@@ -92,3 +92,15 @@ def test_unanswered_medical_questions_give_no_advice():
     text = FAQS["ask_not_covered"].answer()
     assert "doesn’t answer that" in text and "consultation" in text
     assert not re.search(r"\b(safe|fine|ok|okay|should not|shouldn't)\b", text, re.I)
+
+
+def test_more_than_the_package_says_what_package_and_singles_would_come_to_and_that_it_is_not_a_price():
+    six = answers.cost(6)
+    assert "€1,020" in six and "€720" in six and "don\u2019t say whether the two combine" in six
+    # From two packages on, which mix is cheapest is the clinic's to say: no sum of ours.
+    twelve = answers.cost(12)
+    assert "€2,040" in twelve and "package plus" not in twelve
+
+
+def test_the_price_answer_gives_the_single_price_of_the_package_size():
+    assert "compared with 5 single treatments (€850)" in answers.cost(None)
