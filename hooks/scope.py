@@ -90,6 +90,17 @@ class DomainWords:
         return [w for w in _WORD.findall(text.lower())
                 if len(w) > 2 and w not in ENGLISH_STOP_WORDS and not self.known(w)]
 
+# One or two words opening a question, then "for" ("emface for wrinkles - is that the one…").
+_NAME_FOR = re.compile(r"^\W*(?:(?:hi|hiya|hey|hello|ok|so|um|and|what about|is|are|does|do)\W+)*"
+                       r"(?P<name>[a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)?) for\b")
+# Opening words that name no treatment ("tips for wrinkles", "anything for acne scars").
+_NOT_A_NAME = {"tips", "help", "advice", "anything", "something", "options", "best", "good", "what", "which",
+               "time", "price", "prices", "cost", "costs", "much", "long"}
+# Words of a comparison: "is it better than laser?" compares; "microdermabrasion for blackheads
+# any good?" asks about microdermabrasion alone.
+_COMPARES = re.compile(r"\b(?:better|worse|best|vs|versus|compare[ds]?|comparison|difference|differ|different|than"
+                       r"|or|instead|rather|same|similar|like|alternative|prefer|which|between|more|less"
+                       r"|against|as \w+ as)\b|\bv\b")
 _SPEAKS_TO_THE_CLINIC = re.compile(r"\b(?:you|your|u|ur|yous|clinic)\b")
 # A question, for small talk that may hide one ("bye, see you saturday" doesn't; "do you take card?" does).
 _QUESTION = re.compile(r"\?|^\W*(?:do|does|can|could|will|would|is|are|what|whats|what's|how|when|where|which|who)\b",
@@ -270,13 +281,29 @@ class ScopeCheck(GraphComponent):
     # --- prediction ------------------------------------------------------------------------
 
     def treatments(self, message: Message) -> list[str]:
-        """The treatments the message names: the entity's values, and misspelt names of
-        other treatments among the words the domain doesn't use."""
+        """The treatments the message names: the entity's values, misspelt names of other
+        treatments among the words the domain doesn't use, and a name the lists lack in the
+        shape "<name> for <concern>"."""
         named = [vocabulary.treatment_key(str(e.get("value", ""))) for e in message.get(ENTITIES) or []
                  if e.get("entity") == self.entity]
         if self.treatment_names and self.domain_words:
-            named += self.treatment_names.misspelt_in(message.get(TEXT) or "", self.domain_words)
+            text = message.get(TEXT) or ""
+            named += self.treatment_names.misspelt_in(text, self.domain_words)
+            if not named:
+                named += self.named_for_a_concern(text)
         return named
+
+    def named_for_a_concern(self, text: str) -> list[str]:
+        """"emface for wrinkles", "subcision for rolling acne scars": words the domain never
+        uses, opening the question and followed by "for", name what is asked about; the
+        micro-needling questions' names ("dermaroller for stretch marks") are the domain's."""
+        match = _NAME_FOR.match(text.lower())
+        if not match or self.domain_words is None:
+            return []
+        words = match.group("name").split()
+        if all(len(w) >= 4 and w not in _NOT_A_NAME and self.domain_words.foreign(w) for w in words):
+            return [" ".join(words)]
+        return []
 
     def anchored(self, message: Message) -> bool:
         return vocabulary.MICRONEEDLING in self.treatments(message) or any(
@@ -297,7 +324,8 @@ class ScopeCheck(GraphComponent):
             return self.not_covered
         named = self.treatments(message)
         others = set(named) - {vocabulary.MICRONEEDLING}
-        if intent == self.compare and len(others) >= 2 and vocabulary.MICRONEEDLING not in named:
+        if intent == self.compare and vocabulary.MICRONEEDLING not in named \
+                and (len(others) >= 2 or (others and not _COMPARES.search((message.get(TEXT) or "").lower()))):
             return self.intent
         if intent == self.intent and not others:
             return self.aspect_without_subject(message)

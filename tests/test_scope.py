@@ -188,3 +188,22 @@ def test_a_business_question_nlu_is_unsure_of_is_not_covered():
 
     assert read(0.2) == "ask_not_covered"
     assert read(0.8) == "ask_sessions"
+
+
+def test_a_name_the_lists_lack_opening_a_question_for_a_concern_is_another_treatment():
+    # "zapmax for acne scars": a word the domain never uses, before "for" and a concern.
+    assert check("zapmax for acne scars, does it hurt", "ask_pain", [("skin_condition", "acne scars")]) \
+        == "ask_other_treatment"
+    # The domain's own names, and words that name nothing ("tips for …"), are not.
+    assert check("hurt for my eyelids?", "ask_pain", [("body_area", "eyelids")]) == "ask_pain"
+    assert check("tips for wrinkles", "ask_pain", [("skin_condition", "wrinkles")]) == "ask_pain"
+
+
+def test_a_comparison_reading_without_words_of_a_comparison_asks_about_the_treatment():
+    # "microdermabrasion for blackheads any good?" read as the comparison: it compares nothing.
+    assert check("microdermabrasion for blackheads any good?", "ask_vs_other_treatments",
+                 [("treatment", "microdermabrasion")]) == "ask_other_treatment"
+    for text in ("is it better than microdermabrasion?", "is it as good as microdermabrasion",
+                 "how does it stack up against microdermabrasion", "microdermabrasion or this?"):
+        assert check(text, "ask_vs_other_treatments", [("treatment", "microdermabrasion")]) \
+            == "ask_vs_other_treatments", text
