@@ -60,6 +60,9 @@ _NOT_A_COUNT_AFTER = re.compile(
 _NOT_A_COUNT_BEFORE = re.compile(r"(?:[€£$]|\b(?:i'?m|i am|im|aged?|at|since|in|ago|over|under|age of))\s*$",
                                  re.IGNORECASE)
 MAX_COUNT_WORDS = 10
+# Words that ask a price ("what would 2 cost me", "so 3 would set me back what").
+ASKS_THE_PRICE = re.compile(r"\b(?:cost|costs|costing|price|prices|pricing|how much|set me back|come to|pay|charge"
+                            r"|total|damage)\b|€", re.IGNORECASE)
 
 
 def lone_count(text: str) -> int | None:
@@ -96,10 +99,18 @@ def resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic: 
     """The FAQ to answer for this message, given the topic answered before it (and NLU's
     ranking of the other intents it might be)."""
     resolved = _resolve(intent, entities, text, last_topic, registry, ranking)
+    counted = next((faq for faq in registry.values() if "number" in faq.takes), None)
+    if counted and resolved.faq is not counted and ASKS_THE_PRICE.search(text):
+        # "ok so what would two set me back", after the number of sessions: a count and a
+        # price's words ask the price of that many, whatever the reading.
+        lone = lone_count(text)
+        counts = entities.get("number") or ([str(lone)] if lone is not None else [])
+        if counts:
+            return Resolved(counted, counts)
     if resolved.faq and "number" in resolved.faq.takes and not resolved.values:
-        count = lone_count(text)
-        if count is not None:
-            return Resolved(resolved.faq, [str(count)])
+        lone = lone_count(text)
+        if lone is not None:
+            return Resolved(resolved.faq, [str(lone)])
     return resolved
 
 

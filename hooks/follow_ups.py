@@ -49,7 +49,7 @@ from hooks.scope import DomainWords
 _LEANS_ON_CONTEXT = re.compile(
     r"\b(?:it|its|it's|that|thats|that's|this|these|those|they|them|one|ones|tho|though|then|"
     r"there|afterwards|after|before|really|so|and|also|too|same|instead|else|which|who|how long|"
-    r"what about|how about)\b",
+    r"what about|how about|he|she|his|her|him|for how|how many days|how many weeks)\b",
     re.IGNORECASE,
 )
 
@@ -94,6 +94,8 @@ class FollowUpContext(GraphComponent):
             # A bare follow-up whose own words are this sure of an everyday subject is
             # everyday ("what about a pint of milk").
             "everyday_confidence": 0.9,
+            # FallbackClassifier's threshold: a reading below it would get "did you mean…?".
+            "unsure_below": 0.3,
             # The message's own words alone this sure of another topic change the aspect,
             # whatever came before ("can you do arms?" -> "would that be the same price?").
             "aspect_confidence": 0.7,
@@ -124,6 +126,7 @@ class FollowUpContext(GraphComponent):
         self.min_confidence = float(config["min_confidence"])
         self.follow_up_min_confidence = float(config["follow_up_min_confidence"])
         self.everyday_confidence = float(config["everyday_confidence"])
+        self.unsure_below = float(config["unsure_below"])
         self.aspect_confidence = float(config["aspect_confidence"])
         self.subject_topics = set(config["subject_topics"])
         self.max_faq_confidence = float(config["max_faq_confidence"])
@@ -278,7 +281,10 @@ class FollowUpContext(GraphComponent):
             # A new aspect in the message's own words: "would that be the same price?". When the
             # classifier read it already, its reading stands.
             return None if own_topic == intent else own_topic
-        floor = self.follow_up_min_confidence if intent == self.follow_up else self.min_confidence
+        # A bare follow-up, or a reading NLU is too unsure of to answer ("did you mean…?"), takes
+        # the reading with context at the lower bar.
+        unsure = float((message.get(INTENT) or {}).get("confidence") or 0.0) < self.unsure_below
+        floor = self.follow_up_min_confidence if intent == self.follow_up or unsure else self.min_confidence
         if topic == self.out_of_scope or confidence < floor or topic == intent:
             return None
         return topic

@@ -62,3 +62,13 @@ def test_a_number_that_measures_something_is_no_count():
     for text in ("how much for 3 weeks", "im 19 how much", "is it €5 off", "had it 2 weeks ago, how much was it",
                  "how much is one", "what about the 2nd one", "how much is it, 3 or 4?"):
         assert context.lone_count(text) is None, text
+
+
+def test_a_count_with_the_words_of_a_price_asks_the_price_of_that_many():
+    resolved = resolve("ok so what would two set me back", "ask_sessions", "ask_sessions")
+    assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["2"]
+    resolved = resolve("how much for 3 sessions", "ask_sessions", "ask_sessions", number=["3 sessions"])
+    assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["3 sessions"]
+    # A count without a price's words keeps its reading.
+    assert resolve("is 3 sessions enough", "ask_sessions", "ask_cost", number=["3 sessions"]).faq.intent \
+        == "ask_sessions"

@@ -235,3 +235,16 @@ def test_a_follow_up_about_an_everyday_thing_is_everyday(reader):
     tracker = conversation("how much is it", "ask_cost")
     assert read(reader, "what about a pint of milk", "follow_up", confidence=0.83, tracker=tracker) == "out_of_scope"
     assert read(reader, "and the package?", "follow_up", confidence=0.83, tracker=tracker) != "out_of_scope"
+
+
+def test_a_reading_nlu_is_too_unsure_of_takes_the_reading_with_context_at_the_lower_bar():
+    # Below FallbackClassifier's threshold the alternative is "did you mean…?".
+    config = {**FollowUpContext.get_default_config(), "context_weight": 1.0, "min_confidence": 0.99,
+              "follow_up_min_confidence": 0.3}
+    component = FollowUpContext(config, None, None)
+    component.topics, component.features, component.domain_words = "model", None, None
+    component.in_context = lambda text, previous: (("out_of_scope", 0.5), ("ask_serum", 0.6))
+    message = Message(data={"text": "for how many days?", "intent": {"name": "ask_cost", "confidence": 0.27}})
+    assert component.reading(message, "what do you put on after the needling", "ask_serum") == "ask_serum"
+    sure = Message(data={"text": "for how many days?", "intent": {"name": "ask_cost", "confidence": 0.5}})
+    assert component.reading(sure, "what do you put on after the needling", "ask_serum") is None
