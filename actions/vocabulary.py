@@ -42,6 +42,8 @@ UNLISTED_CONDITIONS = [
     "blackheads", "spots", "moles", "warts", "keloids", "keloid scars",
     "dark circles", "eye bags", "sun damage", "freckles", "birthmarks", "vitiligo", "burn scars",
     "thread veins", "broken capillaries",
+    "double chin", "jowls", "loose skin", "crepey skin", "skin tags", "milia", "oily skin",
+    "age spots", "sun spots", "liver spots",
 ]
 
 AREA_TERMS: dict[str, list[str]] = {
