@@ -82,6 +82,29 @@ def lone_count(text: str) -> int | None:
     return counts[0] if len(counts) == 1 else None
 
 
+# "will it get rid of my wrinkels": NLU read side effects at 0.49, conditions at 0.14; the
+# concern it names is what the conditions answer takes.
+UNSURE_READING = 0.5
+TAKER_IN_RANKING = 0.1
+
+
+def _unsure_reading_of_an_entity(faq: Faq, named: Sequence[str], ranking: Sequence[dict],
+                                 registry: dict[str, Faq]) -> Faq | None:
+    """An FAQ that takes what the message names, when NLU is unsure of its reading (which takes
+    none of it) and has that FAQ among the others it might be."""
+    if not named or any(e in faq.takes for e in named):
+        return None
+    confidence = next((float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == faq.intent), 1.0)
+    if confidence >= UNSURE_READING:
+        return None
+    for reading in ranking:
+        other = registry.get(str(reading.get("name")))
+        if other and other is not faq and float(reading.get("confidence") or 0.0) >= TAKER_IN_RANKING \
+                and any(e in other.takes for e in named):
+            return other
+    return None
+
+
 @dataclass(frozen=True)
 class Resolved:
     faq: Faq | None  # what to answer; None: a follow-up with nothing to follow
@@ -124,6 +147,9 @@ def _resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic:
 
     if intent in registry:
         faq = registry[intent]
+        taker = _unsure_reading_of_an_entity(faq, named, ranking, registry)
+        if taker:
+            return Resolved(taker, values_for(taker))
         # "and for 3 sessions?" after the price reads like a question about sessions; it
         # asks the price of 3. A short follow-up naming what the last topic takes stays on it.
         if last and last is not faq and elliptical(text) and any(e in last.takes for e in named) \

@@ -72,3 +72,16 @@ def test_a_count_with_the_words_of_a_price_asks_the_price_of_that_many():
     # A count without a price's words keeps its reading.
     assert resolve("is 3 sessions enough", "ask_sessions", "ask_cost", number=["3 sessions"]).faq.intent \
         == "ask_sessions"
+
+
+def test_an_unsure_reading_yields_to_the_faq_that_takes_the_concern_named():
+    ranking = [{"name": "ask_side_effects", "confidence": 0.49}, {"name": "ask_conditions", "confidence": 0.14}]
+    resolved = resolve("will it get rid of my wrinkels", "ask_side_effects", None, ranking, skin_condition=["wrinkels"])
+    assert resolved.faq.intent == "ask_conditions" and list(resolved.values) == ["wrinkels"]
+    # Sure of its reading, or without the other among its readings: the reading stands.
+    sure = [{"name": "ask_side_effects", "confidence": 0.8}, {"name": "ask_conditions", "confidence": 0.14}]
+    assert resolve("any side effects for wrinkles", "ask_side_effects", None, sure,
+                   skin_condition=["wrinkles"]).faq.intent == "ask_side_effects"
+    alone = [{"name": "ask_side_effects", "confidence": 0.49}, {"name": "ask_conditions", "confidence": 0.02}]
+    assert resolve("will it get rid of my wrinkels", "ask_side_effects", None, alone,
+                   skin_condition=["wrinkels"]).faq.intent == "ask_side_effects"
