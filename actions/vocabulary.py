@@ -75,6 +75,20 @@ def describes_a_reaction(text: str) -> bool:
     return bool(REACTION_WORDS.search(text or ""))
 
 
+# Signs that need the practitioner, not an FAQ ("its day 5 and its hot, swollen and really
+# painful"), and words by which visitors speak of their own skin.
+SERIOUS_REACTION_WORDS = re.compile(
+    r"\b(?:swollen|swelling|swelled|bleeding|bled|blister\w*|pus|oozing|ooze[sd]?|weeping|infect\w*|fever|"
+    r"rash|hives|allergic|burning|throbbing|really painful|very painful|so painful|agony|crust\w*|scabb\w*)\b",
+    re.IGNORECASE)
+OWN_SKIN = re.compile(r"\b(?:my|mine|i|i'?m|im|i'?ve|ive|its|it'?s|it is|day \d+|since)\b", re.IGNORECASE)
+
+
+def reports_a_serious_reaction(text: str) -> bool:
+    """The visitor describes serious signs on their own skin (not "is swelling normal?")."""
+    return bool(SERIOUS_REACTION_WORDS.search(text or "")) and bool(OWN_SKIN.search(text or ""))
+
+
 # A number is taken as a count of treatments only next to one of these words
 # ("3 treatments", "two sessions", "for 3"), so a price ("is it €170?") or an age
 # ("I'm 45, how much?") is never mistaken for one.

@@ -201,6 +201,9 @@ class ScopeCheck(GraphComponent):
             "safety_intent": "report_adverse_reaction",
             "safety_runner_up": 0.25,
             "safety_relevance": 0.8,
+            # A follow-up reading, which serious signs on the visitor's own
+            # skin override (actions/vocabulary.py, SERIOUS_REACTION_WORDS).
+            "reaction_over": ["follow_up"],
             "relevance_threshold": 0.3,
             "foreign_relevance_threshold": 0.8,
             # Entities that place a message in the domain whatever else it says.
@@ -232,6 +235,7 @@ class ScopeCheck(GraphComponent):
         self.safety_intent = config["safety_intent"]
         self.safety_runner_up = float(config["safety_runner_up"])
         self.safety_relevance = float(config["safety_relevance"])
+        self.reaction_over = set(config["reaction_over"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -318,6 +322,10 @@ class ScopeCheck(GraphComponent):
     def scope_intent(self, message: Message) -> str | None:
         """The intent that replaces the classifier's, or None when it stands."""
         intent = (message.get(INTENT) or {}).get("name")
+        if intent in self.reaction_over and vocabulary.reports_a_serious_reaction(message.get(TEXT) or ""):
+            # "its day 5 and its hot, swollen and really painful, is that ok?" read as a
+            # follow-up: serious signs on the visitor's own skin get the safety reply.
+            return self.safety_intent
         if self.unsure(message) and self.asks_about_the_business(message):
             # "do i get a refund if it doesn't work?": no reading NLU is sure of, and a question
             # about the clinic's business; without this it would ask "did you mean…".

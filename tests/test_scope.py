@@ -207,3 +207,13 @@ def test_a_comparison_reading_without_words_of_a_comparison_asks_about_the_treat
                  "how does it stack up against microdermabrasion", "microdermabrasion or this?"):
         assert check(text, "ask_vs_other_treatments", [("treatment", "microdermabrasion")]) \
             == "ask_vs_other_treatments", text
+
+
+def test_serious_signs_on_the_visitors_own_skin_read_as_a_follow_up_get_the_safety_reply():
+    text = "its day 5 and its hot, swollen and really painful, is that ok?"
+    assert check(text, "follow_up") == "report_adverse_reaction"
+    # Everyday readings keep the tie-break above: "my knee is swollen after football" stays everyday.
+    assert check("my knee is swollen after football", "out_of_scope", relevance=0.2) == "out_of_scope"
+    # A question about what is normal is the FAQ's; an FAQ reading stands.
+    assert check("is swelling normal after", "follow_up") == "follow_up"
+    assert check("my face is swollen, is that one of the side effects?", "ask_side_effects") == "ask_side_effects"
