@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed
 
 # Settings (override on the command line or in the environment).
 export RASA_PORT ?= 5005
+# Where the custom actions run (serving/actions_in_process.py): 1, inside the Rasa server (the
+# embedded mode: one process, no HTTP between them); 0, in an action server at ACTION_SERVER_URL,
+# which `make run` then starts too on ACTIONS_HOST:ACTIONS_PORT (deploy/'s scale-out mode runs its own).
+export ACTIONS_IN_PROCESS ?= 1
 export ACTIONS_PORT ?= 5055
 export ACTIONS_HOST ?= 127.0.0.1
 # The Rasa server's address: all interfaces (a deployment's load balancer reaches it there);
