@@ -81,7 +81,8 @@ help:
 	@echo "              PURGE=1: only delete what is past the retention period (for cron)"
 	@echo "make staff-account EMAIL=name@clinic   create a staff console account or reset its password (REMOVE=1: remove it)"
 	@echo "make review-export  questions labelled in the staff console, as candidate training examples (OUT=file)"
-	@echo "make bench    ours (embedded and scale-out) vs Rasa's default config: speed, memory, accuracy (QUICK=1: shorter)"
+	@echo "make bench    ours (embedded and scale-out) vs Rasa's default config: speed, memory, accuracy (QUICK=1: shorter;"
+	@echo "              REUSE=1: full phases, but models whose inputs are unchanged are not trained again)"
 	@echo "make lock     re-resolve requirements.in into requirements.lock"
 
 install: $(STAMP)
@@ -187,7 +188,7 @@ lint: $(STAMP)
 # Not part of `make test`: a benchmark reports ratios measured in one run (docs/architecture.md,
 # "Performance"); bench/results-before.json holds the ratios before issue #16's changes.
 bench: $(MODEL)
-	$(BIN)/python bench/run_bench.py $(if $(QUICK),--quick) --before bench/results-before.json
+	$(BIN)/python bench/run_bench.py $(if $(QUICK),--quick) $(if $(REUSE),--reuse) --before bench/results-before.json
 
 lock:
 	@python=$$(scripts/find_python310.sh) || exit 1; \
