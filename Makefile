@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed
 
 # Settings (override on the command line or in the environment).
 export RASA_PORT ?= 5005
+# Where the custom actions run (serving/actions_in_process.py): 1, inside the Rasa server (the
+# embedded mode: one process, no HTTP between them); 0, in an action server at ACTION_SERVER_URL,
+# which `make run` then starts too on ACTIONS_HOST:ACTIONS_PORT (deploy/'s scale-out mode runs its own).
+export ACTIONS_IN_PROCESS ?= 1
 export ACTIONS_PORT ?= 5055
 export ACTIONS_HOST ?= 127.0.0.1
 # The Rasa server's address: all interfaces (a deployment's load balancer reaches it there);
@@ -77,7 +81,8 @@ help:
 	@echo "              PURGE=1: only delete what is past the retention period (for cron)"
 	@echo "make staff-account EMAIL=name@clinic   create a staff console account or reset its password (REMOVE=1: remove it)"
 	@echo "make review-export  questions labelled in the staff console, as candidate training examples (OUT=file)"
-	@echo "make bench    ours (embedded and scale-out) vs Rasa's default config: speed, memory, accuracy (QUICK=1: shorter)"
+	@echo "make bench    ours (embedded and scale-out) vs Rasa's default config: speed, memory, accuracy (QUICK=1: shorter;"
+	@echo "              REUSE=1: full phases, but models whose inputs are unchanged are not trained again)"
 	@echo "make lock     re-resolve requirements.in into requirements.lock"
 
 install: $(STAMP)
@@ -183,7 +188,7 @@ lint: $(STAMP)
 # Not part of `make test`: a benchmark reports ratios measured in one run (docs/architecture.md,
 # "Performance"); bench/results-before.json holds the ratios before issue #16's changes.
 bench: $(MODEL)
-	$(BIN)/python bench/run_bench.py $(if $(QUICK),--quick) --before bench/results-before.json
+	$(BIN)/python bench/run_bench.py $(if $(QUICK),--quick) $(if $(REUSE),--reuse) --before bench/results-before.json
 
 lock:
 	@python=$$(scripts/find_python310.sh) || exit 1; \

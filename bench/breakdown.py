@@ -2,17 +2,19 @@
 
     python bench/breakdown.py MODEL.tar.gz [--messages N]
 
-Each setup runs in a process of its own (twice, taking turns with the other), with a real action
-server, and handles N held-out phrasings in all (conversations of 10 messages) through Rasa's own
-`Agent.handle_message`, with an SQLite tracker store and an in-memory lock store (the embedded mode):
+Each setup runs in a process of its own (twice, taking turns with the others) and handles N held-out
+phrasings in all (conversations of 10 messages) through Rasa's own `Agent.handle_message`, with an
+SQLite tracker store and an in-memory lock store:
   * stock Rasa: Rasa's SQLTrackerStore, `python -m rasa_sdk`, no change to Rasa;
-  * this project: what `python -m serving run` sets up (serving/startup.py, and the kept
-    connections to the action server of serving/action_connection.py), the tracker store
-    endpoints.yml names, and `python -m serving actions`.
+  * this project, action server: what `python -m serving run` sets up (serving/startup.py, and the
+    kept connections to the action server of serving/action_connection.py), the tracker store
+    endpoints.yml names, and `python -m serving actions` (the scale-out mode calls its actions so);
+  * this project, actions in process: the same, with the custom actions run inside the process
+    (serving/actions_in_process.py, ACTIONS_IN_PROCESS=1: the embedded mode, `make run`).
 The stages are timed around Rasa's own methods: reading the conversation from the tracker store,
-NLU, the policies' predictions, the custom actions (the round trip to the action server and
-checking its reply), writing to the tracker store; "other" is the rest of the message (Rasa's
-processor: events, slots, lock, session). No HTTP in front: the bench's p50 minus "whole
+NLU, the policies' predictions, the custom actions (the round trip to the action server, or the
+call in process, and checking the reply), writing to the tracker store; "other" is the rest of the
+message (Rasa's processor: events, slots, lock, session). No HTTP in front: the bench's p50 minus "whole
 message" is the REST channel's and HTTP's share. Prints median and p95 per stage, in ms.
 """
 import argparse
@@ -31,7 +33,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-SETUPS = {"rasa": "stock Rasa", "ours": "this project"}
+SETUPS = {"rasa": "stock Rasa", "ours": "this project, action server",
+          "in_process": "this project, actions in process"}
 STAGES = ["tracker store: read", "NLU", "policies", "custom actions", "tracker store: write", "other",
           "whole message"]
 WARM_UP = 20
@@ -69,7 +72,7 @@ def _set_up(setup: str, db: Path):
     from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
     from rasa.utils.endpoints import EndpointConfig
 
-    if setup == "ours":
+    if setup != "rasa":
         import yaml
 
         store_type = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]["type"]
@@ -100,6 +103,10 @@ async def _run(model: str, setup: str, messages: int, port: int) -> dict:
             from serving.action_connection import keep_connections
 
             keep_connections(agent)
+        elif setup == "in_process":  # (likewise: serving/actions_in_process.py)
+            from serving import actions_in_process
+
+            actions_in_process.answer_in_process(agent, actions_in_process.load_executor())
         _timed(agent.tracker_store, "retrieve", "tracker store: read", times)
         _timed(agent.tracker_store, "save", "tracker store: write", times)
         _timed(MessageProcessor, "parse_message", "NLU", times)
@@ -129,20 +136,24 @@ async def _run(model: str, setup: str, messages: int, port: int) -> dict:
 
 
 def measure(model: str, setup: str, messages: int) -> dict:
-    """One setup, in this process: starts its action server, handles the messages."""
+    """One setup, in this process: starts its action server (if it has one), handles the messages."""
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(BENCH))
-    if setup == "ours":
+    tmp = tempfile.mkdtemp()
+    leads_db_url = f"sqlite:///{tmp}/leads.db"
+    if setup != "rasa":
         from serving import startup
 
         startup.prepare_rasa()  # before anything imports Rasa, as the launcher does
+    if setup == "in_process":
+        os.environ["LEADS_DB_URL"] = leads_db_url  # (what the actions read)
+        return asyncio.run(_run(model, setup, messages, port=0))
     from servings import free_port
 
     port = free_port()
     action_server = (["-m", "serving", "actions", "--host", "127.0.0.1"] if setup == "ours"
                      else ["-m", "rasa_sdk", "--actions", "actions"])
-    tmp = tempfile.mkdtemp()
-    env = dict(os.environ, SANIC_HOST="127.0.0.1", LOG_LEVEL="WARNING", LEADS_DB_URL=f"sqlite:///{tmp}/leads.db")
+    env = dict(os.environ, SANIC_HOST="127.0.0.1", LOG_LEVEL="WARNING", LEADS_DB_URL=leads_db_url)
     actions = subprocess.Popen([sys.executable, *action_server, "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -1,11 +1,13 @@
 """The servers `make bench` compares, each started the way it is really run, on free loopback ports.
 
-* **ours, embedded**: what `make run` starts (scripts/run.sh): `python -m serving actions` and
-  `python -m serving run` with the project's endpoints.yml and credentials.yml (its REST channel
-  and the widget), and the Makefile's defaults: SQLite tracker store, in-memory lock store.
-* **ours, scale-out**: what deploy/ runs: the same two commands, with REPLICAS Rasa servers
-  sharing a PostgreSQL tracker store and the Redis lock store (serving/locks.py); the load is
-  spread over the replicas message by message, as a load balancer without affinity does.
+* **ours, embedded**: what `make run` starts (scripts/run.sh): `python -m serving run` with the
+  project's endpoints.yml and credentials.yml (its REST channel and the widget), and the
+  Makefile's defaults: the custom actions inside the Rasa server (ACTIONS_IN_PROCESS=1), SQLite
+  tracker store, in-memory lock store.
+* **ours, scale-out**: what deploy/ runs: `python -m serving actions` and REPLICAS Rasa servers
+  calling it (ACTIONS_IN_PROCESS unset), sharing a PostgreSQL tracker store and the Redis lock
+  store (serving/locks.py); the load is spread over the replicas message by message, as a load
+  balancer without affinity does.
 * **Rasa default**: stock `rasa run` and `python -m rasa_sdk`, with Rasa's in-memory stores and
   its own REST channel.
 
@@ -144,13 +146,15 @@ def ours_environment(actions_port: int, **settings: str) -> dict:
         "REDIS_HOST": "localhost", "REDIS_PORT": "6379", "REDIS_PASSWORD": "", "REDIS_DB": "1",
         "REDIS_KEY_PREFIX": "",
         "MODEL_RELOAD_SECONDS": "10",
+        "ACTIONS_IN_PROCESS": "1",
         **settings,
     }
 
 
 def _start_ours(served: Served, model: str, env: dict, actions_port: int, replicas: int) -> None:
-    served.start([sys.executable, "-m", "serving", "actions", "--host", "127.0.0.1", "--port", str(actions_port)],
-                 env, "actions")
+    if env["ACTIONS_IN_PROCESS"] != "1":
+        served.start([sys.executable, "-m", "serving", "actions", "--host", "127.0.0.1", "--port",
+                      str(actions_port)], env, "actions")
     for replica in range(replicas):
         port = free_port()
         served.start([sys.executable, "-m", "serving", "run", "--model", model, "--interface", "127.0.0.1",
@@ -171,7 +175,7 @@ def embedded(model: str, tmp: Path) -> Served:
 def scale_out(model: str, tmp: Path, postgres_url: str, redis_port: int, replicas: int) -> Served:
     served = Served("ours, scale-out", tmp)
     actions_port = free_port()
-    env = ours_environment(actions_port, TRACKER_STORE_URL=postgres_url + "?connect_timeout=3",
+    env = ours_environment(actions_port, ACTIONS_IN_PROCESS="0", TRACKER_STORE_URL=postgres_url + "?connect_timeout=3",
                            LEADS_DB_URL=postgres_url, LOCK_STORE_TYPE="serving.locks.RedisTicketLockStore",
                            REDIS_HOST="127.0.0.1", REDIS_PORT=str(redis_port), REDIS_KEY_PREFIX="bench",
                            WIDGET_SECRET=os.urandom(32).hex())

@@ -1,7 +1,8 @@
 """The "Health" page: is everything the assistant needs there and working?
 
 The model and when it was trained (its metadata.json), whether the Rasa server and the
-action server answer, which stores hold the conversations, locks, requests and the
+action server answer (with ACTIONS_IN_PROCESS=1, `make run`'s default, the custom actions run
+inside the Rasa server: there is no action server to ask), which stores hold the conversations, locks, requests and the
 console's own data (passwords hidden), and when the retention purge last ran. Also
 GET /healthz, without sign-in, for a load balancer: the console itself is up.
 """
@@ -63,6 +64,11 @@ def store(url: str | None) -> str:
     return f"{parsed.get_backend_name()} ({parsed.render_as_string(hide_password=True)})"
 
 
+def actions_in_process(environ=os.environ) -> bool:
+    """The custom actions run inside the Rasa server (serving/actions_in_process.py)."""
+    return environ.get("ACTIONS_IN_PROCESS", "").strip() == "1"
+
+
 def action_server_health(webhook_url: str) -> str:
     base = webhook_url[: -len("/webhook")] if webhook_url.endswith("/webhook") else webhook_url.rstrip("/")
     return base + "/health"
@@ -79,8 +85,12 @@ async def healthz(request: Request):
 @pages.get("/health")
 async def health_page(request: Request):
     settings = request.app.ctx.settings
-    rasa, actions = await asyncio.gather(probe(settings.rasa_url + "/"),
-                                         probe(action_server_health(settings.action_server_url)))
+    in_process = actions_in_process()
+    if in_process:  # the Rasa server's answer is the actions' too
+        rasa = actions = await probe(settings.rasa_url + "/")
+    else:
+        rasa, actions = await asyncio.gather(probe(settings.rasa_url + "/"),
+                                             probe(action_server_health(settings.action_server_url)))
     purge, purge_problem, retention_days = None, None, None
     try:
         leads_settings = request.app.ctx.leads_settings()
@@ -93,6 +103,7 @@ async def health_page(request: Request):
         purge_problem, requests_db = f"the requests' database did not answer ({type(error).__name__})", "unavailable"
     return render(request, "health.html", model=model_info(settings.model), rasa=rasa, actions=actions,
                   rasa_url=settings.rasa_url, actions_url=action_server_health(settings.action_server_url),
+                  actions_in_process=in_process,
                   stores={"Conversations (tracker store)": store(conversation_store_url()),
                           "Conversation locks (lock store)": os.environ.get("LOCK_STORE_TYPE") or "in_memory",
                           "Consultation requests": requests_db, "Console (accounts, audit log, labels)":

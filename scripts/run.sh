@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run`:   set up (install, spaCy pipeline, train), start the action server and the Rasa
-#               server, print the URLs; Ctrl-C stops both and exits 0.
+# `make run`:   set up (install, spaCy pipeline, train), start the Rasa server (with the custom
+#               actions inside it; ACTIONS_IN_PROCESS=0: and an action server) and the staff
+#               console, print the URLs; Ctrl-C stops them and exits 0.
 # `make shell`: (--shell) chat in the terminal (scripts/terminal_chat.py) with the assistant
 #               that `make run` is serving on RASA_PORT; if none is, start one for the chat.
 #
@@ -11,8 +12,18 @@ shopt -s extglob
 set -uo pipefail # no -e: a failed step is reported with the end of its log, then we exit
 cd "$(dirname "$0")/.."
 
-: "${RASA_PORT:?}" "${ACTIONS_PORT:?}" "${ACTIONS_HOST:?}" "${TRACKER_STORE_URL:?}" "${MODEL:?}"
+: "${RASA_PORT:?}" "${TRACKER_STORE_URL:?}" "${MODEL:?}"
 MAKE=${MAKE:-make}
+# Where the custom actions run (serving/actions_in_process.py): 1, inside the Rasa server (the
+# embedded mode's default: one process, no HTTP between them); 0, in an action server this
+# script starts too, at ACTIONS_HOST:ACTIONS_PORT (as deploy/'s scale-out mode runs them).
+export ACTIONS_IN_PROCESS=${ACTIONS_IN_PROCESS:-1}
+case $ACTIONS_IN_PROCESS in
+  1) ;;
+  0) : "${ACTIONS_PORT:?}" "${ACTIONS_HOST:?}" ;;
+  *) echo "error: ACTIONS_IN_PROCESS must be 1 (the custom actions run inside the Rasa server) or 0 (in an action server), not '$ACTIONS_IN_PROCESS'" >&2
+     exit 1 ;;
+esac
 RASA_HOST=${RASA_HOST:-0.0.0.0}
 # Where this machine reaches the Rasa server: loopback, unless it listens on one address only.
 case $RASA_HOST in 0.0.0.0 | :: | '') RASA_LOCAL=127.0.0.1 ;; *) RASA_LOCAL=$RASA_HOST ;; esac
@@ -231,7 +242,13 @@ if [ "$SHELL_MODE" = 1 ] && port_busy "$RASA_PORT"; then
     exit 1
   fi
 fi
-for port in "$RASA_PORT" "$ACTIONS_PORT" "${CONSOLE_PORT:-5006}"; do
+PORTS=("$RASA_PORT" "${CONSOLE_PORT:-5006}")
+PORT_SETTINGS="RASA_PORT=5015 CONSOLE_PORT=5016"
+if [ "$ACTIONS_IN_PROCESS" = 0 ]; then
+  PORTS+=("$ACTIONS_PORT")
+  PORT_SETTINGS="RASA_PORT=5015 ACTIONS_PORT=5065 CONSOLE_PORT=5016"
+fi
+for port in "${PORTS[@]}"; do
   if port_busy "$port"; then
     if [ "$port" = "$RASA_PORT" ] && answers "$REST_URL"; then
       printf '%serror:%s the assistant is already running on port %s (another `make run`?).\n' "$RED" "$RESET" "$port" >&2
@@ -239,8 +256,8 @@ for port in "$RASA_PORT" "$ACTIONS_PORT" "${CONSOLE_PORT:-5006}"; do
     else
       printf '%serror:%s port %s is already in use by another program.\n' "$RED" "$RESET" "$port" >&2
     fi
-    printf '       To start another assistant, choose free ports: make %s RASA_PORT=5015 ACTIONS_PORT=5065 CONSOLE_PORT=5016\n' \
-      "$([ "$SHELL_MODE" = 1 ] && echo shell || echo run)" >&2
+    printf '       To start another assistant, choose free ports: make %s %s\n' \
+      "$([ "$SHELL_MODE" = 1 ] && echo shell || echo run)" "$PORT_SETTINGS" >&2
     exit 1
   fi
 done
@@ -268,15 +285,17 @@ if [ -n "${RASA_TOKEN:-}" ]; then
 fi
 export PYTHONUNBUFFERED=1 # whole lines in the log, as they happen
 offset=$(( $(log_size) + 1 ))
-# rasa_sdk's app (serving/actions.py), not `rasa run actions`, which would import all of
-# Rasa (and TensorFlow) first.
-.venv/bin/python -m serving actions --host "$ACTIONS_HOST" --port "$ACTIONS_PORT" >> "$LOG" 2>&1 < /dev/null &
-SERVER_PIDS+=($!) SERVER_NAMES+=("the action server")
-disown # no "[1]+ Terminated" job notices on the screen
+if [ "$ACTIONS_IN_PROCESS" = 0 ]; then
+  # rasa_sdk's app (serving/actions.py), not `rasa run actions`, which would import all of
+  # Rasa (and TensorFlow) first.
+  .venv/bin/python -m serving actions --host "$ACTIONS_HOST" --port "$ACTIONS_PORT" >> "$LOG" 2>&1 < /dev/null &
+  SERVER_PIDS+=($!) SERVER_NAMES+=("the action server")
+  disown # no "[1]+ Terminated" job notices on the screen
+fi
 # `python -m serving run` is `rasa run` plus the changes listed in serving/patches.py: what
 # Rasa imports but never uses here kept out (TensorFlow), measured speed fixes, a tuned SQLite
-# tracker store, clean handling of store and action-server failures, and loading a new model
-# without a restart.
+# tracker store, clean handling of store and action failures, the custom actions inside it
+# (ACTIONS_IN_PROCESS=1), and loading a new model without a restart.
 .venv/bin/python -m serving run --model "$MODEL" --interface "$RASA_HOST" --port "$RASA_PORT" \
   --endpoints endpoints.yml --credentials credentials.yml ${api_args[@]+"${api_args[@]}"} >> "$LOG" 2>&1 < /dev/null &
 SERVER_PIDS+=($!) SERVER_NAMES+=("the Rasa server")
@@ -289,7 +308,8 @@ disown
 wait_until_ready() { # exit status: 0 ready, 3 a server stopped, 4 not ready in time
   for _ in $(seq 1 720); do
     all_alive || return 3
-    if answers "http://$RASA_LOCAL:$RASA_PORT/" && answers "http://$ACTIONS_HOST:$ACTIONS_PORT/health"; then
+    if answers "http://$RASA_LOCAL:$RASA_PORT/" \
+      && { [ "$ACTIONS_IN_PROCESS" = 1 ] || answers "http://$ACTIONS_HOST:$ACTIONS_PORT/health"; }; then
       return 0
     fi
     sleep 0.25
@@ -335,7 +355,7 @@ cat <<MSG
     In a terminal:  make shell   (in another terminal; it chats with this assistant)
     New model:      $NEW_MODEL
     Chat (REST):    curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender": "me", "message": "how much does it cost?"}'
-    Action server:  http://$ACTIONS_HOST:$ACTIONS_PORT/health
+    Custom actions: $([ "$ACTIONS_IN_PROCESS" = 1 ] && echo "inside the Rasa server (ACTIONS_IN_PROCESS=1)" || echo "action server, http://$ACTIONS_HOST:$ACTIONS_PORT/health")
     Conversations:  $(sed -E 's#://([^:/@]+):[^@]*@#://\1:***@#' <<< "$TRACKER_STORE_URL")  (locks: $LOCK_STORE_TYPE)
     Requests:       make leads   (consultation requests for the clinic's staff)
     Staff console:  ${CONSOLE_URL:-http://localhost:${CONSOLE_PORT:-5006}}/   (sign in; accounts: make staff-account EMAIL=name@clinic)
@@ -357,4 +377,4 @@ WAIT_IN_BACKGROUND=1 in_foreground serve
 status=$?
 [ $status -ge 128 ] && stopped_cleanly
 sleep 0.5 # the servers' last words reach the log
-failed "$(stopped_server) stopped unexpectedly; stopping the other." "$ready_at"
+failed "$(stopped_server) stopped unexpectedly; stopping the others." "$ready_at"

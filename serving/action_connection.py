@@ -71,7 +71,8 @@ def keep_connections(agent: Any) -> None:
     """Makes the agent's action endpoint (and its processor's, which Rasa copied) keep its
     connections. A new model's processor takes the agent's (Agent.load_model)."""
     endpoint = getattr(agent, "action_endpoint", None)
-    if endpoint is None or not endpoint.url:
+    # Only Rasa's own HTTP endpoint: not one answered in this process (serving/actions_in_process.py).
+    if endpoint is None or not endpoint.url or type(endpoint) not in (EndpointConfig, KeptAliveEndpointConfig):
         return
     kept = KeptAliveEndpointConfig.of(endpoint)
     agent.action_endpoint = kept

@@ -13,6 +13,9 @@ from servers import start_assistant
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Where the custom actions run is each server's own choice (tests/servers.py; the Makefile's
+# default for `make run` would otherwise reach every server a test starts).
+os.environ.pop("ACTIONS_IN_PROCESS", None)
 
 # The markers a fixture brings to every test that uses it, directly or through another fixture.
 FIXTURE_MARKERS = {"model_path": ("model",), "assistant": ("model", "server")}

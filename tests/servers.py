@@ -1,5 +1,7 @@
-"""Real servers for the tests: the action server and the Rasa server as `make run` starts
-them (`python -m serving ...`), on free loopback ports, with their own SQLite stores."""
+"""Real servers for the tests: the action server and the Rasa server (`python -m serving ...`),
+on free loopback ports, with their own SQLite stores. `make run` runs the custom actions inside
+the Rasa server (ACTIONS_IN_PROCESS=1: ``start_assistant(..., actions_in_process=True)``); most
+tests call them in an action server over HTTP, as the scale-out mode does."""
 import contextlib
 import os
 import socket
@@ -28,9 +30,9 @@ class Assistant:
                  log_dir: Path | None = None) -> None:
         self.url = url
         self.tracker_db = tracker_db
-        self.processes = list(processes)  # the action server and Rasa server
+        self.processes = list(processes)  # the Rasa server, and the action server if any
         self.log_dir = log_dir
-        self.actions_url = ""  # set by start_assistant
+        self.actions_url = ""  # set by start_assistant (stays empty: actions in the Rasa server)
         self.leads_db_url = ""  # consultation requests (leads/): set by start_assistant
 
     def say(self, message: str, sender: str) -> list:
@@ -97,27 +99,36 @@ def stop(processes: Sequence[subprocess.Popen]) -> None:
 
 
 def embedded_env(actions_port: int, tracker_db: Path, **overrides: str) -> dict:
+    """The embedded mode's stores; the actions in an action server (ACTIONS_IN_PROCESS=0) unless
+    overridden."""
     return {**os.environ, "SANIC_HOST": "127.0.0.1", "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
-            **EMBEDDED_STORES, "TRACKER_STORE_URL": f"sqlite:///{tracker_db}", **overrides}
+            "ACTIONS_IN_PROCESS": "0", **EMBEDDED_STORES, "TRACKER_STORE_URL": f"sqlite:///{tracker_db}", **overrides}
 
 
 @contextlib.contextmanager
-def start_assistant(model_path: Path, tmp: Path, root: Path = ROOT, **extra_env: str) -> Iterator[Assistant]:
-    """A real action server and Rasa server on free ports, with their own SQLite stores
-    (run from ``root``: the project, or a copy of it)."""
+def start_assistant(model_path: Path, tmp: Path, root: Path = ROOT, actions_in_process: bool = False,
+                    **extra_env: str) -> Iterator[Assistant]:
+    """A real action server and Rasa server on free ports, with their own SQLite stores (run from
+    ``root``: the project, or a copy of it); with ``actions_in_process``, the Rasa server alone,
+    running the custom actions itself, as `make run` does."""
     rasa_port, actions_port = free_port(), free_port()
     tracker_db = tmp / "conversations.db"
-    env = embedded_env(actions_port, tracker_db, **{"LEADS_DB_URL": f"sqlite:///{tmp / 'leads.db'}", **extra_env})
-    logs = [tmp / "actions.log", tmp / "rasa.log"]
+    env = embedded_env(actions_port, tracker_db, **{"LEADS_DB_URL": f"sqlite:///{tmp / 'leads.db'}",
+                                                    "ACTIONS_IN_PROCESS": "1" if actions_in_process else "0",
+                                                    **extra_env})
+    logs = [tmp / "rasa.log"] if actions_in_process else [tmp / "actions.log", tmp / "rasa.log"]
     processes: list[subprocess.Popen] = []
     try:
-        processes.append(actions_server(actions_port, env, logs[0], root))
-        processes.append(rasa_server(model_path, rasa_port, env, logs[1], root=root))
-        wait_until_ready(
-            [f"http://127.0.0.1:{rasa_port}/", f"http://127.0.0.1:{actions_port}/health"], processes, logs
-        )
+        if not actions_in_process:
+            processes.append(actions_server(actions_port, env, logs[0], root))
+        processes.append(rasa_server(model_path, rasa_port, env, logs[-1], root=root))
+        ready = [f"http://127.0.0.1:{rasa_port}/"]
+        if not actions_in_process:
+            ready.append(f"http://127.0.0.1:{actions_port}/health")
+        wait_until_ready(ready, processes, logs)
         running = Assistant(f"http://127.0.0.1:{rasa_port}", tracker_db, processes, tmp)
-        running.actions_url = f"http://127.0.0.1:{actions_port}"
+        if not actions_in_process:
+            running.actions_url = f"http://127.0.0.1:{actions_port}"
         running.leads_db_url = env["LEADS_DB_URL"]
         yield running
     finally:

@@ -21,7 +21,7 @@ def makefile_defaults() -> dict[str, str]:
 def test_ours_gets_the_makefiles_defaults_for_make_run():
     defaults = makefile_defaults()
     env = servings.ours_environment(5055)
-    for name in ("ACTION_TIMEOUT", "LOCK_STORE_TYPE", "MODEL_RELOAD_SECONDS", "REDIS_DB"):
+    for name in ("ACTION_TIMEOUT", "LOCK_STORE_TYPE", "MODEL_RELOAD_SECONDS", "REDIS_DB", "ACTIONS_IN_PROCESS"):
         assert env[name] == defaults[name], name
     assert defaults["TRACKER_STORE_URL"].startswith("sqlite:///")
 
@@ -30,13 +30,22 @@ def test_ours_is_started_with_run_shs_commands(tmp_path, monkeypatch):
     started = []
     monkeypatch.setattr(servings.Served, "start", lambda self, command, env, name: started.append(command))
     served = servings.embedded("models/clinic-faq.tar.gz", tmp_path)
-    actions, rasa = (" ".join(command[1:]) for command in started)
+    [rasa] = (" ".join(command[1:]) for command in started)  # the actions inside it: no action server
     run_sh = (ROOT / "scripts" / "run.sh").read_text()
-    assert actions.startswith("-m serving actions ") and "-m serving actions --host" in run_sh
     assert rasa.startswith("-m serving run --model models/clinic-faq.tar.gz ")
     assert "--endpoints endpoints.yml --credentials credentials.yml" in rasa
     assert "--endpoints endpoints.yml --credentials credentials.yml" in run_sh.replace(" \\\n  ", " ")
     assert len(served.urls) == 1 and served.urls[0].endswith("/webhooks/rest/webhook")
+
+
+def test_the_scale_out_serving_calls_its_action_server(tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(servings.Served, "start", lambda self, command, env, name: started.append((command, env)))
+    servings.scale_out("models/clinic-faq.tar.gz", tmp_path, "postgresql://u@127.0.0.1/db", 6379, replicas=2)
+    commands = [" ".join(command[1:]) for command, _ in started]
+    assert commands[0].startswith("-m serving actions ") and "-m serving actions --host" in \
+        (ROOT / "scripts" / "run.sh").read_text()
+    assert len(commands) == 3 and all(env["ACTIONS_IN_PROCESS"] == "0" for _, env in started)
 
 
 def results(embedded: dict, default: dict) -> dict:

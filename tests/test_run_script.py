@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -47,6 +48,44 @@ def ask(env, text):
     return reply.json()[0]["text"]
 
 
+def server_commands(process_group: int) -> list[str]:
+    """The command lines of the processes in the group (run.sh's servers run in the script's)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            group = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2])
+            if group == process_group:
+                found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, ValueError, IndexError):
+            pass  # (a process that ended meanwhile)
+    return found
+
+
+def start_run_script(env):
+    """scripts/run.sh without a terminal, in a session of its own: (process, screen until ready)."""
+    script = subprocess.Popen(["scripts/run.sh"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    screen = ""
+    try:
+        deadline = time.time() + 240
+        while "Press Ctrl-C to stop." not in screen:
+            line = script.stdout.readline()
+            assert line and time.time() < deadline, screen
+            screen += line
+    except BaseException:
+        os.killpg(script.pid, signal.SIGKILL)
+        raise
+    return script, screen
+
+
+def embedded_settings(tmp_path, **extra):
+    return run_env(tmp_path, MODEL="models/clinic-faq.tar.gz", LOCK_STORE_TYPE="in_memory", ACTION_TIMEOUT="5",
+                   REDIS_HOST="localhost", REDIS_PORT="6379", REDIS_PASSWORD="", REDIS_DB="1", REDIS_KEY_PREFIX="",
+                   **extra)
+
+
 def log_named_on(screen: str):
     return ROOT / re.search(r"Full log: (var/logs/run-[0-9-]+\.log)", screen).group(1)
 
@@ -76,21 +115,14 @@ def test_make_run_at_a_terminal_is_quiet_and_ctrl_c_stops_cleanly(tmp_path):
     assert not port_open(env["RASA_PORT"]) and not port_open(env["ACTIONS_PORT"])
 
 
+# The second run: with an action server (ACTIONS_IN_PROCESS=0), which must stop too.
 @pytest.mark.parametrize("how", ["SIGINT to the process group", "SIGTERM to the script"])
 def test_run_script_without_a_terminal_stops_cleanly_and_shows_warnings_that_matter(tmp_path, how):
     # An origin with a path is a real configuration mistake the widget channel warns about.
-    env = run_env(tmp_path, MODEL="models/clinic-faq.tar.gz", LOCK_STORE_TYPE="in_memory", ACTION_TIMEOUT="5",
-                  REDIS_HOST="localhost", REDIS_PORT="6379", REDIS_PASSWORD="", REDIS_DB="1", REDIS_KEY_PREFIX="",
-                  WIDGET_ALLOWED_ORIGINS="http://localhost:*,https://www.example-clinic.com/contact")
-    script = subprocess.Popen(["scripts/run.sh"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    screen = ""
+    env = embedded_settings(tmp_path, WIDGET_ALLOWED_ORIGINS="http://localhost:*,https://www.example-clinic.com/contact",
+                            ACTIONS_IN_PROCESS="1" if how == "SIGINT to the process group" else "0")
+    script, screen = start_run_script(env)
     try:
-        deadline = time.time() + 240
-        while "Press Ctrl-C to stop." not in screen:
-            line = script.stdout.readline()
-            assert line and time.time() < deadline, screen
-            screen += line
         assert ask(env, "does it hurt?") == registry.answer("ask_pain")
         if how == "SIGTERM to the script":
             script.send_signal(signal.SIGTERM)
@@ -105,6 +137,30 @@ def test_run_script_without_a_terminal_stops_cleanly_and_shows_warnings_that_mat
     assert "warning: channels.widget: Widget origin 'https://www.example-clinic.com/contact' has a path" in screen
     assert [noise for noise in NOISE if noise in screen + rest] == []
     assert not port_open(env["RASA_PORT"]) and not port_open(env["ACTIONS_PORT"])
+
+
+def test_make_run_starts_no_action_server(tmp_path):
+    """The embedded mode's default (ACTIONS_IN_PROCESS=1): the Rasa server runs the custom actions
+    itself; the only other process is the staff console."""
+    env = embedded_settings(tmp_path)
+    assert "ACTIONS_IN_PROCESS" not in env  # run.sh's own default (tests/conftest.py)
+    script, screen = start_run_script(env)
+    try:
+        servers = [command for command in server_commands(script.pid) if " -m " in command]
+        assert len([c for c in servers if " -m serving run " in c]) == 1, servers
+        assert [c for c in servers if " -m serving actions" in c] == [], servers
+        assert len(servers) == 2 and any(" -m console serve" in c for c in servers), servers
+        assert "Custom actions: inside the Rasa server (ACTIONS_IN_PROCESS=1)" in screen
+        assert not port_open(env["ACTIONS_PORT"])
+        # A custom action and a form's: answered by the Rasa server alone.
+        assert ask(env, "how many sessions will i need") == registry.answer("ask_sessions")
+        assert ask(env, "can someone call me back?").startswith("I can't book appointments")
+        script.send_signal(signal.SIGTERM)
+        rest, _ = script.communicate(timeout=60)
+    finally:
+        if script.poll() is None:
+            os.killpg(script.pid, signal.SIGKILL)
+    assert script.returncode == 0 and "Stopped cleanly." in rest, screen + rest
 
 
 def test_make_shell_chats_with_the_assistant_make_run_serves(assistant):
@@ -135,16 +191,19 @@ def test_make_shell_at_a_terminal_leaves_on_ctrl_c(assistant):
 
 
 def test_a_busy_port_is_named_before_anything_starts(tmp_path, assistant):
-    env = run_env(tmp_path)
-    with socket.socket() as other_program:
-        other_program.bind(("127.0.0.1", int(env["ACTIONS_PORT"])))
-        other_program.listen()
-        result = subprocess.run(["make", "-s", "run"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                capture_output=True, text=True, timeout=120)
-    assert result.returncode != 0
-    assert f"port {env['ACTIONS_PORT']} is already in use by another program" in result.stderr
-    assert "make run RASA_PORT=5015 ACTIONS_PORT=5065 CONSOLE_PORT=5016" in result.stderr
-    assert "Starting" not in result.stdout
+    # The action server's port matters only when there is one (ACTIONS_IN_PROCESS=0).
+    for in_process, busy, ports in [("1", "CONSOLE_PORT", "RASA_PORT=5015 CONSOLE_PORT=5016"),
+                                    ("0", "ACTIONS_PORT", "RASA_PORT=5015 ACTIONS_PORT=5065 CONSOLE_PORT=5016")]:
+        env = run_env(tmp_path, ACTIONS_IN_PROCESS=in_process)
+        with socket.socket() as other_program:
+            other_program.bind(("127.0.0.1", int(env[busy])))
+            other_program.listen()
+            result = subprocess.run(["make", "-s", "run"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                    capture_output=True, text=True, timeout=120)
+        assert result.returncode != 0
+        assert f"port {env[busy]} is already in use by another program" in result.stderr
+        assert f"make run {ports}\n" in result.stderr
+        assert "Starting" not in result.stdout
 
     running = run_env(tmp_path, RASA_PORT=str(urlparse(assistant.url).port))
     result = subprocess.run(["make", "-s", "run"], cwd=ROOT, env=running, stdin=subprocess.DEVNULL,
