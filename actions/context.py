@@ -52,17 +52,19 @@ def bare_number(text: str) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
-# A number followed by one of these is a time, a length or a price, not a count of treatments
-# ("3 weeks ago", "2 mm", "5 euro"); after one of these it is an age or a price ("i'm 19", "€5").
-_NOT_A_COUNT_AFTER = re.compile(
-    r"^\s*(?:weeks?|wks?|days?|hours?|hrs?|h|mins?|minutes?|months?|years?|yrs?|y/?o|am|pm|mm|cm|"
-    r"%|percent|euros?|eur|quid|pounds?|dollars?|o'?clock|kids?|children|st|nd|rd|th)\b", re.IGNORECASE)
-_NOT_A_COUNT_BEFORE = re.compile(r"(?:[€£$]|\b(?:i'?m|i am|im|aged?|at|since|in|ago|over|under|age of))\s*$",
-                                 re.IGNORECASE)
+# A lone number is a count only before one of these words, or at the end ("so 4 would come to
+# what", "what about 5?", "2 then"): "3 acne scars", "2 follow-ups", "20% off", "3 weeks ago" and
+# "at 4pm" count nothing. After one of these it is an age or a price ("i'm 19", "is 16", "€5").
+_COUNT_FOLLOWED_BY = {"would", "be", "is", "cost", "costs", "come", "set", "then", "of", "please", "pls", "times",
+                      "treatments", "treatment", "sessions", "session", "sesh", "goes", "rounds", "visits", "total",
+                      "altogether", "in", "more", "each", "so", "or", "and", "instead", "x"}
+_NOT_A_COUNT_BEFORE = re.compile(r"(?:[€£$]|\b(?:i'?m|i am|im|is|he'?s|she'?s|aged?|at|since|in|ago|over|under"
+                                 r"|age of))\s*$", re.IGNORECASE)
 MAX_COUNT_WORDS = 10
-# Words that ask a price ("what would 2 cost me", "so 3 would set me back what").
-ASKS_THE_PRICE = re.compile(r"\b(?:cost|costs|costing|price|prices|pricing|how much|set me back|come to|pay|charge"
-                            r"|total|damage)\b|€", re.IGNORECASE)
+MAX_LONE_COUNT = 10  # larger lone numbers are ages, prices, percentages…
+# Words that ask a price ("what would 2 cost me", "so 3 would set me back what"); not "total" or
+# "come to", which ask for durations too ("how long in total for 3").
+ASKS_THE_PRICE = re.compile(r"\b(?:cost|costs|costing|price|prices|pricing|how much|set me back)\b|€", re.IGNORECASE)
 
 
 def lone_count(text: str) -> int | None:
@@ -76,7 +78,11 @@ def lone_count(text: str) -> int | None:
         count = vocabulary.parse_number(match.group())
         if count is None or match.group() in ("one", "single"):
             continue  # "one" is mostly a pronoun ("is that one included?")
-        if _NOT_A_COUNT_AFTER.match(text[match.end():]) or _NOT_A_COUNT_BEFORE.search(text[:match.start()]):
+        after = text[match.end():].lower()
+        following = re.match(r"\s*([a-z]+)", after)
+        if count > MAX_LONE_COUNT or re.match(r"\s*[%°/:]", after) \
+                or (following and following.group(1) not in _COUNT_FOLLOWED_BY) \
+                or _NOT_A_COUNT_BEFORE.search(text[:match.start()]):
             return None
         counts.append(count)
     return counts[0] if len(counts) == 1 else None
@@ -124,12 +130,11 @@ def resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic: 
     resolved = _resolve(intent, entities, text, last_topic, registry, ranking)
     counted = next((faq for faq in registry.values() if "number" in faq.takes), None)
     if counted and resolved.faq is not counted and ASKS_THE_PRICE.search(text):
-        # "ok so what would two set me back", after the number of sessions: a count and a
+        # "ok so what would two set me back", after the number of sessions: a lone count and a
         # price's words ask the price of that many, whatever the reading.
         lone = lone_count(text)
-        counts = entities.get("number") or ([str(lone)] if lone is not None else [])
-        if counts:
-            return Resolved(counted, counts)
+        if lone is not None:
+            return Resolved(counted, [str(lone)])
     if resolved.faq and "number" in resolved.faq.takes and not resolved.values:
         lone = lone_count(text)
         if lone is not None:

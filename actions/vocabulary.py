@@ -67,7 +67,7 @@ REACTION_WORDS = re.compile(
     r"tender|ache|aching|inflam|irritat|blotch|discolou|dark|mark|scar|breakout|broke out|blown up|tight|dry|"
     r"worse|wrong|awful|terrible|emergency|help|doctor|hospital|a&e|breath|dizzy|faint|nause|vomit|sick|numb|"
     r"tingl|smell|stink|cold sore|herpes|cyst|pimple|whitehead|hole|wound|open|yellow|green|angry|normal|"
-    r"unwell|shiver|ill\b|feel)",
+    r"unwell|shiver|ill\b|feel|breaking out|purple|closing up|pinprick|dots|warm)",
     re.IGNORECASE)
 
 
@@ -81,7 +81,9 @@ SERIOUS_REACTION_WORDS = re.compile(
     r"\b(?:swollen|swelling|swelled|bleeding|bled|blister\w*|pus|oozing|ooze[sd]?|weeping|infect\w*|fever|"
     r"rash|hives|allergic|burning|throbbing|really painful|very painful|so painful|agony|crust\w*|scabb\w*)\b",
     re.IGNORECASE)
-OWN_SKIN = re.compile(r"\b(?:my|mine|i|i'?m|im|i'?ve|ive|its|it'?s|it is|day \d+|since)\b", re.IGNORECASE)
+# Not "i" or "it's": "will I be swollen?", "what if I get a rash?" ask what to expect.
+OWN_SKIN = re.compile(r"\b(?:my|mine|i'?ve|ive|i have|i got|day \d+|days? (?:ago|later|after)|since|still)\b",
+                      re.IGNORECASE)
 
 
 def reports_a_serious_reaction(text: str) -> bool:

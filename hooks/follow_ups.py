@@ -96,6 +96,7 @@ class FollowUpContext(GraphComponent):
             "everyday_confidence": 0.9,
             # FallbackClassifier's threshold: a reading below it would get "did you mean…?".
             "unsure_below": 0.3,
+            "unsure_min_confidence": 0.6,
             # The message's own words alone this sure of another topic change the aspect,
             # whatever came before ("can you do arms?" -> "would that be the same price?").
             "aspect_confidence": 0.7,
@@ -127,6 +128,7 @@ class FollowUpContext(GraphComponent):
         self.follow_up_min_confidence = float(config["follow_up_min_confidence"])
         self.everyday_confidence = float(config["everyday_confidence"])
         self.unsure_below = float(config["unsure_below"])
+        self.unsure_min_confidence = float(config["unsure_min_confidence"])
         self.aspect_confidence = float(config["aspect_confidence"])
         self.subject_topics = set(config["subject_topics"])
         self.max_faq_confidence = float(config["max_faq_confidence"])
@@ -281,10 +283,11 @@ class FollowUpContext(GraphComponent):
             # A new aspect in the message's own words: "would that be the same price?". When the
             # classifier read it already, its reading stands.
             return None if own_topic == intent else own_topic
-        # A bare follow-up, or a reading NLU is too unsure of to answer ("did you mean…?"), takes
-        # the reading with context at the lower bar.
+        # A bare follow-up takes the reading with context at the lower bar; so, a little higher,
+        # does a reading NLU is too unsure of to answer ("did you mean…?").
         unsure = float((message.get(INTENT) or {}).get("confidence") or 0.0) < self.unsure_below
-        floor = self.follow_up_min_confidence if intent == self.follow_up or unsure else self.min_confidence
+        floor = self.follow_up_min_confidence if intent == self.follow_up \
+            else self.unsure_min_confidence if unsure else self.min_confidence
         if topic == self.out_of_scope or confidence < floor or topic == intent:
             return None
         return topic

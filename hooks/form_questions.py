@@ -7,7 +7,8 @@ details?"). Outside the form, the classifier also reads questions about the trea
 them: "how long do they last?" (the results) as "what happens next", "do I get a refund?"
 as it at 1.00, "I get keloid scars, is this safe for me" as "is this confidential?"; each got
 an answer about the request nobody asked for. So outside the form such a reading stands only
-when the message speaks of the details or the request (``REQUEST_WORDS``); otherwise the
+when the classifier is sure of it, when the assistant has just offered, asked for or sent a
+request, or when the message speaks of the details or the request (``REQUEST_WORDS``); otherwise the
 classifier's next reading is taken, with its own confidence, and the components after this
 one (the subject check, follow-ups, the fallback) treat it as they would have.
 """
@@ -18,6 +19,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -27,21 +29,30 @@ from hooks.readings import drop_readings
 # Words by which a message speaks of the request or the visitor's details.
 REQUEST_WORDS = re.compile(
     r"\b(?:details?|data|info|information|e-?mails?|number|phone|name|address|request|form|consent|agree|"
-    r"contact|call|ring|store[ds]?|storing|keep|kept|delete[ds]?|share[ds]?|shared|send|sent|submit|"
+    r"contact|contacted|call|ring|store[ds]?|storing|keep|kept|delete[ds]?|share[ds]?|shared|send|sent|submit|"
+    r"hear back|get in touch|spam|read|reads|messages?|chat|"
     r"confidential|private|privacy|gdpr|who\W+(?:\w+\W+){0,2}sees?|seen by|access|passed|pass|say no|book|booking|"
     r"consultation)\b",
     re.IGNORECASE)
+
+
+# Rasa's own bookkeeping actions, not what the assistant said.
+_NOT_ACTIONS = {"action_listen", "action_session_start"}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class FormQuestionsInContext(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # ``intents``: the questions about the request (answered by action_answer_form_question).
-        return {"intents": []}
+        # ``intents``: the questions about the request (answered by action_answer_form_question);
+        # a reading at least ``sure`` stands ("who reads these", 0.94); ``request_actions``: the
+        # assistant's actions after which a question is about the request.
+        return {"intents": [], "sure": 0.9, "request_actions": []}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intents = set(config["intents"])
+        self.sure = float(config["sure"])
+        self.request_actions = set(config["request_actions"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -49,13 +60,20 @@ class FormQuestionsInContext(GraphComponent):
         return cls(config)
 
     def stands(self, message: Message, tracker: DialogueStateTracker | None) -> bool:
-        intent = (message.get(INTENT) or {}).get("name")
-        if intent not in self.intents:
+        reading = message.get(INTENT) or {}
+        if reading.get("name") not in self.intents or float(reading.get("confidence") or 0.0) >= self.sure:
             return True
-        if tracker is not None and tracker.active_loop_name:
+        if tracker is not None and (tracker.active_loop_name or self.request_just_spoken_of(tracker)):
             return True  # "why?" at the email question asks why the email is needed
         text = message.get(TEXT) or ""
         return text.startswith("/") or bool(REQUEST_WORDS.search(text))
+
+    def request_just_spoken_of(self, tracker: DialogueStateTracker) -> bool:
+        """The assistant's last action offered, asked for or sent a request ("shall I?", the
+        form, "I've passed your request"): "when will they get in touch?" is about it."""
+        last = next((e for e in reversed(tracker.events) if isinstance(e, ActionExecuted)
+                     and e.action_name not in _NOT_ACTIONS), None)
+        return last is not None and last.action_name in self.request_actions
 
     def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
         for message in messages:

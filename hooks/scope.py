@@ -96,6 +96,8 @@ _NAME_FOR = re.compile(r"^\W*(?:(?:hi|hiya|hey|hello|ok|so|um|and|what about|is|
 # Opening words that name no treatment ("tips for wrinkles", "anything for acne scars").
 _NOT_A_NAME = {"tips", "help", "advice", "anything", "something", "options", "best", "good", "what", "which",
                "time", "price", "prices", "cost", "costs", "much", "long"}
+# Micro-needling's devices by brand ("skinpen", "dermapen", "eclipse micropen"): the subject.
+_MICRONEEDLING_DEVICE = re.compile(r"pen$|needl|derma|roll|stamp|collagen")
 # Words of a comparison: "is it better than laser?" compares; "microdermabrasion for blackheads
 # any good?" asks about microdermabrasion alone.
 _COMPARES = re.compile(r"\b(?:better|worse|best|vs|versus|compare[ds]?|comparison|difference|differ|different|than"
@@ -204,6 +206,8 @@ class ScopeCheck(GraphComponent):
             # A follow-up reading, which serious signs on the visitor's own
             # skin override (actions/vocabulary.py, SERIOUS_REACTION_WORDS).
             "reaction_over": ["follow_up"],
+            # A reaction read below this, in a message without a word of one, is not one.
+            "unsure_reaction": 0.7,
             "relevance_threshold": 0.3,
             "foreign_relevance_threshold": 0.8,
             # Entities that place a message in the domain whatever else it says.
@@ -236,6 +240,7 @@ class ScopeCheck(GraphComponent):
         self.safety_runner_up = float(config["safety_runner_up"])
         self.safety_relevance = float(config["safety_relevance"])
         self.reaction_over = set(config["reaction_over"])
+        self.unsure_reaction = float(config["unsure_reaction"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -305,7 +310,8 @@ class ScopeCheck(GraphComponent):
         if not match or self.domain_words is None:
             return []
         words = match.group("name").split()
-        if all(len(w) >= 4 and w not in _NOT_A_NAME and self.domain_words.foreign(w) for w in words):
+        if all(len(w) >= 4 and w not in _NOT_A_NAME and not _MICRONEEDLING_DEVICE.search(w)
+               and self.domain_words.foreign(w) for w in words):
             return [" ".join(words)]
         return []
 
@@ -389,10 +395,13 @@ class ScopeCheck(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if (message.get(INTENT) or {}).get("name") == self.safety_intent \
+            reading = message.get(INTENT) or {}
+            unsure = float(reading.get("confidence") or 0.0) < self.unsure_reaction
+            if reading.get("name") == self.safety_intent and unsure \
                     and not vocabulary.describes_a_reaction(message.get(TEXT) or ""):
-                # "is there parking nearby", "had my first one 3 weeks ago and see nothing yet":
-                # no word of a reaction (every reaction example has one): the next reading.
+                # "is there parking nearby" (0.39), "had my first one 3 weeks ago and see nothing
+                # yet" (0.60): no word of a reaction (every reaction example has one), and NLU
+                # unsure: the next reading. A sure reading stands ("my eyes are closing up", 0.96).
                 drop_readings(message, {self.safety_intent})
             replacement = self.scope_intent(message)
             if replacement is None:

@@ -68,7 +68,7 @@ def test_a_count_with_the_words_of_a_price_asks_the_price_of_that_many():
     resolved = resolve("ok so what would two set me back", "ask_sessions", "ask_sessions")
     assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["2"]
     resolved = resolve("how much for 3 sessions", "ask_sessions", "ask_sessions", number=["3 sessions"])
-    assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["3 sessions"]
+    assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["3"]
     # A count without a price's words keeps its reading.
     assert resolve("is 3 sessions enough", "ask_sessions", "ask_cost", number=["3 sessions"]).faq.intent \
         == "ask_sessions"
@@ -85,3 +85,16 @@ def test_an_unsure_reading_yields_to_the_faq_that_takes_the_concern_named():
     alone = [{"name": "ask_side_effects", "confidence": 0.49}, {"name": "ask_conditions", "confidence": 0.02}]
     assert resolve("will it get rid of my wrinkels", "ask_side_effects", None, alone,
                    skin_condition=["wrinkels"]).faq.intent == "ask_side_effects"
+
+
+def test_a_lone_number_before_another_word_or_after_is_no_count():
+    for text in ("and with 20% off?", "my daughter is 16, how much would it cost her", "how much, I have 3 acne scars",
+                 "does the price include 2 follow-ups", "can i come at 4", "how much for 3 weeks"):
+        assert context.lone_count(text) is None, text
+
+
+def test_words_that_ask_a_duration_too_do_not_make_a_price():
+    for text, intent in (("how long does a session take in total for 3", "ask_session_duration"),
+                         ("I can't come to 3 sessions, is 2 enough?", "ask_sessions"),
+                         ("is it more painful in total after 3 sessions?", "ask_pain")):
+        assert resolve(text, intent, "ask_sessions", number=["3 sessions"]).faq.intent == intent, text

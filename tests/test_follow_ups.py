@@ -234,7 +234,7 @@ def test_a_follow_up_about_an_everyday_thing_is_everyday(reader):
     # Shaped like a follow-up ("what about …"), but its own words are sure of an everyday subject.
     tracker = conversation("how much is it", "ask_cost")
     assert read(reader, "what about a pint of milk", "follow_up", confidence=0.83, tracker=tracker) == "out_of_scope"
-    assert read(reader, "and the package?", "follow_up", confidence=0.83, tracker=tracker) != "out_of_scope"
+    assert read(reader, "and the package?", "follow_up", confidence=0.83, tracker=tracker) in ("follow_up", "ask_cost")
 
 
 def test_a_reading_nlu_is_too_unsure_of_takes_the_reading_with_context_at_the_lower_bar():

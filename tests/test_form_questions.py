@@ -1,12 +1,13 @@
 """Questions about the consultation request outside the form (hooks/form_questions.py), on
 messages and trackers as Rasa's pipeline hands them over."""
-from rasa.shared.core.events import ActiveLoop, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
 from hooks.form_questions import FormQuestionsInContext
 
-COMPONENT = FormQuestionsInContext({"intents": ["why_details", "details_privacy", "who_sees_details",
+COMPONENT = FormQuestionsInContext({"sure": 0.9, "request_actions": [],
+                                    "intents": ["why_details", "details_privacy", "who_sees_details",
                                                 "what_happens_next"]})
 
 
@@ -41,3 +42,19 @@ def test_during_the_form_every_reading_stands():
     ranking = [{"name": "why_details", "confidence": 0.6}, {"name": "follow_up", "confidence": 0.3}]
     assert read("why?", ranking, form="consultation_form").get("intent")["name"] == "why_details"
     assert read("why?", ranking).get("intent")["name"] == "follow_up"
+
+
+def test_a_sure_reading_stands_and_so_does_one_right_after_the_request():
+    # "who reads these" at 0.94: sure, it stands without the request's words.
+    ranking = [{"name": "who_sees_details", "confidence": 0.94}, {"name": "out_of_scope", "confidence": 0.03}]
+    assert read("who reads these", ranking).get("intent")["name"] == "who_sees_details"
+    # After the request was sent, "when will they get back to me?" is about it.
+    component = FormQuestionsInContext({"intents": ["what_happens_next"], "sure": 0.9,
+                                        "request_actions": ["action_submit_consultation_request"]})
+    events = [UserUttered("send it", {"name": "affirm", "confidence": 0.9}),
+              ActionExecuted("action_submit_consultation_request"), ActionExecuted("action_listen")]
+    tracker = DialogueStateTracker.from_events("visitor", events)
+    unsure = [{"name": "what_happens_next", "confidence": 0.5}, {"name": "ask_results_time", "confidence": 0.2}]
+    message = Message(data={"text": "when will they get back to me?", "intent": dict(unsure[0]),
+                            "intent_ranking": unsure})
+    assert component.process([message], tracker=tracker)[0].get("intent")["name"] == "what_happens_next"

@@ -173,6 +173,11 @@ def test_a_reaction_without_a_word_of_one_gives_way_to_the_next_reading():
     message = Message(data={"text": "my face is swollen since yesterday", "intent": dict(ranking[0]),
                             "intent_ranking": ranking, "entities": []})
     assert component.process([message])[0].get("intent")["name"] == "report_adverse_reaction"
+    # A reading NLU is sure of stands without a listed word: "my eyes are closing up" (0.96).
+    sure = [{"name": "report_adverse_reaction", "confidence": 0.96}, {"name": "follow_up", "confidence": 0.02}]
+    message = Message(data={"text": "the roller left tiny specks all over my cheeks", "intent": dict(sure[0]),
+                            "intent_ranking": sure, "entities": []})
+    assert component.process([message])[0].get("intent")["name"] == "report_adverse_reaction"
 
 
 def test_a_business_question_nlu_is_unsure_of_is_not_covered():
@@ -216,4 +221,7 @@ def test_serious_signs_on_the_visitors_own_skin_read_as_a_follow_up_get_the_safe
     assert check("my knee is swollen after football", "out_of_scope", relevance=0.2) == "out_of_scope"
     # A question about what is normal is the FAQ's; an FAQ reading stands.
     assert check("is swelling normal after", "follow_up") == "follow_up"
-    assert check("my face is swollen, is that one of the side effects?", "ask_side_effects") == "ask_side_effects"
+    assert check("is swelling one of the side effects?", "ask_side_effects") == "ask_side_effects"
+    # What to expect, asked in the first person, is a question too.
+    for text in ("and will I be swollen?", "and what if I get a rash?"):
+        assert check(text, "follow_up") == "follow_up", text
