@@ -78,7 +78,7 @@ _LOOSE_TIME = re.compile(r"\b(?:whenever|suits?|flexible|any|no preference|don'?
 _NAME_TOKEN = r"[^\W\d_][^\W\d_'’.\-]*(?:['’.\-][^\W\d_]+)*\.?"
 NAME_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:my name is|my name's|my names|name's|names|name is|the name is"
                        r"|name\s*:|i am called|i'm called|im called|they call me|people call me|this is|i'm|i am"
-                       r"|im|it's|its|it is)(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
+                       r"|im|it's|its|it is|name|is mise)(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
                        re.I)
 NAME_TAIL = re.compile(r"\s+here$", re.I)
 # "my surname is spelt Byrne", "last name: Lee", "first name is Ann": one part of the name.
@@ -86,7 +86,9 @@ NAME_PART = re.compile(r"\b(?P<part>sur ?name|last name|second name|family name|
                        r"(?:\s+(?:is|'s|should be|is actually|actually|is spelt|is spelled|spelt|spelled|as|now))*"
                        rf"\s*[:\-]?\s*(?P<value>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)", re.I)
 FIRST_NAME_PARTS = ("first name", "christian name", "forename")
-WEAK_NAME_LEAD = re.compile(r"this is|i'm|i am|im|it's|its|it is", re.I)
+# Leads that also open other sentences ("it's about", "name Nguyen Thi Lan" as a label):
+# capitalised names only where the visitor writes with capitals.
+WEAK_NAME_LEAD = re.compile(r"this is|i'm|i am|im|it's|its|it is|name", re.I)
 # Words that are never part of a name: a part of a message holding one is not a name.
 NOT_NAME = set("""
 a an the and or but if so to of in on at by for from with about into over after before than then as up out
@@ -98,8 +100,20 @@ don't dont can't cant won't wont i'm i've i'd i'll it's that's what's isn't
 morning mornings afternoon afternoons evening evenings night nights today tonight tomorrow weekday weekdays
 weekend weekends asap anytime lunchtime week month monday tuesday wednesday thursday friday saturday sunday
 mondays tuesdays wednesdays thursdays fridays saturdays sundays stop cancel skip none n/a
-regards clinic
+regards clinic agree agreed consent consented confirm confirmed submit aye
 """.split())
+# Greetings, in English, Irish and other languages: a message's opening, never a name
+# ("Bonjour, please call me, Jean-Luc Moreau"; "Dia duit, is mise Áine").
+GREETING_WORDS = set("""
+hi hello hey hiya heya howdy howya howaya yo greetings bonjour bonsoir salut coucou hola buenas buenos ciao
+buongiorno buonasera hallo servus moin hej hei ahoj czesc cześć dzien dzień dobry privet merhaba namaste aloha
+g'day olá haigh duit dhuit daoibh dhaoibh chara
+""".split())
+NOT_NAME |= GREETING_WORDS
+# At the start of a message only: a greeting that is also a name elsewhere ("Salam", "Shalom").
+_GREETING_LEAD = (r"good (?:morning|afternoon|evening|day)|dia (?:duit|dhuit|daoibh|dhaoibh)|a chara|kia ora|ni hao"
+                  r"|guten (?:tag|morgen|abend)|bom dia|buenos d[ií]as|buenas tardes|salaam|salam|salam alaikum"
+                  r"|as-?salamu alaykum|shalom|hi there|hello there|hey there|" + "|".join(sorted(GREETING_WORDS)))
 # Everyday words that can also be names ("Omar Said", "Tom Price"): not a name on their own.
 NOT_NAME_LOWER = set("""
 want wants need needs like likes love get got give send sent call calling ring phone phoned email emailed
@@ -132,26 +146,35 @@ def _alternatives(terms: list[str]) -> str:
 
 
 # "... on my chin", "... around my eyes": the place is part of the concern.
-_AREA_TAIL = (rf"(?:\s+(?:on|around|under|near|at|in|across|over|along|by|below|above)\s+"
-              rf"(?:(?:my|the|both|his|her)\s+(?:{_alternatives(_AREAS)}|[a-z]+)|{_alternatives(_AREAS)}))")
+# ("... on my cheeks and chin": more places joined to the first.)
+_AREA_TAIL = (rf"(?:\s+(?:on|around|round|'round|under|near|at|in|across|over|along|by|below|above)\s+"
+              rf"(?:(?:my|the|both|his|her)\s+(?:{_alternatives(_AREAS)}|[a-z]+)|{_alternatives(_AREAS)})"
+              rf"(?:\s*(?:,|and|&|or|\+)\s*(?:(?:my|the|both)\s+)?(?:{_alternatives(_AREAS)})\b)*)")
+# "back acne scars", "forehead wrinkles": the place said first is part of the concern too.
+_AREA_HEAD = rf"(?:(?:{_alternatives(_AREAS)})\s+)?"
 CONDITION = re.compile(
-    rf"\b(?:(?:old|bad|deep|some|my|the|fine|facial)\s+)*(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?"
-    rf"(?:\s+(?:and|&)\s+(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?)*", re.I)
+    rf"\b(?:(?:old|bad|deep|some|my|the|fine|facial)\s+)*{_AREA_HEAD}(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?"
+    rf"(?:\s*(?:and|&|\+)\s+(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?)*", re.I)
 # "about X", "re X", "Concern: X": X is the concern, whatever it is, up to the end of that part.
 CONCERN_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:concern\s*:|about\s*:|topic\s*:|re\s*:|regarding\s*:?|re|about"
-                          r"|concerning)\s+(?:my\s+|the\s+)?", re.I)
+                          r"|bout|'bout|abt|concerning)\s+(?P<mine>my\s+|the\s+)?", re.I)
 # "about booking", "re a consultation": what the request is, not what it is about.
 NOT_A_CONCERN = re.compile(
     r"^(?:(?:a|an|the|my|your|some|this|that)\s+)?(?:booking|bookings|booking in|book in|consult|consults|consultation"
     r"|consultations|appointment|appointments|call ?backs?|call-backs?|call|chat|getting started|starting"
-    r"|it|that|this|one|session|sessions|treatment|treatments|course|my details|details)$", re.I)
+    r"|it|that|this|one|session|sessions|treatment|treatments|course|my details|details"
+    # The treatment itself: what the clinic offers, not what it is for ("about micro needling").
+    rf"|(?:(?:the|a|some)\s+)?(?:{_alternatives(sorted(vocabulary.MICRONEEDLING_TERMS, key=len, reverse=True))})\b.*)$",
+    re.I)
+# "no, its actually for stretch marks": any of these, in any order, before the concern.
 _CONCERN_FILLER_LEAD = re.compile(
     r"^(?:(?:concern|about|topic|re|treatment)\s*:\s*)?"
-    r"(?:(?:no|nope|nah|not that|not really|yes|yeah|ok|okay|so|well|actually|sorry|um|erm|hmm|hi)\b[\s,.!-]*)*"
-    r"(?:(?:it'?s|its|it is|that'?s|thats|the concern is|my concern is|concern is|concern:|mainly|mostly|more"
+    r"(?:(?:(?:no|nope|nah|not that|not really|yes|yeah|ok|okay|so|well|actually|sorry|um|erm|hmm|hi)\b[\s,.!-]*)"
+    r"|(?:(?:it'?s|its|it is|that'?s|thats|the concern is|my concern is|concern is|concern:|mainly|mostly|more"
     r"|really|just|i want to discuss|i'?d like to discuss|i want to talk about|i'?d like to talk about"
     r"|i want to ask about|i'?m interested in|im interested in|interested in|i have|i'?ve got|ive got|i got"
-    r"|discuss|talk about|about|regarding|re|for|with|to do with|it'?s to do with|its to do with)\b[\s,:-]*)*"
+    r"|discuss|talk about|about|bout|regarding|re|for|with|to do with|it'?s to do with|its to do with)"
+    r"\b[\s,:-]*))*"
     r"(?:(?:my|the|some|a few|a bit of)\s+)?", re.I)
 _CONCERN_FILLER_TAIL = re.compile(r"(?:[\s,.!-]*\b(?:actually|instead|please|pls|thanks|thank you|really|really"
                                   r"|mostly|mainly|tbh|lol|i think|though)\b)+[\s.!]*$", re.I)
@@ -174,6 +197,45 @@ _POLITE = (r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|
 _GAP = r"[\s,.!:)\-\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]*"
 YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*(?:(?:{_YES_WORDS})\b|👍){_GAP}"
                  rf"(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*$", re.I)
+# A yes in the visitor's own words ("spot on, send", "aye", "yes that's ok with me", "all good
+# send it on"): every word agrees, sends or is politeness, and one of them agrees or sends. Any
+# other word (a detail, "but", "not", "change", "wait", a question word) makes it no plain yes.
+_AGREEING = set("""
+yes yess yeah yea yeh ya yah ye yep yup yas aye sure ok okay k kk agree agreed consent consented confirm confirmed
+correct right fine grand great perfect lovely good absolutely definitely certainly sound spot send sent submit
+submitted proceed happy cool brilliant brill super fab deal alright exactly deffo defo def 👍 👌 ✅
+""".split())
+_AGREEING_PHRASES = re.compile(r"\b(?:no (?:problem|probs|worries)|not a problem|of course|go (?:ahead|on|for it)"
+                               r"|all right|fire away|do it|please do|i do|that's it|thats it)\b", re.I)
+_ALONG = set("""
+it its it's that that's thats this is all everything everything's everythings please pls plz thanks thank you ta
+cheers thx ty then now on off away with me by for to of so just and also too well oh ah hmm hm um erm a million
+x xx xxx lol haha looks look sounds seems the i i'm im am i'd id be would will very much indeed totally fully
+as really quite yes-please one details info ahead
+""".split())
+
+
+def _word_bag(text: str) -> list[str]:
+    text = str(text or "").lower().replace("\u2019", "'")
+    text = re.sub(r"(\w)\1{2,}", r"\1", text)  # "yesss", "sooo": one letter
+    return re.findall(r"[\w']+|👍|👌|✅", text)
+
+
+def is_yes(text: str) -> bool:
+    """Whether a reply only agrees or says to send: "yes", "spot on, send", "aye", "yes that's
+    ok with me", "now send it", "send it xx". A detail, a question, a change or a "not" makes
+    it something else."""
+    text = str(text or "").strip()
+    if YES.match(text):
+        return True
+    if "?" in text or "@" in text or re.search(r"\d", text):
+        return False
+    marked = _AGREEING_PHRASES.sub(" yes ", text.lower().replace("\u2019", "'"))
+    words = _word_bag(marked)
+    return bool(words) and any(w in _AGREEING for w in words) \
+        and all(w in _AGREEING or w in _ALONG for w in words)
+
+
 _NO = (r"no|nope|nah|no thanks|no thank you|not really|i don'?t agree|i do not agree|don'?t|i don'?t|do not"
        r"|rather not|i'?d rather not|no way|not now|not yet|negative")
 NO = re.compile(rf"^(?:{_NO})\b", re.I)
@@ -181,8 +243,15 @@ NO = re.compile(rf"^(?:{_NO})\b", re.I)
 DECLINED = re.compile(r"\b(?:don'?t|do not|didn'?t|did not|rather not|rather you didn'?t|rather you did not)\s+"
                       r"(?:store|keep|save|hold|share|pass on)\b|\bi (?:don'?t|do not) (?:consent|agree)\b"
                       r"|\bno consent\b", re.I)
-SKIP = re.compile(r"^(?:skip(?: it| this| that| this question)?|none|nothing|n/?a|pass|no|nope|nah|no thanks"
-                  r"|no thank you|not really|no concern|nothing in particular|nothing specific)$", re.I)
+# A skip at the concern step: "skip", "skip for now", "i'll skip that", "just skip", "rather not say".
+SKIP = re.compile(r"^(?:(?:ok|okay|um|erm|hmm|i'?ll|i will|i'?d|id|just|can we|can i|let'?s|lets|we'?ll|please|pls)"
+                  r"\s+)*(?:(?:skip|pass)(?:\s+(?:on\s+)?(?:it|this|that|this one|that one|this question|that question"
+                  r"|this bit|that bit|this step|that step|the question))?|none|nothing|n/?a|no|nope|nah|no thanks"
+                  r"|no thank you|not really|no concern|nothing in particular|nothing specific|nothing to add"
+                  r"|(?:i'?d |id )?(?:rather|prefer) not (?:to )?(?:say|share|answer|go into it)|not saying"
+                  r"|(?:i )?(?:don'?t|do not) want to (?:say|share|answer)|no comment)"
+                  r"(?:\s+(?:for now|for the moment|for the minute|thanks|thank you|thx|please|pls|if that'?s ok"
+                  r"|if that'?s okay))*$", re.I)
 LEAVING = re.compile(
     r"^(?:(?:ok|okay|actually|oh|um|no|nah|sorry|thanks|thank you|cheers)\b[\s,.!]*)*"
     r"(?:stop|cancel|cancel it|cancel that|cancel the request|never ?mind|forget it|forget about it|forget this"
@@ -219,15 +288,20 @@ CHANGE = re.compile(r"\b(?:change|update|edit|correct|fix|wrong|redo|re-?enter|t
 # Where a message divides into parts ("Dr. Aisha Malik" is one).
 SPLIT = re.compile(r"\s*(?:[,;!?]+|(?<!\bdr)(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bst)\.(?:\s+|$)|\s[-–—]+\s|[–—]|\n"
                    r"|\band\b|\bbut\b)\s*", re.I)
-QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's|wheres|where's|hows|how's|is|are"
-                            r"|does|do|did|can|could|will|would|should|am i|have you|has|may i)\b", re.I)
+QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's|wheres|where's|hows|how's|is(?! mise\b)|are"
+                            r"|does|do|did|can|could|will|would(?!\s+(?:like|love|prefer|appreciate|be grateful))"
+                            r"|should|am i|have you|has|may i)\b", re.I)
 # "can someone call me" has a question's shape but asks to be contacted: its details count.
 CONTACT_REQUEST = re.compile(r"\b(?:call|ring|phone|contact|email|e-mail|text|txt|reach|get back to|get in touch with)"
                              r"\b(?:\s+\w+)?\s+(?:me|us)\b|\bcall ?backs?\b|\bcall-back\b|\bget in touch\b"
+                             r"|\b(?:give|gimme|send)\s+(?:me|us)\s+(?:a|an)\s+(?:ring|call|bell|buzz|shout|text|txt"
+                             r"|phone ?call|message|email|e-mail)\b"
+                             r"|\b(?:get|have|like|love|want|need|request|arrange|book)\s+(?:a|an)\s+(?:call|ring"
+                             r"|phone ?call|callback|call back|text|chat)\b"
                              r"|\bbook\b.*\b(?:consultation|appointment|in)\b"
                              r"|\b(?:consultation|consult|appointment)s?\b", re.I)
 _EDGE_FILLERS = re.compile(
-    r"^(?:(?:hi|hello|hey|hiya|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
+    rf"^(?:(?:{_GREETING_LEAD}|hi+|hey+|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
     r"|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b[\s,.!:-]*)+", re.I)
 _EDGE_FILLERS_END = re.compile(
     r"(?:[\s,.!:-]*\b(?:please|pls|plz|thanks|thank you|cheers|too|also|lol|haha|then|and|or|on|at|is|are"
@@ -250,12 +324,18 @@ def squeeze(text: str) -> str:
     return " ".join(str(text or "").split())
 
 
+# Emoji and other pictographs around a detail ("aimee walsh 💕", "stretchies 🙈"): no part of it.
+_EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d\u2b50\u2764\u2665"
+_EDGE_SYMBOLS = re.compile(rf"^[\s{_EMOJI}]+|[\s{_EMOJI}]+$")
+
+
 def clean_edges(text: str) -> str:
-    """A part of a message without the fillers around it ("ok so, ", " please!!")."""
-    text = squeeze(text).strip(" ,.;:!?-–—\"'()")
+    """A part of a message without the fillers around it ("ok so, ", " please!!", " 💕")."""
+    text = _EDGE_SYMBOLS.sub("", squeeze(text)).strip(" ,.;:!?-–—\"'()")
     for _ in range(3):
         text = _EDGE_FILLERS.sub("", text)
         text = _EDGE_FILLERS_END.sub("", text).strip(" ,.;:!?-–—\"'()")
+        text = _EDGE_SYMBOLS.sub("", text).strip(" ,.;:!?-–—\"'()")
     return text
 
 
@@ -282,7 +362,7 @@ def plausible_name(text: str) -> bool:
     if not 1 <= len(words) <= 5 or not all(re.fullmatch(_NAME_TOKEN, w) for w in words):
         return False
     lowered = [w.lower().strip(".") for w in words]
-    if any(w in NOT_NAME for w in lowered):
+    if any(w in NOT_NAME or re.sub(r"(\w)\1{2,}", r"\1", w) in NOT_NAME for w in lowered):
         return False
     if all(w in NOT_NAME_LOWER for w in lowered):
         return False

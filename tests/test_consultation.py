@@ -357,6 +357,27 @@ def found(text, step=None, name_known=False):
     # A capitalised name signing the request; the surname typed just after a first name.
     ("need a callback - Jo", None, {"visitor_name": "Jo"}),
     ("I want to book a consultation. Amara clinic", None, {}),
+    # A greeting, in any language, is never a name; labels without "my ... is" are labels.
+    ("Hola, ring me please, Ana-Lucia Ferreira, 087 555 0101", None,
+     {"visitor_name": "Ana-Lucia Ferreira", "phone": "087 555 0101"}),
+    ("Dia duit, is mise Áine Ní Bhriain, 086 444 1212", None, {"visitor_name": "Áine Ní Bhriain", "phone": "086 444 1212"}),
+    ("Guten Tag! Please call me. Jonas Becker, +49 151 2345 6789", None,
+     {"visitor_name": "Jonas Becker", "phone": "+49 151 2345 6789"}),
+    ("please get in touch. name Tran Van Minh. mobile 085 300 4141. email minh.tran@example.com", None,
+     {"visitor_name": "Tran Van Minh", "phone": "085 300 4141", "email": "minh.tran@example.com"}),
+    ("gemma o'brien ✨", "visitor_name", {"visitor_name": "gemma o'brien"}),
+    # A concern stated in a request, whatever its wording, with the place said before or after it.
+    ("would like a ring about melasma on my upper lip, Dara Kane 087 222 3344", None,
+     {"concern": "melasma on my upper lip", "visitor_name": "Dara Kane", "phone": "087 222 3344"}),
+    ("can sum1 ring me bout my eczema patches", None, {"concern": "eczema patches"}),
+    ("I'd like a consultation for my chest acne please", None, {"concern": "chest acne"}),
+    ("Hello, I have stretch marks on my hips and thighs. Lia Moran, 087 111 2323", None,
+     {"concern": "stretch marks on my hips and thighs", "visitor_name": "Lia Moran", "phone": "087 111 2323"}),
+    # The treatment itself is what the clinic offers, not what the request is about.
+    ("text me about the microneedling, Ger Daly, 086 765 4321", None,
+     {"visitor_name": "Ger Daly", "phone": "086 765 4321"}),
+    ("mondays before noon, its about wrinkles round my eyes", "preferred_time",
+     {"concern": "wrinkles round my eyes"}),
 ])
 def test_the_reader_takes_every_detail_a_message_carries(text, step, details_found):
     assert found(text, step) == details_found
@@ -386,6 +407,8 @@ def test_the_name_given_more_fully(text, step, known, details_found):
     ("nope - wrinkles", "concern", "wrinkles"),
     ("stretch marks actually", "concern", "stretch marks"),
     ("not sure yet", "concern", "not sure yet"),
+    ("nah, it's really for the acne scars", "concern", "acne scars"),
+    ("no its actually about melasma", "concern", "melasma"),
     # A time zone is part of the time; a hedge after it stays (the team learns it is no hard limit).
     ("afternoons your time is fine", "preferred_time", "afternoons your time"),
     ("weekday mornings before 11 ideally", "preferred_time", "weekday mornings before 11 ideally"),
@@ -446,10 +469,27 @@ def test_a_part_of_the_name_corrected(text, step, known, name):
     ("actually don't store anything", "storage_consent", "no"),
     ("I'd rather you didn't keep my details", "storage_consent", "no"),
     ("y", "storage_consent", "yes"), ("send away", "request_confirmed", "yes"),
+    # A reply that only agrees or says to send, in the visitor's own words, is a yes...
+    ("aye go on", "storage_consent", "yes"), ("yeah sound", "storage_consent", "yes"),
+    ("grand, that's ok with me", "storage_consent", "yes"), ("sure, happy with that", "storage_consent", "yes"),
+    ("spot on, submit it", "request_confirmed", "yes"), ("right so send it now", "request_confirmed", "yes"),
+    ("all good, send it on x", "request_confirmed", "yes"), ("submit", "request_confirmed", "yes"),
+    ("yesss 🙏", "request_confirmed", "yes"), ("ye send", "request_confirmed", "yes"),
+    # ...a refusal, a change or a question is not.
+    ("not now", "storage_consent", "no"), ("nah, rather not", "storage_consent", "no"),
+    # Skips in other words at the concern step.
+    ("skip for now", "concern", "skip"), ("i'll skip that one", "concern", "skip"), ("just skip", "concern", "skip"),
+    ("I'd rather not say", "concern", "skip"), ("pass on that", "concern", "skip"),
 ])
 def test_yes_no_skip_and_leaving(text, step, what):
     reading = form_reader.read(text, step)
     assert [w for w in ("leaving", "yes", "skip", "no") if getattr(reading, w)][:1] == [what]
+
+
+@pytest.mark.parametrize("text", ["yes but change the time", "send it to my other email", "ok wait",
+                                  "sure, is it free?", "yes, not sure about the time", "fine, but no texts"])
+def test_agreeing_with_more_to_say_is_no_plain_yes(text):
+    assert not form_reader.read(text, "request_confirmed").yes
 
 
 @pytest.mark.parametrize("text, plausible", [
@@ -459,6 +499,7 @@ def test_yes_no_skip_and_leaving(text, step, what):
     ("evenings", False), ("tomorrow after 6", False), ("yes", False), ("hi", False), ("thanks", False),
     ("acne scars", False), ("087 123 4567", False), ("jane@example.com", False), ("price", False),
     ("can someone call me", False), ("Nora?", False), ("fair enough", False), ("good", False),
+    ("Bonjour", False), ("Hola", False), ("Dia duit", False), ("hiii", False), ("agreed", False), ("aye", False),
 ])
 def test_what_can_be_a_name(text, plausible):
     assert detail_patterns.plausible_name(text) is plausible
