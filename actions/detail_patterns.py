@@ -78,7 +78,8 @@ _LOOSE_TIME = re.compile(r"\b(?:whenever|suits?|flexible|any|no preference|don'?
 _NAME_TOKEN = r"[^\W\d_][^\W\d_'’.\-]*(?:['’.\-][^\W\d_]+)*\.?"
 NAME_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:my name is|my name's|my names|name's|names|name is|the name is"
                        r"|name\s*:|i am called|i'm called|im called|they call me|people call me|this is|i'm|i am"
-                       r"|im|it's|its|it is|name|is mise)(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
+                       r"|im|it's|its|it is|name|is mise)"
+                       r"(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
                        re.I)
 NAME_TAIL = re.compile(r"\s+here$", re.I)
 # "my surname is spelt Byrne", "last name: Lee", "first name is Ann": one part of the name.
@@ -288,7 +289,8 @@ CHANGE = re.compile(r"\b(?:change|update|edit|correct|fix|wrong|redo|re-?enter|t
 # Where a message divides into parts ("Dr. Aisha Malik" is one).
 SPLIT = re.compile(r"\s*(?:[,;!?]+|(?<!\bdr)(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bst)\.(?:\s+|$)|\s[-–—]+\s|[–—]|\n"
                    r"|\band\b|\bbut\b)\s*", re.I)
-QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's|wheres|where's|hows|how's|is(?! mise\b)|are"
+QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's|wheres|where's|hows|how's"
+                            r"|is(?! mise\b)|are"
                             r"|does|do|did|can|could|will|would(?!\s+(?:like|love|prefer|appreciate|be grateful))"
                             r"|should|am i|have you|has|may i)\b", re.I)
 # "can someone call me" has a question's shape but asks to be contacted: its details count.

@@ -360,7 +360,8 @@ def found(text, step=None, name_known=False):
     # A greeting, in any language, is never a name; labels without "my ... is" are labels.
     ("Hola, ring me please, Ana-Lucia Ferreira, 087 555 0101", None,
      {"visitor_name": "Ana-Lucia Ferreira", "phone": "087 555 0101"}),
-    ("Dia duit, is mise Áine Ní Bhriain, 086 444 1212", None, {"visitor_name": "Áine Ní Bhriain", "phone": "086 444 1212"}),
+    ("Dia duit, is mise Áine Ní Bhriain, 086 444 1212", None,
+     {"visitor_name": "Áine Ní Bhriain", "phone": "086 444 1212"}),
     ("Guten Tag! Please call me. Jonas Becker, +49 151 2345 6789", None,
      {"visitor_name": "Jonas Becker", "phone": "+49 151 2345 6789"}),
     ("please get in touch. name Tran Van Minh. mobile 085 300 4141. email minh.tran@example.com", None,
