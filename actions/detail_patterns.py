@@ -164,8 +164,10 @@ NOT_A_CONCERN = re.compile(
     r"^(?:(?:a|an|the|my|your|some|this|that)\s+)?(?:booking|bookings|booking in|book in|consult|consults|consultation"
     r"|consultations|appointment|appointments|call ?backs?|call-backs?|call|chat|getting started|starting"
     r"|it|that|this|one|session|sessions|treatment|treatments|course|my details|details"
-    # The treatment itself: what the clinic offers, not what it is for ("about micro needling").
-    rf"|(?:(?:the|a|some)\s+)?(?:{_alternatives(sorted(vocabulary.MICRONEEDLING_TERMS, key=len, reverse=True))})\b.*)$",
+    # The treatment alone: what the clinic offers, not what it is for ("about the microneedling";
+    # "about microneedling for my face" says what for).
+    rf"|(?:(?:the|a|some)\s+)?(?:{_alternatives(sorted(vocabulary.MICRONEEDLING_TERMS, key=len, reverse=True))})"
+    r"(?:\s+(?:thing|treatment|treatments|procedure|session|sessions|pls|please))?)$",
     re.I)
 # "no, its actually for stretch marks": any of these, in any order, before the concern.
 _CONCERN_FILLER_LEAD = re.compile(

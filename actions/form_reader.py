@@ -405,11 +405,15 @@ def _read_parts(reading: Reading, text: str, step: str | None, known_name: str |
             reading.found[CONCERN] = concern_value(value)
         text = text.replace(f"{label}:", " ").replace(value, " , ") if slot in reading.found else text
     leftovers = []
-    for part, asked in _parts(text):
+    parts = _parts(text)
+    # A skin concern named anywhere is the concern: "reading about micro needling for ages, I
+    # have acne scarring" is about the scarring.
+    named = any(CONDITION.search(part) and not _asks(part, asked) for part, asked in parts)
+    for part, asked in parts:
         if _asks(part, asked):
             reading.question = True
             continue
-        part = _take_concern(reading, part)
+        part = _take_concern(reading, part, named)
         part = _take_time(reading, part)
         part = _take_name(reading, part, step, known_name)
         if clean_edges(part):
@@ -420,11 +424,13 @@ def _read_parts(reading: Reading, text: str, step: str | None, known_name: str |
         reading.no = bool(NO.match(reading.text.strip()) or DECLINED.search(reading.text)) and not reading.yes
 
 
-def _take_concern(reading: Reading, part: str) -> str:
+def _take_concern(reading: Reading, part: str, named: bool = False) -> str:
+    """The concern in ``part``: what follows "about" ("re", "concern:"), or a skin concern the
+    vocabulary knows; with ``named`` (one is named in the message), only a skin concern."""
     if CONCERN in reading.found:
         return part
     lead = CONCERN_LEAD.search(part)
-    if lead:
+    if lead and not (named and not CONDITION.search(part[lead.end():])):
         value = concern_value(part[lead.end():])
         time = TIME_PHRASE.search(value)
         if time and not CONDITION.search(value[:time.start()] or "x"):

@@ -377,6 +377,11 @@ def found(text, step=None, name_known=False):
     # The treatment itself is what the clinic offers, not what the request is about.
     ("text me about the microneedling, Ger Daly, 086 765 4321", None,
      {"visitor_name": "Ger Daly", "phone": "086 765 4321"}),
+    ("could the clinic ring me about microneedling on my neck? Rory Ash 087 321 0000", None,
+     {"concern": "microneedling on my neck", "visitor_name": "Rory Ash", "phone": "087 321 0000"}),
+    # A skin concern named anywhere wins over what follows "about".
+    ("I've read about micro-needling for months and I have deep acne scars on my jaw. Una Roe, 086 101 2020", None,
+     {"concern": "deep acne scars on my jaw", "visitor_name": "Una Roe", "phone": "086 101 2020"}),
     ("mondays before noon, its about wrinkles round my eyes", "preferred_time",
      {"concern": "wrinkles round my eyes"}),
 ])
