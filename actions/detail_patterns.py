@@ -206,7 +206,7 @@ YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*(?:(?:{_YES_WORDS})\
 _AGREEING = set("""
 yes yess yeah yea yeh ya yah ye yep yup yas aye sure ok okay k kk agree agreed consent consented confirm confirmed
 correct right fine grand great perfect lovely good absolutely definitely certainly sound spot send sent submit
-submitted proceed happy cool brilliant brill super fab deal alright exactly deffo defo def 👍 👌 ✅
+submitted proceed happy cool brilliant brill super fab deal alright exactly deffo defo def tá 👍 👌 ✅
 """.split())
 _AGREEING_PHRASES = re.compile(r"\b(?:no (?:problem|probs|worries)|not a problem|of course|go (?:ahead|on|for it)"
                                r"|all right|fire away|do it|please do|i do|that's it|thats it)\b", re.I)
