@@ -247,7 +247,7 @@ DECLINED = re.compile(r"\b(?:don'?t|do not|didn'?t|did not|rather not|rather you
                       r"(?:store|keep|save|hold|share|pass on)\b|\bi (?:don'?t|do not) (?:consent|agree)\b"
                       r"|\bno consent\b", re.I)
 # A skip at the concern step: "skip", "skip for now", "i'll skip that", "just skip", "rather not say".
-SKIP = re.compile(r"^(?:(?:ok|okay|um|erm|hmm|i'?ll|i will|i'?d|id|just|can we|can i|let'?s|lets|we'?ll|please|pls)"
+SKIP = re.compile(r"^(?:(?:ok|okay|um|erm|hmm|no|nah|nope|actually|oh|i'?ll|i will|i'?d|id|just|can we|can i|let'?s|lets|we'?ll|please|pls)"
                   r"\s+)*(?:(?:skip|pass)(?:\s+(?:on\s+)?(?:it|this|that|this one|that one|this question|that question"
                   r"|this bit|that bit|this step|that step|the question))?|none|nothing|n/?a|no|nope|nah|no thanks"
                   r"|no thank you|not really|no concern|nothing in particular|nothing specific|nothing to add"

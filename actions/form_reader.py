@@ -317,6 +317,9 @@ def _read_concern_answer(reading: Reading, text: str, known_name: str | None) ->
         reading.found[TIME] = time_value(reply[_lead_start(reply, time.start()):])
         return
     value = concern_value(reply)
+    if value and SKIP.match(value):  # "nah, skip", "no - rather not say": the lead-in taken off
+        reading.skip = reading.no = True
+        return
     if (reading.email or reading.phone) and not CONDITION.search(value):
         value = ""  # "my number is 087 606 0606 too": no concern in it
     if value:

@@ -486,6 +486,7 @@ def test_a_part_of_the_name_corrected(text, step, known, name):
     # Skips in other words at the concern step.
     ("skip for now", "concern", "skip"), ("i'll skip that one", "concern", "skip"), ("just skip", "concern", "skip"),
     ("I'd rather not say", "concern", "skip"), ("pass on that", "concern", "skip"),
+    ("nah skip", "concern", "skip"), ("no, rather not say thanks", "concern", "skip"),
 ])
 def test_yes_no_skip_and_leaving(text, step, what):
     reading = form_reader.read(text, step)
