@@ -50,7 +50,8 @@ _JOIN = r"(?:\s*(?:,|/|&|\+|-)?\s*(?:and|or|to|till|until|til|but not|but|except
 _AFTER = (r"(?:\s+(?:only|onwards|on|or later|or so|at the latest|latest|ish))?"
           # "afternoons your time": where the visitor is abroad, the time zone is part of it.
           r"(?:\s+(?:your|my|our|irish|uk|us|local|eastern|pacific|central|gmt|est|pst)\s+time)?")
-TIME_PHRASE = re.compile(rf"\b{_BEFORE}{_ATOM}(?:{_JOIN}{_BEFORE}{_ATOM})*{_AFTER}\b", re.I)
+# ("good evening" greets: no time in it.)
+TIME_PHRASE = re.compile(rf"(?<!good )(?<!good  )\b{_BEFORE}{_ATOM}(?:{_JOIN}{_BEFORE}{_ATOM})*{_AFTER}\b", re.I)
 # Said about a time but not part of it: "best after 6", "evenings are best".
 TIME_LEAD = re.compile(r"(?:\b(?:(?:the )?best time (?:to (?:call|ring|reach|contact) (?:me )?)?(?:is|would be)"
                         r"|best(?: is)?|ideally|preferably|i'?d prefer|i prefer|prefer|i'?m free|im free|free"
@@ -138,8 +139,11 @@ NOT_NAME |= _CONCERN_WORDS
 
 _CONDITIONS = sorted({t for g in vocabulary.CONDITION_TERMS.values() for t in g} | set(vocabulary.UNLISTED_CONDITIONS),
                      key=len, reverse=True)
-_AREAS = sorted({t for g in vocabulary.AREA_TERMS.values() for t in g} | set(vocabulary.UNLISTED_AREAS),
-                key=len, reverse=True)
+# Places the vocabulary has no answer about but a visitor names with a concern ("on my temples").
+_MORE_PLACES = ["temples", "temple", "jaw", "jawline", "cheekbones", "hairline", "upper lip", "lip", "brow", "brows",
+                "eyebrows", "elbows", "shoulders", "upper arms", "sides", "face and neck"]
+_AREAS = sorted({t for g in vocabulary.AREA_TERMS.values() for t in g} | set(vocabulary.UNLISTED_AREAS)
+                | set(_MORE_PLACES), key=len, reverse=True)
 
 
 def _alternatives(terms: list[str]) -> str:
@@ -247,7 +251,8 @@ DECLINED = re.compile(r"\b(?:don'?t|do not|didn'?t|did not|rather not|rather you
                       r"(?:store|keep|save|hold|share|pass on)\b|\bi (?:don'?t|do not) (?:consent|agree)\b"
                       r"|\bno consent\b", re.I)
 # A skip at the concern step: "skip", "skip for now", "i'll skip that", "just skip", "rather not say".
-SKIP = re.compile(r"^(?:(?:ok|okay|um|erm|hmm|no|nah|nope|actually|oh|i'?ll|i will|i'?d|id|just|can we|can i|let'?s|lets|we'?ll|please|pls)"
+SKIP = re.compile(r"^(?:(?:ok|okay|um|erm|hmm|no|nah|nope|actually|oh|i'?ll|i will|i'?d|id|just|can we|can i"
+                  r"|let'?s|lets|we'?ll|please|pls)"
                   r"\s+)*(?:(?:skip|pass)(?:\s+(?:on\s+)?(?:it|this|that|this one|that one|this question|that question"
                   r"|this bit|that bit|this step|that step|the question))?|none|nothing|n/?a|no|nope|nah|no thanks"
                   r"|no thank you|not really|no concern|nothing in particular|nothing specific|nothing to add"
@@ -355,6 +360,14 @@ def is_question(part: str) -> bool:
     return part.endswith("?") or bool(QUESTION_START.match(_EDGE_FILLERS.sub("", part)))
 
 
+# Irish surnames' article after Mac, Nic, Ní ("Mac an tSaoi", "Nic an Bhaird").
+_IRISH_PATRONYMIC = {"mac", "mc", "nic", "ní", "ni", "ó", "o", "ua", "uí"}
+
+
+def _name_particle(words: list[str], i: int) -> bool:
+    return words[i] == "an" and 0 < i < len(words) - 1 and words[i - 1] in _IRISH_PATRONYMIC
+
+
 def plausible_name(text: str) -> bool:
     """Whether ``text`` can be a person's name: one to five words of letters, none of them a
     word that names never hold ("evenings", "where", "acne"), and no everyday word in lower
@@ -366,7 +379,10 @@ def plausible_name(text: str) -> bool:
     if not 1 <= len(words) <= 5 or not all(re.fullmatch(_NAME_TOKEN, w) for w in words):
         return False
     lowered = [w.lower().strip(".") for w in words]
-    if any(w in NOT_NAME or re.sub(r"(\w)\1{2,}", r"\1", w) in NOT_NAME for w in lowered):
+    if any((w in NOT_NAME or re.sub(r"(\w)\1{2,}", r"\1", w) in NOT_NAME) and not _name_particle(lowered, i)
+           for i, w in enumerate(lowered)):
+        return False
+    if is_yes(text):  # "k", "ya", "go ahead": a yes typed at the wrong question
         return False
     if all(w in NOT_NAME_LOWER for w in lowered):
         return False

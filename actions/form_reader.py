@@ -410,8 +410,10 @@ def _read_parts(reading: Reading, text: str, step: str | None, known_name: str |
     leftovers = []
     parts = _parts(text)
     # A skin concern named anywhere is the concern: "reading about micro needling for ages, I
-    # have acne scarring" is about the scarring.
-    named = any(CONDITION.search(part) and not _asks(part, asked) for part, asked in parts)
+    # have acne scarring" is about the scarring; of several, the one said most fully ("I've had
+    # acne since my teens and now have scarring on my forehead and temples").
+    named = max((m.group() for part, asked in parts if not _asks(part, asked) for m in CONDITION.finditer(part)),
+                key=len, default=None)
     for part, asked in parts:
         if _asks(part, asked):
             reading.question = True
@@ -427,9 +429,9 @@ def _read_parts(reading: Reading, text: str, step: str | None, known_name: str |
         reading.no = bool(NO.match(reading.text.strip()) or DECLINED.search(reading.text)) and not reading.yes
 
 
-def _take_concern(reading: Reading, part: str, named: bool = False) -> str:
+def _take_concern(reading: Reading, part: str, named: str | None = None) -> str:
     """The concern in ``part``: what follows "about" ("re", "concern:"), or a skin concern the
-    vocabulary knows; with ``named`` (one is named in the message), only a skin concern."""
+    vocabulary knows; with ``named`` (the fullest one the message names), only that one."""
     if CONCERN in reading.found:
         return part
     lead = CONCERN_LEAD.search(part)
@@ -443,7 +445,7 @@ def _take_concern(reading: Reading, part: str, named: bool = False) -> str:
         if value and (CONDITION.search(value) or mine or not plausible_name(value)) and not NOT_A_CONCERN.match(value):
             reading.found[CONCERN] = value
             return part[:lead.start()]
-    condition = CONDITION.search(part)
+    condition = next((m for m in CONDITION.finditer(part) if not named or len(m.group()) >= len(named)), None)
     if condition:
         reading.found[CONCERN] = concern_value(condition.group())
         return part[:condition.start()] + " " + part[condition.end():]

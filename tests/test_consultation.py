@@ -382,6 +382,11 @@ def found(text, step=None, name_known=False):
     # A skin concern named anywhere wins over what follows "about".
     ("I've read about micro-needling for months and I have deep acne scars on my jaw. Una Roe, 086 101 2020", None,
      {"concern": "deep acne scars on my jaw", "visitor_name": "Una Roe", "phone": "086 101 2020"}),
+    # Of several concerns, the one said most fully; "good evening" greets, it gives no time.
+    ("I've had rosacea for years but it's the pitted scars on my jaw and temples now. Dan Ruane 087 010 2030", None,
+     {"concern": "pitted scars on my jaw and temples", "visitor_name": "Dan Ruane", "phone": "087 010 2030"}),
+    ("Good evening, please ring me, Cian Mac an tSaoi, 086 303 4040, Tuesday mornings", None,
+     {"visitor_name": "Cian Mac an tSaoi", "phone": "086 303 4040", "preferred_time": "Tuesday mornings"}),
     ("mondays before noon, its about wrinkles round my eyes", "preferred_time",
      {"concern": "wrinkles round my eyes"}),
 ])
@@ -507,6 +512,7 @@ def test_agreeing_with_more_to_say_is_no_plain_yes(text):
     ("acne scars", False), ("087 123 4567", False), ("jane@example.com", False), ("price", False),
     ("can someone call me", False), ("Nora?", False), ("fair enough", False), ("good", False),
     ("Bonjour", False), ("Hola", False), ("Dia duit", False), ("hiii", False), ("agreed", False), ("aye", False),
+    ("k", False), ("yeah go ahead", False), ("Gráinne Nic an Bhaird", True), ("Mac an", False),
 ])
 def test_what_can_be_a_name(text, plausible):
     assert detail_patterns.plausible_name(text) is plausible
