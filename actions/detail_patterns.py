@@ -25,8 +25,11 @@ CONSENT, CONFIRMED = "storage_consent", "request_confirmed"
 # --- times -------------------------------------------------------------------------------
 
 _DAY = (r"(?:mon|tues?|wednes|thurs?|fri|satur|sun)days?|mon|tues?|weds?|thur?s?|fri|sat"
-        r"|week ?days?|week-?days?|week ?ends?|week-?ends?|week ?nights?|weekday|weekend")
-_PART = (r"mornings?|morn|afternoons?|evenings?|eves|nights?|lunch ?times?|lunch|midday|mid-day|noon|tea ?time"
+        r"|week ?days?|week-?days?|week ?ends?|week-?ends?|week ?nights?|weekday|weekend"
+        # shorthand: "wkends", "wknds", "wkdays"
+        r"|wk ?ends?|wknds?|wk ?days?|wk ?nights?")
+_PART = (r"mornings?|morns?|arvos?|aftns?|afternoons?|evenings?|eves|nights?|lunch ?times?|lunch|midday|mid-day|noon"
+         r"|tea ?time"
          # as typed in a hurry: "evnings", "mornin", "aftanoon"
          r"|evn?ings?|evenin'?s?|evngs?|mornin'?s?|mornngs?|aftern?oons?|afternon|aftanoons?|nite"
          r"|after work|after school|before work|first thing|day ?time|during the day|during the week|school hours"

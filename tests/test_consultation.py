@@ -521,7 +521,7 @@ def test_what_can_be_a_name(text, plausible):
 @pytest.mark.parametrize("text, plausible", [
     ("weekday mornings", True), ("after 5pm", True), ("any time", True), ("5-7pm", True), ("sat morning", True),
     ("between 9 and 11", True), ("whenever suits", True), ("asap", True), ("6pm onwards", True), ("n e time", True),
-    ("evnings", True), ("2moro after 6", True), ("mornin", True),
+    ("evnings", True), ("2moro after 6", True), ("mornin", True), ("wkends", True), ("wkdays after 4", True),
     ("Sarah", False), ("087 123 4567", False), ("acne scars", False), ("hmm not sure", False),
 ])
 def test_what_can_be_a_time(text, plausible):
