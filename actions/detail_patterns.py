@@ -213,15 +213,24 @@ YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*(?:(?:{_YES_WORDS})\
 _AGREEING = set("""
 yes yess yeah yea yeh ya yah ye yep yup yas aye sure ok okay k kk agree agreed consent consented confirm confirmed
 correct right fine grand great perfect lovely good absolutely definitely certainly sound spot send sent submit
-submitted proceed happy cool brilliant brill super fab deal alright exactly deffo defo def tá 👍 👌 ✅
+submitted proceed happy cool brilliant brill super fab deal alright exactly deffo defo def tá accept accepted deadly
+👍 👌 ✅
 """.split())
-_AGREEING_PHRASES = re.compile(r"\b(?:no (?:problem|probs|worries)|not a problem|of course|go (?:ahead|on|for it)"
-                               r"|all right|fire away|do it|please do|i do|that's it|thats it)\b", re.I)
+_AGREEING_PHRASES = re.compile(r"\b(?:no (?:problem|probs|worries|bother)|not a problem|of course"
+                               r"|go (?:ahead|on|for it)|all right|fire away|do it|please do|i do|that's it|thats it"
+                               r"|fair enough"
+                               r"|(?:yeah|yes|ya|sure) course|why not\b\??|100 ?%"
+                               # consent in its own words: "you can store them", "happy for you to keep my details"
+                               r"|(?:(?:you can|feel free to|happy for you to|fine to|ok to|okay to) )?"
+                               r"(?:store|keep|save|hold|use) (?:them|it|my details|my info|my information|those|these"
+                               r"|the details)"
+                               # "send the request", "send it to the clinic"
+                               r"|send (?:the|my) request|send (?:it )?(?:on |over |off )?to the clinic)", re.I)
 _ALONG = set("""
 it its it's that that's thats this is all everything everything's everythings please pls plz thanks thank you ta
 cheers thx ty then now on off away with me by for to of so just and also too well oh ah hmm hm um erm a million
 x xx xxx lol haha looks look sounds seems the i i'm im am i'd id be would will very much indeed totally fully
-as really quite yes-please one details info ahead
+as really quite yes-please one details info ahead go job
 """.split())
 
 
@@ -238,9 +247,9 @@ def is_yes(text: str) -> bool:
     text = str(text or "").strip()
     if YES.match(text):
         return True
-    if "?" in text or "@" in text or re.search(r"\d", text):
-        return False
     marked = _AGREEING_PHRASES.sub(" yes ", text.lower().replace("\u2019", "'"))
+    if "?" in marked or "@" in marked or re.search(r"\d", marked):
+        return False
     words = _word_bag(marked)
     return bool(words) and any(w in _AGREEING for w in words) \
         and all(w in _AGREEING or w in _ALONG for w in words)

@@ -486,6 +486,11 @@ def test_a_part_of_the_name_corrected(text, step, known, name):
     ("spot on, submit it", "request_confirmed", "yes"), ("right so send it now", "request_confirmed", "yes"),
     ("all good, send it on x", "request_confirmed", "yes"), ("submit", "request_confirmed", "yes"),
     ("yesss 🙏", "request_confirmed", "yes"), ("ye send", "request_confirmed", "yes"),
+    ("sure why not", "storage_consent", "yes"), ("yes you can keep my details", "storage_consent", "yes"),
+    ("no bother", "storage_consent", "yes"), ("i accept", "storage_consent", "yes"),
+    ("yes send the request", "request_confirmed", "yes"),
+    ("grand job, send it to the clinic", "request_confirmed", "yes"),
+    ("no, don't keep them", "storage_consent", "no"),
     # ...a refusal, a change or a question is not.
     ("not now", "storage_consent", "no"), ("nah, rather not", "storage_consent", "no"),
     # Skips in other words at the concern step.
@@ -499,7 +504,8 @@ def test_yes_no_skip_and_leaving(text, step, what):
 
 
 @pytest.mark.parametrize("text", ["yes but change the time", "send it to my other email", "ok wait",
-                                  "sure, is it free?", "yes, not sure about the time", "fine, but no texts"])
+                                  "sure, is it free?", "yes, not sure about the time", "fine, but no texts",
+                                  "keep them for how long?", "why do you need to store them?", "hold on"])
 def test_agreeing_with_more_to_say_is_no_plain_yes(text):
     assert not form_reader.read(text, "request_confirmed").yes
 
