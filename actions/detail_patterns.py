@@ -61,8 +61,9 @@ TIME_LEAD = re.compile(r"(?:\b(?:(?:the )?best time (?:to (?:call|ring|reach|con
                         r"|available|(?:please )?(?:call|ring|phone|text|contact|reach|try)(?: me)?|time:?"
                         r"|preferred time:?|when:?)\s*[:,-]?\s*)+$",
                         re.I)
-TIME_TAIL = re.compile(r"^\s*(?:(?:is|are|would be|works?|suits?|usually|generally|probably|always)\s+)*"
-                        r"(?:best|better|good|great|ideal|fine|ok|okay|easiest|suit(?:s)? me|work(?:s)? (?:best )?"
+TIME_TAIL = re.compile(r"^\s*(?:(?:is|are|would be|would|will|works?|suits?|usually|generally|probably|always)\s+)*"
+                        r"(?:best|better|good|great|ideal|fine|ok|okay|easiest|suit(?:s)?(?: me)?(?: best| better)?"
+                        r"|work(?:s)? (?:best )?"
                         r"(?:for me)?)(?:\s+for me)?(?:\s+(?:to be honest|tbh|really))?\b", re.I)
 # Said of a time that no longer suits ("mornings are no good now", "can't do mornings"): that
 # time is not the answer, another one in the message is.
@@ -270,7 +271,8 @@ SKIP = re.compile(r"^(?:(?:ok|okay|um|erm|hmm|no|nah|nope|actually|oh|i'?ll|i wi
                   r"|no thank you|not really|no concern|nothing in particular|nothing specific|nothing to add"
                   r"|(?:i'?d |id )?(?:rather|prefer) not (?:to )?(?:say|share|answer|go into it)|not saying"
                   r"|(?:i )?(?:don'?t|do not) want to (?:say|share|answer)|no comment)"
-                  r"(?:\s+(?:for now|for the moment|for the minute|thanks|thank you|thx|please|pls|if that'?s ok"
+                  r"(?:\s+(?:for now|for the moment|for the minute|thanks|thank you|thx|please|pls|really|tbh"
+                  r"|if that'?s ok"
                   r"|if that'?s okay))*$", re.I)
 LEAVING = re.compile(
     r"^(?:(?:ok|okay|actually|oh|um|no|nah|sorry|thanks|thank you|cheers)\b[\s,.!]*)*"
@@ -325,7 +327,8 @@ _EDGE_FILLERS = re.compile(
     rf"^(?:(?:{_GREETING_LEAD}|hi+|hey+|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
     r"|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b[\s,.!:-]*)+", re.I)
 _EDGE_FILLERS_END = re.compile(
-    r"(?:[\s,.!:-]*\b(?:please|pls|plz|thanks|thank you|cheers|too|also|lol|haha|then|and|or|on|at|is|are"
+    r"(?:[\s,.!:-]*\b(?:please|pls|plz|thanks|thank you|cheers|too|also|lol|haha|then|and|or|on|at|is|are|btw|tbh"
+    r"|thx|ty|x{1,3}"
     r"|i mean|sorry)\b)+"
     r"[\s,.!:-]*$", re.I)
 # Said just before an email address or phone number ("you can reach me at", "my mobile is",
@@ -333,12 +336,15 @@ _EDGE_FILLERS_END = re.compile(
 CONTACT_LEAD = re.compile(
     r"(?:\b(?:(?:you|u) can )?(?:reach|contact|call|ring|text|phone|email|e-mail|get|message) (?:me|us)(?: back)?"
     r"(?: (?:at|on|via|by))?|\b(?:(?:my|the|me|an?) )?(?:e-?mail(?: address)?|mobile(?: number| no\.?)?"
-    r"|phone(?: number| no\.?)?|number|no\.|tel|cell|contact|whatsapp)(?: (?:is|'s|would be))?(?: actually)?"
+    r"|mob(?: no\.?| number)?|phone(?: number| no\.?)?|number|no\.|tel|cell|contact|whatsapp)"
+    r"(?: (?:is|'s|would be))?(?: actually)?"
     r"|\b(?:or|and|at|on|via|by|its|it's|it is)(?: on| at)?)\s*[:\-]?\s*$", re.I)
 # "ring me Tomás 086...": a name can follow the request to be contacted.
 CALL_ME = re.compile(r"\b(?:call|ring|phone|text|txt|contact|message|email|e-mail)\s+(?:me|us)"
                      r"(?:\s+(?:back|on|at|please|pls|plz))*\s+", re.I)
-CONTACT_TAIL = re.compile(r"^\s*(?:too|also|as well|instead)\b", re.I)
+# ("… is best", "… works best": said of the contact, no question.)
+CONTACT_TAIL = re.compile(r"^\s*(?:too|also|as well|instead|(?:is|would be|works|'s) (?:best|better|easiest|preferred"
+                          r"|fine|good|ok|grand))\b", re.I)
 
 
 def squeeze(text: str) -> str:

@@ -367,6 +367,8 @@ def found(text, step=None, name_known=False):
     ("please get in touch. name Tran Van Minh. mobile 085 300 4141. email minh.tran@example.com", None,
      {"visitor_name": "Tran Van Minh", "phone": "085 300 4141", "email": "minh.tran@example.com"}),
     ("gemma o'brien ✨", "visitor_name", {"visitor_name": "gemma o'brien"}),
+    ("I'm Fia btw x", "visitor_name", {"visitor_name": "Fia"}),
+    ("fia@example.com is best", "visitor_contact", {"email": "fia@example.com"}),
     # A concern stated in a request, whatever its wording, with the place said before or after it.
     ("would like a ring about melasma on my upper lip, Dara Kane 087 222 3344", None,
      {"concern": "melasma on my upper lip", "visitor_name": "Dara Kane", "phone": "087 222 3344"}),
@@ -420,6 +422,9 @@ def test_the_name_given_more_fully(text, step, known, details_found):
     ("not sure yet", "concern", "not sure yet"),
     ("nah, it's really for the acne scars", "concern", "acne scars"),
     ("no its actually about melasma", "concern", "melasma"),
+    ("the lines on my forehead x", "concern", "lines on my forehead"),
+    ("evenings pls x", "preferred_time", "evenings"),
+    ("mornings would suit best", "preferred_time", "mornings"),
     # A time zone is part of the time; a hedge after it stays (the team learns it is no hard limit).
     ("afternoons your time is fine", "preferred_time", "afternoons your time"),
     ("weekday mornings before 11 ideally", "preferred_time", "weekday mornings before 11 ideally"),
@@ -497,6 +502,7 @@ def test_a_part_of_the_name_corrected(text, step, known, name):
     ("skip for now", "concern", "skip"), ("i'll skip that one", "concern", "skip"), ("just skip", "concern", "skip"),
     ("I'd rather not say", "concern", "skip"), ("pass on that", "concern", "skip"),
     ("nah skip", "concern", "skip"), ("no, rather not say thanks", "concern", "skip"),
+    ("no concern really", "concern", "skip"),
 ])
 def test_yes_no_skip_and_leaving(text, step, what):
     reading = form_reader.read(text, step)
