@@ -106,7 +106,7 @@ don't dont can't cant won't wont i'm i've i'd i'll it's that's what's isn't
 morning mornings afternoon afternoons evening evenings night nights today tonight tomorrow weekday weekdays
 weekend weekends asap anytime lunchtime week month monday tuesday wednesday thursday friday saturday sunday
 mondays tuesdays wednesdays thursdays fridays saturdays sundays stop cancel skip none n/a
-regards clinic agree agreed consent consented confirm confirmed submit aye
+regards clinic nvm agree agreed consent consented confirm confirmed submit aye
 """.split())
 # Greetings, in English, Irish and other languages: a message's opening, never a name
 # ("Bonjour, please call me, Jean-Luc Moreau"; "Dia duit, is mise Áine").
@@ -171,7 +171,8 @@ CONCERN_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:concern\s*:|about\s*:|topic\s
 NOT_A_CONCERN = re.compile(
     r"^(?:(?:a|an|the|my|your|some|this|that)\s+)?(?:booking|bookings|booking in|book in|consult|consults|consultation"
     r"|consultations|appointment|appointments|call ?backs?|call-backs?|call|chat|getting started|starting"
-    r"|it|that|this|one|session|sessions|treatment|treatments|course|my details|details"
+    r"|(?:it|that|this|one)(?:\s+(?:first|more|all|again|later|now|though|tho|over))?|session|sessions|treatment"
+    r"|treatments|course|my details|details"
     # The treatment alone: what the clinic offers, not what it is for ("about the microneedling";
     # "about microneedling for my face" says what for).
     rf"|(?:(?:the|a|some)\s+)?(?:{_alternatives(sorted(vocabulary.MICRONEEDLING_TERMS, key=len, reverse=True))})"
@@ -262,7 +263,8 @@ NO = re.compile(rf"^(?:{_NO})\b", re.I)
 # A refusal to have the details kept, anywhere in the reply ("actually don't store anything").
 DECLINED = re.compile(r"\b(?:don'?t|do not|didn'?t|did not|rather not|rather you didn'?t|rather you did not)\s+"
                       r"(?:store|keep|save|hold|share|pass on)\b|\bi (?:don'?t|do not) (?:consent|agree)\b"
-                      r"|\bno consent\b", re.I)
+                      r"|\bno consent\b|\bprefer (?:you|u) (?:didn'?t|did not|don'?t|wouldn'?t)\b"
+                      r"|\bnot comfortable\b|\buncomfortable\b", re.I)
 # A skip at the concern step: "skip", "skip for now", "i'll skip that", "just skip", "rather not say".
 SKIP = re.compile(r"^(?:(?:ok|okay|um|erm|hmm|no|nah|nope|actually|oh|i'?ll|i will|i'?d|id|just|can we|can i"
                   r"|let'?s|lets|we'?ll|please|pls)"
@@ -275,7 +277,8 @@ SKIP = re.compile(r"^(?:(?:ok|okay|um|erm|hmm|no|nah|nope|actually|oh|i'?ll|i wi
                   r"|if that'?s ok"
                   r"|if that'?s okay))*$", re.I)
 LEAVING = re.compile(
-    r"^(?:(?:ok|okay|actually|oh|um|no|nah|sorry|thanks|thank you|cheers)\b[\s,.!]*)*"
+    r"^(?:(?:ok|okay|actually|oh|ah|um|no|nah|sorry|thanks|thank you|cheers|that'?s ok|thats ok|it'?s ok|its ok"
+    r"|it'?s grand|its grand|it'?s fine|its fine)\b[\s,.!]*)*"
     r"(?:stop|cancel|cancel it|cancel that|cancel the request|never ?mind|forget it|forget about it|forget this"
     r"|leave it|don'?t bother|quit|exit|abort|scrap that|i'?ve changed my mind|i changed my mind|changed my mind"
     r"|not interested|i'?m not interested|no thanks|no thank you|bye|bye bye|goodbye|good bye|see ya|see you|cya"
@@ -283,7 +286,12 @@ LEAVING = re.compile(
     r"|i'?d rather not give my details|i don'?t want to give (?:you )?my (?:details|number|email|name)"
     r"|don'?t contact me|don'?t send (?:it|anything)|maybe later|not now|not today|another time"
     r"|i'?ll think about it|i'?ll leave it|i'?ll come back|i'?ll call (?:them|you|the clinic) myself|no need"
-    r"|no,? (?:i'?m|im) (?:ok|okay|good|fine|grand)|i'?m (?:ok|okay|good|fine|grand),? thanks)\b.*$", re.I)
+    # "not ready yet", "nvm", "I'll ring ye myself", "let me think about it first"
+    r"|(?:i'?m |im )?not ready(?: yet)?(?![\s,]*(?:till|until|til|before|after|for|\d))|not right now|nvm"
+    r"|i'?ll (?:ring|call|phone|contact|email) (?:ye|you|u|them"
+    r"|the clinic)|ill (?:ring|call|phone) (?:ye|you|u|them)|(?:let me|i need to|need to|i'?ll have to|i want to)"
+    r" (?:think about it|think it over|have a think)"
+    r"|no,? (?:i'?m|im|it'?s|its) (?:ok|okay|good|fine|grand)|i'?m (?:ok|okay|good|fine|grand),? thanks)\b.*$", re.I)
 NOPE = re.compile(r"^(?:no|nope|nah)\b", re.I)
 # A bare "no" to a detail question ("What's your name?" - "no") is a refusal.
 BARE_NO = re.compile(rf"^(?:{_NO})[\s.!]*$", re.I)

@@ -425,6 +425,7 @@ def test_the_name_given_more_fully(text, step, known, details_found):
     ("the lines on my forehead x", "concern", "lines on my forehead"),
     ("evenings pls x", "preferred_time", "evenings"),
     ("mornings would suit best", "preferred_time", "mornings"),
+    ("not ready till after 6", "preferred_time", "not ready till after 6"),
     # A time zone is part of the time; a hedge after it stays (the team learns it is no hard limit).
     ("afternoons your time is fine", "preferred_time", "afternoons your time"),
     ("weekday mornings before 11 ideally", "preferred_time", "weekday mornings before 11 ideally"),
@@ -475,6 +476,11 @@ def test_a_part_of_the_name_corrected(text, step, known, name):
     ("no", "visitor_name", "leaving"), ("no", "request_confirmed", "leaving"),
     # "no" answers the yes-or-no questions; "no thanks" skips the optional concern.
     ("no", "storage_consent", "no"), ("no thanks", "storage_consent", "no"), ("no thanks", "concern", "skip"),
+    # Leaving in other words, at any step.
+    ("sorry not ready yet", "preferred_time", "leaving"), ("I'll ring ye myself", "visitor_contact", "leaving"),
+    ("ah no its ok", "visitor_name", "leaving"), ("nvm", "visitor_name", "leaving"),
+    ("let me think about it first", "request_confirmed", "leaving"),
+    ("I'd prefer you didn't", "storage_consent", "no"), ("not comfortable with that", "storage_consent", "no"),
     ("skip!!", "concern", "skip"), ("Yes, I agree", "storage_consent", "yes"),
     ("looks good", "request_confirmed", "yes"), ("yes thats right", "concern", "yes"),
     ("send!!", "request_confirmed", "yes"), ("I consent", "storage_consent", "yes"),
