@@ -25,8 +25,11 @@ CONSENT, CONFIRMED = "storage_consent", "request_confirmed"
 # --- times -------------------------------------------------------------------------------
 
 _DAY = (r"(?:mon|tues?|wednes|thurs?|fri|satur|sun)days?|mon|tues?|weds?|thur?s?|fri|sat"
-        r"|week ?days?|week-?days?|week ?ends?|week-?ends?|week ?nights?|weekday|weekend")
-_PART = (r"mornings?|morn|afternoons?|evenings?|eves|nights?|lunch ?times?|lunch|midday|mid-day|noon|tea ?time"
+        r"|week ?days?|week-?days?|week ?ends?|week-?ends?|week ?nights?|weekday|weekend"
+        # shorthand: "wkends", "wknds", "wkdays"
+        r"|wk ?ends?|wknds?|wk ?days?|wk ?nights?")
+_PART = (r"mornings?|morns?|arvos?|aftns?|afternoons?|evenings?|eves|nights?|lunch ?times?|lunch|midday|mid-day|noon"
+         r"|tea ?time"
          # as typed in a hurry: "evnings", "mornin", "aftanoon"
          r"|evn?ings?|evenin'?s?|evngs?|mornin'?s?|mornngs?|aftern?oons?|afternon|aftanoons?|nite"
          r"|after work|after school|before work|first thing|day ?time|during the day|during the week|school hours"
@@ -50,15 +53,17 @@ _JOIN = r"(?:\s*(?:,|/|&|\+|-)?\s*(?:and|or|to|till|until|til|but not|but|except
 _AFTER = (r"(?:\s+(?:only|onwards|on|or later|or so|at the latest|latest|ish))?"
           # "afternoons your time": where the visitor is abroad, the time zone is part of it.
           r"(?:\s+(?:your|my|our|irish|uk|us|local|eastern|pacific|central|gmt|est|pst)\s+time)?")
-TIME_PHRASE = re.compile(rf"\b{_BEFORE}{_ATOM}(?:{_JOIN}{_BEFORE}{_ATOM})*{_AFTER}\b", re.I)
+# ("good evening" greets: no time in it.)
+TIME_PHRASE = re.compile(rf"(?<!good )(?<!good  )\b{_BEFORE}{_ATOM}(?:{_JOIN}{_BEFORE}{_ATOM})*{_AFTER}\b", re.I)
 # Said about a time but not part of it: "best after 6", "evenings are best".
 TIME_LEAD = re.compile(r"(?:\b(?:(?:the )?best time (?:to (?:call|ring|reach|contact) (?:me )?)?(?:is|would be)"
                         r"|best(?: is)?|ideally|preferably|i'?d prefer|i prefer|prefer|i'?m free|im free|free"
                         r"|available|(?:please )?(?:call|ring|phone|text|contact|reach|try)(?: me)?|time:?"
                         r"|preferred time:?|when:?)\s*[:,-]?\s*)+$",
                         re.I)
-TIME_TAIL = re.compile(r"^\s*(?:(?:is|are|would be|works?|suits?|usually|generally|probably|always)\s+)*"
-                        r"(?:best|better|good|great|ideal|fine|ok|okay|easiest|suit(?:s)? me|work(?:s)? (?:best )?"
+TIME_TAIL = re.compile(r"^\s*(?:(?:is|are|would be|would|will|works?|suits?|usually|generally|probably|always)\s+)*"
+                        r"(?:best|better|good|great|ideal|fine|ok|okay|easiest|suit(?:s)?(?: me)?(?: best| better)?"
+                        r"|work(?:s)? (?:best )?"
                         r"(?:for me)?)(?:\s+for me)?(?:\s+(?:to be honest|tbh|really))?\b", re.I)
 # Said of a time that no longer suits ("mornings are no good now", "can't do mornings"): that
 # time is not the answer, another one in the message is.
@@ -78,7 +83,8 @@ _LOOSE_TIME = re.compile(r"\b(?:whenever|suits?|flexible|any|no preference|don'?
 _NAME_TOKEN = r"[^\W\d_][^\W\d_'’.\-]*(?:['’.\-][^\W\d_]+)*\.?"
 NAME_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:my name is|my name's|my names|name's|names|name is|the name is"
                        r"|name\s*:|i am called|i'm called|im called|they call me|people call me|this is|i'm|i am"
-                       r"|im|it's|its|it is)(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
+                       r"|im|it's|its|it is|name|is mise)"
+                       r"(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
                        re.I)
 NAME_TAIL = re.compile(r"\s+here$", re.I)
 # "my surname is spelt Byrne", "last name: Lee", "first name is Ann": one part of the name.
@@ -86,7 +92,9 @@ NAME_PART = re.compile(r"\b(?P<part>sur ?name|last name|second name|family name|
                        r"(?:\s+(?:is|'s|should be|is actually|actually|is spelt|is spelled|spelt|spelled|as|now))*"
                        rf"\s*[:\-]?\s*(?P<value>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)", re.I)
 FIRST_NAME_PARTS = ("first name", "christian name", "forename")
-WEAK_NAME_LEAD = re.compile(r"this is|i'm|i am|im|it's|its|it is", re.I)
+# Leads that also open other sentences ("it's about", "name Nguyen Thi Lan" as a label):
+# capitalised names only where the visitor writes with capitals.
+WEAK_NAME_LEAD = re.compile(r"this is|i'm|i am|im|it's|its|it is|name", re.I)
 # Words that are never part of a name: a part of a message holding one is not a name.
 NOT_NAME = set("""
 a an the and or but if so to of in on at by for from with about into over after before than then as up out
@@ -98,8 +106,20 @@ don't dont can't cant won't wont i'm i've i'd i'll it's that's what's isn't
 morning mornings afternoon afternoons evening evenings night nights today tonight tomorrow weekday weekdays
 weekend weekends asap anytime lunchtime week month monday tuesday wednesday thursday friday saturday sunday
 mondays tuesdays wednesdays thursdays fridays saturdays sundays stop cancel skip none n/a
-regards clinic
+regards clinic nvm agree agreed consent consented confirm confirmed submit aye
 """.split())
+# Greetings, in English, Irish and other languages: a message's opening, never a name
+# ("Bonjour, please call me, Jean-Luc Moreau"; "Dia duit, is mise Áine").
+GREETING_WORDS = set("""
+hi hello hey hiya heya howdy howya howaya yo greetings bonjour bonsoir salut coucou hola buenas buenos ciao
+buongiorno buonasera hallo servus moin hej hei ahoj czesc cześć dzien dzień dobry privet merhaba namaste aloha
+g'day olá haigh duit dhuit daoibh dhaoibh chara
+""".split())
+NOT_NAME |= GREETING_WORDS
+# At the start of a message only: a greeting that is also a name elsewhere ("Salam", "Shalom").
+_GREETING_LEAD = (r"good (?:morning|afternoon|evening|day)|dia (?:duit|dhuit|daoibh|dhaoibh)|a chara|kia ora|ni hao"
+                  r"|guten (?:tag|morgen|abend)|bom dia|buenos d[ií]as|buenas tardes|salaam|salam|salam alaikum"
+                  r"|as-?salamu alaykum|shalom|hi there|hello there|hey there|" + "|".join(sorted(GREETING_WORDS)))
 # Everyday words that can also be names ("Omar Said", "Tom Price"): not a name on their own.
 NOT_NAME_LOWER = set("""
 want wants need needs like likes love get got give send sent call calling ring phone phoned email emailed
@@ -123,8 +143,11 @@ NOT_NAME |= _CONCERN_WORDS
 
 _CONDITIONS = sorted({t for g in vocabulary.CONDITION_TERMS.values() for t in g} | set(vocabulary.UNLISTED_CONDITIONS),
                      key=len, reverse=True)
-_AREAS = sorted({t for g in vocabulary.AREA_TERMS.values() for t in g} | set(vocabulary.UNLISTED_AREAS),
-                key=len, reverse=True)
+# Places the vocabulary has no answer about but a visitor names with a concern ("on my temples").
+_MORE_PLACES = ["temples", "temple", "jaw", "jawline", "cheekbones", "hairline", "upper lip", "lip", "brow", "brows",
+                "eyebrows", "elbows", "shoulders", "upper arms", "sides", "face and neck"]
+_AREAS = sorted({t for g in vocabulary.AREA_TERMS.values() for t in g} | set(vocabulary.UNLISTED_AREAS)
+                | set(_MORE_PLACES), key=len, reverse=True)
 
 
 def _alternatives(terms: list[str]) -> str:
@@ -132,26 +155,38 @@ def _alternatives(terms: list[str]) -> str:
 
 
 # "... on my chin", "... around my eyes": the place is part of the concern.
-_AREA_TAIL = (rf"(?:\s+(?:on|around|under|near|at|in|across|over|along|by|below|above)\s+"
-              rf"(?:(?:my|the|both|his|her)\s+(?:{_alternatives(_AREAS)}|[a-z]+)|{_alternatives(_AREAS)}))")
+# ("... on my cheeks and chin": more places joined to the first.)
+_AREA_TAIL = (rf"(?:\s+(?:on|around|round|'round|under|near|at|in|across|over|along|by|below|above)\s+"
+              rf"(?:(?:my|the|both|his|her)\s+(?:{_alternatives(_AREAS)}|[a-z]+)|{_alternatives(_AREAS)})"
+              rf"(?:\s*(?:,|and|&|or|\+)\s*(?:(?:my|the|both)\s+)?(?:{_alternatives(_AREAS)})\b)*)")
+# "back acne scars", "forehead wrinkles": the place said first is part of the concern too.
+_AREA_HEAD = rf"(?:(?:{_alternatives(_AREAS)})\s+)?"
 CONDITION = re.compile(
-    rf"\b(?:(?:old|bad|deep|some|my|the|fine|facial)\s+)*(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?"
-    rf"(?:\s+(?:and|&)\s+(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?)*", re.I)
+    rf"\b(?:(?:old|bad|deep|some|my|the|fine|facial)\s+)*{_AREA_HEAD}(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?"
+    rf"(?:\s*(?:and|&|\+)\s+(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?)*", re.I)
 # "about X", "re X", "Concern: X": X is the concern, whatever it is, up to the end of that part.
 CONCERN_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:concern\s*:|about\s*:|topic\s*:|re\s*:|regarding\s*:?|re|about"
-                          r"|concerning)\s+(?:my\s+|the\s+)?", re.I)
+                          r"|bout|'bout|abt|concerning)\s+(?P<mine>my\s+|the\s+)?", re.I)
 # "about booking", "re a consultation": what the request is, not what it is about.
 NOT_A_CONCERN = re.compile(
     r"^(?:(?:a|an|the|my|your|some|this|that)\s+)?(?:booking|bookings|booking in|book in|consult|consults|consultation"
     r"|consultations|appointment|appointments|call ?backs?|call-backs?|call|chat|getting started|starting"
-    r"|it|that|this|one|session|sessions|treatment|treatments|course|my details|details)$", re.I)
+    r"|(?:it|that|this|one)(?:\s+(?:first|more|all|again|later|now|though|tho|over))?|session|sessions|treatment"
+    r"|treatments|course|my details|details"
+    # The treatment alone: what the clinic offers, not what it is for ("about the microneedling";
+    # "about microneedling for my face" says what for).
+    rf"|(?:(?:the|a|some)\s+)?(?:{_alternatives(sorted(vocabulary.MICRONEEDLING_TERMS, key=len, reverse=True))})"
+    r"(?:\s+(?:thing|treatment|treatments|procedure|session|sessions|pls|please))?)$",
+    re.I)
+# "no, its actually for stretch marks": any of these, in any order, before the concern.
 _CONCERN_FILLER_LEAD = re.compile(
     r"^(?:(?:concern|about|topic|re|treatment)\s*:\s*)?"
-    r"(?:(?:no|nope|nah|not that|not really|yes|yeah|ok|okay|so|well|actually|sorry|um|erm|hmm|hi)\b[\s,.!-]*)*"
-    r"(?:(?:it'?s|its|it is|that'?s|thats|the concern is|my concern is|concern is|concern:|mainly|mostly|more"
+    r"(?:(?:(?:no|nope|nah|not that|not really|yes|yeah|ok|okay|so|well|actually|sorry|um|erm|hmm|hi)\b[\s,.!-]*)"
+    r"|(?:(?:it'?s|its|it is|that'?s|thats|the concern is|my concern is|concern is|concern:|mainly|mostly|more"
     r"|really|just|i want to discuss|i'?d like to discuss|i want to talk about|i'?d like to talk about"
     r"|i want to ask about|i'?m interested in|im interested in|interested in|i have|i'?ve got|ive got|i got"
-    r"|discuss|talk about|about|regarding|re|for|with|to do with|it'?s to do with|its to do with)\b[\s,:-]*)*"
+    r"|discuss|talk about|about|bout|regarding|re|for|with|to do with|it'?s to do with|its to do with)"
+    r"\b[\s,:-]*))*"
     r"(?:(?:my|the|some|a few|a bit of)\s+)?", re.I)
 _CONCERN_FILLER_TAIL = re.compile(r"(?:[\s,.!-]*\b(?:actually|instead|please|pls|thanks|thank you|really|really"
                                   r"|mostly|mainly|tbh|lol|i think|though)\b)+[\s.!]*$", re.I)
@@ -174,17 +209,76 @@ _POLITE = (r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|
 _GAP = r"[\s,.!:)\-\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]*"
 YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*(?:(?:{_YES_WORDS})\b|👍){_GAP}"
                  rf"(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*$", re.I)
+# A yes in the visitor's own words ("spot on, send", "aye", "yes that's ok with me", "all good
+# send it on"): every word agrees, sends or is politeness, and one of them agrees or sends. Any
+# other word (a detail, "but", "not", "change", "wait", a question word) makes it no plain yes.
+_AGREEING = set("""
+yes yess yeah yea yeh ya yah ye yep yup yas aye sure ok okay k kk agree agreed consent consented confirm confirmed
+correct right fine grand great perfect lovely good absolutely definitely certainly sound spot send sent submit
+submitted proceed happy cool brilliant brill super fab deal alright exactly deffo defo def tá accept accepted deadly
+👍 👌 ✅
+""".split())
+_AGREEING_PHRASES = re.compile(r"\b(?:no (?:problem|probs|worries|bother)|not a problem|of course"
+                               r"|go (?:ahead|on|for it)|all right|fire away|do it|please do|i do|that's it|thats it"
+                               r"|fair enough"
+                               r"|(?:yeah|yes|ya|sure) course|why not\b\??|100 ?%"
+                               # consent in its own words: "you can store them", "happy for you to keep my details"
+                               r"|(?:(?:you can|feel free to|happy for you to|fine to|ok to|okay to) )?"
+                               r"(?:store|keep|save|hold|use) (?:them|it|my details|my info|my information|those|these"
+                               r"|the details)"
+                               # "send the request", "send it to the clinic"
+                               r"|send (?:the|my) request|send (?:it )?(?:on |over |off )?to the clinic)", re.I)
+_ALONG = set("""
+it its it's that that's thats this is all everything everything's everythings please pls plz thanks thank you ta
+cheers thx ty then now on off away with me by for to of so just and also too well oh ah hmm hm um erm a million
+x xx xxx lol haha looks look sounds seems the i i'm im am i'd id be would will very much indeed totally fully
+as really quite yes-please one details info ahead go job
+""".split())
+
+
+def _word_bag(text: str) -> list[str]:
+    text = str(text or "").lower().replace("\u2019", "'")
+    text = re.sub(r"(\w)\1{2,}", r"\1", text)  # "yesss", "sooo": one letter
+    return re.findall(r"[\w']+|👍|👌|✅", text)
+
+
+def is_yes(text: str) -> bool:
+    """Whether a reply only agrees or says to send: "yes", "spot on, send", "aye", "yes that's
+    ok with me", "now send it", "send it xx". A detail, a question, a change or a "not" makes
+    it something else."""
+    text = str(text or "").strip()
+    if YES.match(text):
+        return True
+    marked = _AGREEING_PHRASES.sub(" yes ", text.lower().replace("\u2019", "'"))
+    if "?" in marked or "@" in marked or re.search(r"\d", marked):
+        return False
+    words = _word_bag(marked)
+    return bool(words) and any(w in _AGREEING for w in words) \
+        and all(w in _AGREEING or w in _ALONG for w in words)
+
+
 _NO = (r"no|nope|nah|no thanks|no thank you|not really|i don'?t agree|i do not agree|don'?t|i don'?t|do not"
        r"|rather not|i'?d rather not|no way|not now|not yet|negative")
 NO = re.compile(rf"^(?:{_NO})\b", re.I)
 # A refusal to have the details kept, anywhere in the reply ("actually don't store anything").
 DECLINED = re.compile(r"\b(?:don'?t|do not|didn'?t|did not|rather not|rather you didn'?t|rather you did not)\s+"
                       r"(?:store|keep|save|hold|share|pass on)\b|\bi (?:don'?t|do not) (?:consent|agree)\b"
-                      r"|\bno consent\b", re.I)
-SKIP = re.compile(r"^(?:skip(?: it| this| that| this question)?|none|nothing|n/?a|pass|no|nope|nah|no thanks"
-                  r"|no thank you|not really|no concern|nothing in particular|nothing specific)$", re.I)
+                      r"|\bno consent\b|\bprefer (?:you|u) (?:didn'?t|did not|don'?t|wouldn'?t)\b"
+                      r"|\bnot comfortable\b|\buncomfortable\b", re.I)
+# A skip at the concern step: "skip", "skip for now", "i'll skip that", "just skip", "rather not say".
+SKIP = re.compile(r"^(?:(?:ok|okay|um|erm|hmm|no|nah|nope|actually|oh|i'?ll|i will|i'?d|id|just|can we|can i"
+                  r"|let'?s|lets|we'?ll|please|pls)"
+                  r"\s+)*(?:(?:skip|pass)(?:\s+(?:on\s+)?(?:it|this|that|this one|that one|this question|that question"
+                  r"|this bit|that bit|this step|that step|the question))?|none|nothing|n/?a|no|nope|nah|no thanks"
+                  r"|no thank you|not really|no concern|nothing in particular|nothing specific|nothing to add"
+                  r"|(?:i'?d |id )?(?:rather|prefer) not (?:to )?(?:say|share|answer|go into it)|not saying"
+                  r"|(?:i )?(?:don'?t|do not) want to (?:say|share|answer)|no comment)"
+                  r"(?:\s+(?:for now|for the moment|for the minute|thanks|thank you|thx|please|pls|really|tbh"
+                  r"|if that'?s ok"
+                  r"|if that'?s okay))*$", re.I)
 LEAVING = re.compile(
-    r"^(?:(?:ok|okay|actually|oh|um|no|nah|sorry|thanks|thank you|cheers)\b[\s,.!]*)*"
+    r"^(?:(?:ok|okay|actually|oh|ah|um|no|nah|sorry|thanks|thank you|cheers|that'?s ok|thats ok|it'?s ok|its ok"
+    r"|it'?s grand|its grand|it'?s fine|its fine)\b[\s,.!]*)*"
     r"(?:stop|cancel|cancel it|cancel that|cancel the request|never ?mind|forget it|forget about it|forget this"
     r"|leave it|don'?t bother|quit|exit|abort|scrap that|i'?ve changed my mind|i changed my mind|changed my mind"
     r"|not interested|i'?m not interested|no thanks|no thank you|bye|bye bye|goodbye|good bye|see ya|see you|cya"
@@ -192,7 +286,12 @@ LEAVING = re.compile(
     r"|i'?d rather not give my details|i don'?t want to give (?:you )?my (?:details|number|email|name)"
     r"|don'?t contact me|don'?t send (?:it|anything)|maybe later|not now|not today|another time"
     r"|i'?ll think about it|i'?ll leave it|i'?ll come back|i'?ll call (?:them|you|the clinic) myself|no need"
-    r"|no,? (?:i'?m|im) (?:ok|okay|good|fine|grand)|i'?m (?:ok|okay|good|fine|grand),? thanks)\b.*$", re.I)
+    # "not ready yet", "nvm", "I'll ring ye myself", "let me think about it first"
+    r"|(?:i'?m |im )?not ready(?: yet)?(?![\s,]*(?:till|until|til|before|after|for|\d))|not right now|nvm"
+    r"|i'?ll (?:ring|call|phone|contact|email) (?:ye|you|u|them"
+    r"|the clinic)|ill (?:ring|call|phone) (?:ye|you|u|them)|(?:let me|i need to|need to|i'?ll have to|i want to)"
+    r" (?:think about it|think it over|have a think)"
+    r"|no,? (?:i'?m|im|it'?s|its) (?:ok|okay|good|fine|grand)|i'?m (?:ok|okay|good|fine|grand),? thanks)\b.*$", re.I)
 NOPE = re.compile(r"^(?:no|nope|nah)\b", re.I)
 # A bare "no" to a detail question ("What's your name?" - "no") is a refusal.
 BARE_NO = re.compile(rf"^(?:{_NO})[\s.!]*$", re.I)
@@ -219,18 +318,25 @@ CHANGE = re.compile(r"\b(?:change|update|edit|correct|fix|wrong|redo|re-?enter|t
 # Where a message divides into parts ("Dr. Aisha Malik" is one).
 SPLIT = re.compile(r"\s*(?:[,;!?]+|(?<!\bdr)(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bst)\.(?:\s+|$)|\s[-–—]+\s|[–—]|\n"
                    r"|\band\b|\bbut\b)\s*", re.I)
-QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's|wheres|where's|hows|how's|is|are"
-                            r"|does|do|did|can|could|will|would|should|am i|have you|has|may i)\b", re.I)
+QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's|wheres|where's|hows|how's"
+                            r"|is(?! mise\b)|are"
+                            r"|does|do|did|can|could|will|would(?!\s+(?:like|love|prefer|appreciate|be grateful))"
+                            r"|should|am i|have you|has|may i)\b", re.I)
 # "can someone call me" has a question's shape but asks to be contacted: its details count.
 CONTACT_REQUEST = re.compile(r"\b(?:call|ring|phone|contact|email|e-mail|text|txt|reach|get back to|get in touch with)"
                              r"\b(?:\s+\w+)?\s+(?:me|us)\b|\bcall ?backs?\b|\bcall-back\b|\bget in touch\b"
+                             r"|\b(?:give|gimme|send)\s+(?:me|us)\s+(?:a|an)\s+(?:ring|call|bell|buzz|shout|text|txt"
+                             r"|phone ?call|message|email|e-mail)\b"
+                             r"|\b(?:get|have|like|love|want|need|request|arrange|book)\s+(?:a|an)\s+(?:call|ring"
+                             r"|phone ?call|callback|call back|text|chat)\b"
                              r"|\bbook\b.*\b(?:consultation|appointment|in)\b"
                              r"|\b(?:consultation|consult|appointment)s?\b", re.I)
 _EDGE_FILLERS = re.compile(
-    r"^(?:(?:hi|hello|hey|hiya|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
+    rf"^(?:(?:{_GREETING_LEAD}|hi+|hey+|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
     r"|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b[\s,.!:-]*)+", re.I)
 _EDGE_FILLERS_END = re.compile(
-    r"(?:[\s,.!:-]*\b(?:please|pls|plz|thanks|thank you|cheers|too|also|lol|haha|then|and|or|on|at|is|are"
+    r"(?:[\s,.!:-]*\b(?:please|pls|plz|thanks|thank you|cheers|too|also|lol|haha|then|and|or|on|at|is|are|btw|tbh"
+    r"|thx|ty|x{1,3}"
     r"|i mean|sorry)\b)+"
     r"[\s,.!:-]*$", re.I)
 # Said just before an email address or phone number ("you can reach me at", "my mobile is",
@@ -238,24 +344,33 @@ _EDGE_FILLERS_END = re.compile(
 CONTACT_LEAD = re.compile(
     r"(?:\b(?:(?:you|u) can )?(?:reach|contact|call|ring|text|phone|email|e-mail|get|message) (?:me|us)(?: back)?"
     r"(?: (?:at|on|via|by))?|\b(?:(?:my|the|me|an?) )?(?:e-?mail(?: address)?|mobile(?: number| no\.?)?"
-    r"|phone(?: number| no\.?)?|number|no\.|tel|cell|contact|whatsapp)(?: (?:is|'s|would be))?(?: actually)?"
+    r"|mob(?: no\.?| number)?|phone(?: number| no\.?)?|number|no\.|tel|cell|contact|whatsapp)"
+    r"(?: (?:is|'s|would be))?(?: actually)?"
     r"|\b(?:or|and|at|on|via|by|its|it's|it is)(?: on| at)?)\s*[:\-]?\s*$", re.I)
 # "ring me Tomás 086...": a name can follow the request to be contacted.
 CALL_ME = re.compile(r"\b(?:call|ring|phone|text|txt|contact|message|email|e-mail)\s+(?:me|us)"
                      r"(?:\s+(?:back|on|at|please|pls|plz))*\s+", re.I)
-CONTACT_TAIL = re.compile(r"^\s*(?:too|also|as well|instead)\b", re.I)
+# ("… is best", "… works best": said of the contact, no question.)
+CONTACT_TAIL = re.compile(r"^\s*(?:too|also|as well|instead|(?:is|would be|works|'s) (?:best|better|easiest|preferred"
+                          r"|fine|good|ok|grand))\b", re.I)
 
 
 def squeeze(text: str) -> str:
     return " ".join(str(text or "").split())
 
 
+# Emoji and other pictographs around a detail ("aimee walsh 💕", "stretchies 🙈"): no part of it.
+_EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d\u2b50\u2764\u2665"
+_EDGE_SYMBOLS = re.compile(rf"^[\s{_EMOJI}]+|[\s{_EMOJI}]+$")
+
+
 def clean_edges(text: str) -> str:
-    """A part of a message without the fillers around it ("ok so, ", " please!!")."""
-    text = squeeze(text).strip(" ,.;:!?-–—\"'()")
+    """A part of a message without the fillers around it ("ok so, ", " please!!", " 💕")."""
+    text = _EDGE_SYMBOLS.sub("", squeeze(text)).strip(" ,.;:!?-–—\"'()")
     for _ in range(3):
         text = _EDGE_FILLERS.sub("", text)
         text = _EDGE_FILLERS_END.sub("", text).strip(" ,.;:!?-–—\"'()")
+        text = _EDGE_SYMBOLS.sub("", text).strip(" ,.;:!?-–—\"'()")
     return text
 
 
@@ -271,6 +386,14 @@ def is_question(part: str) -> bool:
     return part.endswith("?") or bool(QUESTION_START.match(_EDGE_FILLERS.sub("", part)))
 
 
+# Irish surnames' article after Mac, Nic, Ní ("Mac an tSaoi", "Nic an Bhaird").
+_IRISH_PATRONYMIC = {"mac", "mc", "nic", "ní", "ni", "ó", "o", "ua", "uí"}
+
+
+def _name_particle(words: list[str], i: int) -> bool:
+    return words[i] == "an" and 0 < i < len(words) - 1 and words[i - 1] in _IRISH_PATRONYMIC
+
+
 def plausible_name(text: str) -> bool:
     """Whether ``text`` can be a person's name: one to five words of letters, none of them a
     word that names never hold ("evenings", "where", "acne"), and no everyday word in lower
@@ -282,7 +405,10 @@ def plausible_name(text: str) -> bool:
     if not 1 <= len(words) <= 5 or not all(re.fullmatch(_NAME_TOKEN, w) for w in words):
         return False
     lowered = [w.lower().strip(".") for w in words]
-    if any(w in NOT_NAME for w in lowered):
+    if any((w in NOT_NAME or re.sub(r"(\w)\1{2,}", r"\1", w) in NOT_NAME) and not _name_particle(lowered, i)
+           for i, w in enumerate(lowered)):
+        return False
+    if is_yes(text):  # "k", "ya", "go ahead": a yes typed at the wrong question
         return False
     if all(w in NOT_NAME_LOWER for w in lowered):
         return False

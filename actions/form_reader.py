@@ -57,10 +57,10 @@ from actions.detail_patterns import (
     TIME_TAIL,
     WEAK_NAME_LEAD,
     WHICH_WORDS,
-    YES,
     clean_edges,
     concern_value,
     is_question,
+    is_yes,
     looks_like_time,
     plausible_name,
     squeeze,
@@ -299,7 +299,7 @@ def _read_concern_answer(reading: Reading, text: str, known_name: str | None) ->
     """At "what is it about?": a yes or no to the proposal, a skip, or the concern itself
     ("nope - wrinkles" is wrinkles). A time typed here is a time: "after 7pm" is no concern."""
     reply = text.strip()
-    if YES.match(reply):
+    if is_yes(reply):
         reading.yes = True
         return
     if SKIP.match(reply.strip(" .!")) or SKIP.match(clean_edges(reply)):
@@ -317,6 +317,9 @@ def _read_concern_answer(reading: Reading, text: str, known_name: str | None) ->
         reading.found[TIME] = time_value(reply[_lead_start(reply, time.start()):])
         return
     value = concern_value(reply)
+    if value and SKIP.match(value):  # "nah, skip", "no - rather not say": the lead-in taken off
+        reading.skip = reading.no = True
+        return
     if (reading.email or reading.phone) and not CONDITION.search(value):
         value = ""  # "my number is 087 606 0606 too": no concern in it
     if value:
@@ -346,10 +349,10 @@ def _read_time_answer(reading: Reading, text: str, known_name: str | None) -> No
         if _asks(part, asked):
             reading.question = True
             continue
-        condition = CONDITION.search(part)
-        if condition and not TIME_PHRASE.search(part):
-            reading.found[CONCERN] = concern_value(condition.group())
-            continue
+        if (CONDITION.search(part) or CONCERN_LEAD.search(part)) and not TIME_PHRASE.search(part):
+            _take_concern(reading, part)
+            if CONCERN in reading.found:
+                continue
         name = None if TIME_PHRASE.search(part) else _name_given(part, known_name)
         if name:
             reading.found[NAME] = name
@@ -360,16 +363,20 @@ def _read_time_answer(reading: Reading, text: str, known_name: str | None) -> No
         value = time_value(text)  # all of it is the time, as typed ("evenings, or Saturday morning")
     else:
         value = time_value(", ".join(timed) or " ".join(kept))
-    if YES.match(value) or NO.match(value):
-        reading.yes, reading.no = bool(YES.match(value)), bool(NO.match(value))
+    if is_yes(value) or NO.match(value):
+        reading.yes, reading.no = is_yes(value), bool(NO.match(value)) and not is_yes(value)
         return
     reading.rest = value
 
 
 def _parts(text: str) -> list[tuple[str, bool]]:
-    """The parts of a message (``SPLIT``), each with whether a question mark ends it."""
+    """The parts of a message (``SPLIT``), each with whether a question mark ends it. A
+    concern is one part, whatever it holds ("acne scarring on my cheeks and chin")."""
+    concerns = [m.span() for m in CONDITION.finditer(text)]
     parts, start = [], 0
     for match in SPLIT.finditer(text):
+        if "?" not in match.group() and any(a < match.start() and match.end() < b for a, b in concerns):
+            continue
         parts.append((text[start:match.start()], "?" in match.group()))
         start = match.end()
     parts.append((text[start:], False))
@@ -401,34 +408,44 @@ def _read_parts(reading: Reading, text: str, step: str | None, known_name: str |
             reading.found[CONCERN] = concern_value(value)
         text = text.replace(f"{label}:", " ").replace(value, " , ") if slot in reading.found else text
     leftovers = []
-    for part, asked in _parts(text):
+    parts = _parts(text)
+    # A skin concern named anywhere is the concern: "reading about micro needling for ages, I
+    # have acne scarring" is about the scarring; of several, the one said most fully ("I've had
+    # acne since my teens and now have scarring on my forehead and temples").
+    named = max((m.group() for part, asked in parts if not _asks(part, asked) for m in CONDITION.finditer(part)),
+                key=len, default=None)
+    for part, asked in parts:
         if _asks(part, asked):
             reading.question = True
             continue
-        part = _take_concern(reading, part)
+        part = _take_concern(reading, part, named)
         part = _take_time(reading, part)
         part = _take_name(reading, part, step, known_name)
         if clean_edges(part):
             leftovers.append(clean_edges(part))
     reading.rest = " ".join(leftovers)
     if not reading.has_details:  # a yes or a no, for the questions that take one
-        reading.yes = bool(YES.match(reading.text.strip()))
+        reading.yes = is_yes(reading.text)
         reading.no = bool(NO.match(reading.text.strip()) or DECLINED.search(reading.text)) and not reading.yes
 
 
-def _take_concern(reading: Reading, part: str) -> str:
+def _take_concern(reading: Reading, part: str, named: str | None = None) -> str:
+    """The concern in ``part``: what follows "about" ("re", "concern:"), or a skin concern the
+    vocabulary knows; with ``named`` (the fullest one the message names), only that one."""
     if CONCERN in reading.found:
         return part
     lead = CONCERN_LEAD.search(part)
-    if lead:
+    if lead and not (named and not CONDITION.search(part[lead.end():])):
         value = concern_value(part[lead.end():])
         time = TIME_PHRASE.search(value)
         if time and not CONDITION.search(value[:time.start()] or "x"):
             value = value[:time.start()].strip(" ,")
-        if value and (CONDITION.search(value) or not plausible_name(value)) and not NOT_A_CONCERN.match(value):
+        # "about my stretchies": something of the visitor's, whatever the word; "about Anne" may be a name.
+        mine = bool(lead.group("mine"))
+        if value and (CONDITION.search(value) or mine or not plausible_name(value)) and not NOT_A_CONCERN.match(value):
             reading.found[CONCERN] = value
             return part[:lead.start()]
-    condition = CONDITION.search(part)
+    condition = next((m for m in CONDITION.finditer(part) if not named or len(m.group()) >= len(named)), None)
     if condition:
         reading.found[CONCERN] = concern_value(condition.group())
         return part[:condition.start()] + " " + part[condition.end():]

@@ -8,7 +8,9 @@ starts and takes every detail the message carries (actions/consultation.py; duri
 the form reads the details whatever the intent). Intents listed in ``keep`` stand: a yes to
 the offer, a correction, and a reported reaction, which gets its safety reply first (the offer
 of the clinic's team follows it, and the form then reads this message's details too) when the
-message describes one (actions/vocabulary.py, ``REACTION_WORDS``). A
+message describes one (actions/vocabulary.py, ``REACTION_WORDS``) once the concerns the clinic
+treats are taken out ("I have acne scarring on my cheeks… 087…" asks for a consultation about
+scars; "my acne scars are red and swollen, 087…" still describes a reaction). A
 question about the form stands when the message asks one ("why do you need my email? it's
 …"), not when it states details ("I'd like a consultation, my name's Deirdre and my email's
 …", which the classifier can read as "why do you need my email"). Details typed alone
@@ -26,7 +28,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from actions import vocabulary
-from actions.detail_patterns import CONTACT_REQUEST, SPLIT, is_question
+from actions.detail_patterns import CONDITION, CONTACT_REQUEST, SPLIT, is_question
 from hooks.readings import replace_intent
 from leads import details
 
@@ -39,6 +41,12 @@ def asks_something(text: str) -> bool:
     question's opening), once the email addresses and phone numbers are out."""
     parts = SPLIT.split(_DETAILS.sub(" ", text))
     return any(part and part.strip() and is_question(part) for part in parts)
+
+
+def describes_a_reaction(text: str) -> bool:
+    """A reaction word outside the concerns the clinic treats: "scar" in "acne scarring on my
+    cheeks" names a concern, "swollen" in "my acne scars are swollen" a reaction."""
+    return vocabulary.describes_a_reaction(CONDITION.sub(" ", text))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -78,7 +86,7 @@ class ContactDetailsIntent(GraphComponent):
             text = message.get(TEXT) or ""
             if text.startswith("/") or not self.gives_contact_details(text):
                 continue
-            if intent == self.reaction and vocabulary.describes_a_reaction(text):
+            if intent == self.reaction and describes_a_reaction(text):
                 continue  # the safety reply first; the form then reads this message's details
             if intent in self.keep:
                 continue

@@ -357,6 +357,40 @@ def found(text, step=None, name_known=False):
     # A capitalised name signing the request; the surname typed just after a first name.
     ("need a callback - Jo", None, {"visitor_name": "Jo"}),
     ("I want to book a consultation. Amara clinic", None, {}),
+    # A greeting, in any language, is never a name; labels without "my ... is" are labels.
+    ("Hola, ring me please, Ana-Lucia Ferreira, 087 555 0101", None,
+     {"visitor_name": "Ana-Lucia Ferreira", "phone": "087 555 0101"}),
+    ("Dia duit, is mise Áine Ní Bhriain, 086 444 1212", None,
+     {"visitor_name": "Áine Ní Bhriain", "phone": "086 444 1212"}),
+    ("Guten Tag! Please call me. Jonas Becker, +49 151 2345 6789", None,
+     {"visitor_name": "Jonas Becker", "phone": "+49 151 2345 6789"}),
+    ("please get in touch. name Tran Van Minh. mobile 085 300 4141. email minh.tran@example.com", None,
+     {"visitor_name": "Tran Van Minh", "phone": "085 300 4141", "email": "minh.tran@example.com"}),
+    ("gemma o'brien ✨", "visitor_name", {"visitor_name": "gemma o'brien"}),
+    ("I'm Fia btw x", "visitor_name", {"visitor_name": "Fia"}),
+    ("fia@example.com is best", "visitor_contact", {"email": "fia@example.com"}),
+    # A concern stated in a request, whatever its wording, with the place said before or after it.
+    ("would like a ring about melasma on my upper lip, Dara Kane 087 222 3344", None,
+     {"concern": "melasma on my upper lip", "visitor_name": "Dara Kane", "phone": "087 222 3344"}),
+    ("can sum1 ring me bout my eczema patches", None, {"concern": "eczema patches"}),
+    ("I'd like a consultation for my chest acne please", None, {"concern": "chest acne"}),
+    ("Hello, I have stretch marks on my hips and thighs. Lia Moran, 087 111 2323", None,
+     {"concern": "stretch marks on my hips and thighs", "visitor_name": "Lia Moran", "phone": "087 111 2323"}),
+    # The treatment itself is what the clinic offers, not what the request is about.
+    ("text me about the microneedling, Ger Daly, 086 765 4321", None,
+     {"visitor_name": "Ger Daly", "phone": "086 765 4321"}),
+    ("could the clinic ring me about microneedling on my neck? Rory Ash 087 321 0000", None,
+     {"concern": "microneedling on my neck", "visitor_name": "Rory Ash", "phone": "087 321 0000"}),
+    # A skin concern named anywhere wins over what follows "about".
+    ("I've read about micro-needling for months and I have deep acne scars on my jaw. Una Roe, 086 101 2020", None,
+     {"concern": "deep acne scars on my jaw", "visitor_name": "Una Roe", "phone": "086 101 2020"}),
+    # Of several concerns, the one said most fully; "good evening" greets, it gives no time.
+    ("I've had rosacea for years but it's the pitted scars on my jaw and temples now. Dan Ruane 087 010 2030", None,
+     {"concern": "pitted scars on my jaw and temples", "visitor_name": "Dan Ruane", "phone": "087 010 2030"}),
+    ("Good evening, please ring me, Cian Mac an tSaoi, 086 303 4040, Tuesday mornings", None,
+     {"visitor_name": "Cian Mac an tSaoi", "phone": "086 303 4040", "preferred_time": "Tuesday mornings"}),
+    ("mondays before noon, its about wrinkles round my eyes", "preferred_time",
+     {"concern": "wrinkles round my eyes"}),
 ])
 def test_the_reader_takes_every_detail_a_message_carries(text, step, details_found):
     assert found(text, step) == details_found
@@ -386,6 +420,12 @@ def test_the_name_given_more_fully(text, step, known, details_found):
     ("nope - wrinkles", "concern", "wrinkles"),
     ("stretch marks actually", "concern", "stretch marks"),
     ("not sure yet", "concern", "not sure yet"),
+    ("nah, it's really for the acne scars", "concern", "acne scars"),
+    ("no its actually about melasma", "concern", "melasma"),
+    ("the lines on my forehead x", "concern", "lines on my forehead"),
+    ("evenings pls x", "preferred_time", "evenings"),
+    ("mornings would suit best", "preferred_time", "mornings"),
+    ("not ready till after 6", "preferred_time", "not ready till after 6"),
     # A time zone is part of the time; a hedge after it stays (the team learns it is no hard limit).
     ("afternoons your time is fine", "preferred_time", "afternoons your time"),
     ("weekday mornings before 11 ideally", "preferred_time", "weekday mornings before 11 ideally"),
@@ -436,6 +476,11 @@ def test_a_part_of_the_name_corrected(text, step, known, name):
     ("no", "visitor_name", "leaving"), ("no", "request_confirmed", "leaving"),
     # "no" answers the yes-or-no questions; "no thanks" skips the optional concern.
     ("no", "storage_consent", "no"), ("no thanks", "storage_consent", "no"), ("no thanks", "concern", "skip"),
+    # Leaving in other words, at any step.
+    ("sorry not ready yet", "preferred_time", "leaving"), ("I'll ring ye myself", "visitor_contact", "leaving"),
+    ("ah no its ok", "visitor_name", "leaving"), ("nvm", "visitor_name", "leaving"),
+    ("let me think about it first", "request_confirmed", "leaving"),
+    ("I'd prefer you didn't", "storage_consent", "no"), ("not comfortable with that", "storage_consent", "no"),
     ("skip!!", "concern", "skip"), ("Yes, I agree", "storage_consent", "yes"),
     ("looks good", "request_confirmed", "yes"), ("yes thats right", "concern", "yes"),
     ("send!!", "request_confirmed", "yes"), ("I consent", "storage_consent", "yes"),
@@ -446,10 +491,35 @@ def test_a_part_of_the_name_corrected(text, step, known, name):
     ("actually don't store anything", "storage_consent", "no"),
     ("I'd rather you didn't keep my details", "storage_consent", "no"),
     ("y", "storage_consent", "yes"), ("send away", "request_confirmed", "yes"),
+    # A reply that only agrees or says to send, in the visitor's own words, is a yes...
+    ("aye go on", "storage_consent", "yes"), ("yeah sound", "storage_consent", "yes"),
+    ("grand, that's ok with me", "storage_consent", "yes"), ("sure, happy with that", "storage_consent", "yes"),
+    ("spot on, submit it", "request_confirmed", "yes"), ("right so send it now", "request_confirmed", "yes"),
+    ("all good, send it on x", "request_confirmed", "yes"), ("submit", "request_confirmed", "yes"),
+    ("yesss 🙏", "request_confirmed", "yes"), ("ye send", "request_confirmed", "yes"),
+    ("sure why not", "storage_consent", "yes"), ("yes you can keep my details", "storage_consent", "yes"),
+    ("no bother", "storage_consent", "yes"), ("i accept", "storage_consent", "yes"),
+    ("yes send the request", "request_confirmed", "yes"),
+    ("grand job, send it to the clinic", "request_confirmed", "yes"),
+    ("no, don't keep them", "storage_consent", "no"),
+    # ...a refusal, a change or a question is not.
+    ("not now", "storage_consent", "no"), ("nah, rather not", "storage_consent", "no"),
+    # Skips in other words at the concern step.
+    ("skip for now", "concern", "skip"), ("i'll skip that one", "concern", "skip"), ("just skip", "concern", "skip"),
+    ("I'd rather not say", "concern", "skip"), ("pass on that", "concern", "skip"),
+    ("nah skip", "concern", "skip"), ("no, rather not say thanks", "concern", "skip"),
+    ("no concern really", "concern", "skip"),
 ])
 def test_yes_no_skip_and_leaving(text, step, what):
     reading = form_reader.read(text, step)
     assert [w for w in ("leaving", "yes", "skip", "no") if getattr(reading, w)][:1] == [what]
+
+
+@pytest.mark.parametrize("text", ["yes but change the time", "send it to my other email", "ok wait",
+                                  "sure, is it free?", "yes, not sure about the time", "fine, but no texts",
+                                  "keep them for how long?", "why do you need to store them?", "hold on"])
+def test_agreeing_with_more_to_say_is_no_plain_yes(text):
+    assert not form_reader.read(text, "request_confirmed").yes
 
 
 @pytest.mark.parametrize("text, plausible", [
@@ -459,6 +529,8 @@ def test_yes_no_skip_and_leaving(text, step, what):
     ("evenings", False), ("tomorrow after 6", False), ("yes", False), ("hi", False), ("thanks", False),
     ("acne scars", False), ("087 123 4567", False), ("jane@example.com", False), ("price", False),
     ("can someone call me", False), ("Nora?", False), ("fair enough", False), ("good", False),
+    ("Bonjour", False), ("Hola", False), ("Dia duit", False), ("hiii", False), ("agreed", False), ("aye", False),
+    ("k", False), ("yeah go ahead", False), ("Gráinne Nic an Bhaird", True), ("Mac an", False),
 ])
 def test_what_can_be_a_name(text, plausible):
     assert detail_patterns.plausible_name(text) is plausible
@@ -467,7 +539,7 @@ def test_what_can_be_a_name(text, plausible):
 @pytest.mark.parametrize("text, plausible", [
     ("weekday mornings", True), ("after 5pm", True), ("any time", True), ("5-7pm", True), ("sat morning", True),
     ("between 9 and 11", True), ("whenever suits", True), ("asap", True), ("6pm onwards", True), ("n e time", True),
-    ("evnings", True), ("2moro after 6", True), ("mornin", True),
+    ("evnings", True), ("2moro after 6", True), ("mornin", True), ("wkends", True), ("wkdays after 4", True),
     ("Sarah", False), ("087 123 4567", False), ("acne scars", False), ("hmm not sure", False),
 ])
 def test_what_can_be_a_time(text, plausible):

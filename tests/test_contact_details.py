@@ -46,3 +46,16 @@ def test_a_request_with_details_read_as_a_reaction_is_a_request():
     text = ("could someone at the clinic get in touch with me? Aoife Walsh, aoife.w@example.com, after 5, "
             "about fine lines")
     assert read(text, "report_adverse_reaction") == "contact_clinic"
+
+
+@pytest.mark.parametrize("text", [
+    "I've wanted this for ages, I have acne scarring on my cheeks and chin. I'm Bea Lyons, 087 901 4456, after 5",
+    "the dark circles under my eyes bother me - Tom Ward, tom.w@example.com, mornings",
+])
+def test_a_concern_the_clinic_treats_is_no_reaction(text):
+    assert read(text, "report_adverse_reaction") == "contact_clinic"
+
+
+def test_a_reaction_on_a_treated_concern_still_gets_the_safety_reply():
+    assert read("my acne scars are red and swollen since Tuesday, call me on 087 123 4567",
+                "report_adverse_reaction") == "report_adverse_reaction"
