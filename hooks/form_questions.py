@@ -21,7 +21,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from hooks.readings import drop_readings
@@ -30,7 +30,9 @@ from hooks.readings import drop_readings
 REQUEST_WORDS = re.compile(
     r"\b(?:details?|data|info|information|e-?mails?|number|phone|name|address|request|form|consent|agree|"
     r"contact|contacted|call|ring|store[ds]?|storing|keep|kept|delete[ds]?|share[ds]?|shared|send|sent|submit|"
-    r"hear back|get in touch|spam|read|reads|messages?|chat|"
+    r"hear back|get in touch|spam|read|reads|messages?|chat|txt|text|texts|phone|appointment|reach|get back|"
+    r"some1|someone|somebody|consult|where are (?:you|ye|u)|where is the clinic|where'?s the clinic|located|"
+    r"location|address|opening|open|hours|times|directions|find you|based|"
     r"confidential|private|privacy|gdpr|who\W+(?:\w+\W+){0,2}sees?|seen by|access|passed|pass|say no|book|booking|"
     r"consultation)\b",
     re.IGNORECASE)
@@ -47,12 +49,19 @@ class FormQuestionsInContext(GraphComponent):
         # ``intents``: the questions about the request (answered by action_answer_form_question);
         # a reading at least ``sure`` stands ("who reads these", 0.94); ``request_actions``: the
         # assistant's actions after which a question is about the request.
-        return {"intents": [], "sure": 0.9, "request_actions": []}
+        # ``not_about_the_request``: entities that say a message asks something else.
+        # ``after_a_fact_only``: readings checked only after a micro-needling fact was given
+        # (``topic_slot`` set), where a short message usually continues the question.
+        return {"intents": [], "sure": 0.9, "request_actions": [], "not_about_the_request": [],
+                "after_a_fact_only": [], "topic_slot": "last_topic"}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intents = set(config["intents"])
         self.sure = float(config["sure"])
         self.request_actions = set(config["request_actions"])
+        self.not_about_the_request = set(config["not_about_the_request"])
+        self.after_a_fact_only = set(config["after_a_fact_only"])
+        self.topic_slot = config["topic_slot"]
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -61,7 +70,13 @@ class FormQuestionsInContext(GraphComponent):
 
     def stands(self, message: Message, tracker: DialogueStateTracker | None) -> bool:
         reading = message.get(INTENT) or {}
-        if reading.get("name") not in self.intents or float(reading.get("confidence") or 0.0) >= self.sure:
+        if reading.get("name") not in self.intents:
+            return True
+        if reading.get("name") in self.after_a_fact_only and not (tracker and tracker.get_slot(self.topic_slot)):
+            return True  # "cn sum1 cal me" opening a chat: a request, typos and all
+        if any(e.get("entity") in self.not_about_the_request for e in message.get(ENTITIES) or []):
+            return False  # "do I get a refund if I see no improvement?" (1.00): the clinic's business
+        if float(reading.get("confidence") or 0.0) >= self.sure:
             return True
         if tracker is not None and (tracker.active_loop_name or self.request_just_spoken_of(tracker)):
             return True  # "why?" at the email question asks why the email is needed

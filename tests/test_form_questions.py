@@ -6,7 +6,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from hooks.form_questions import FormQuestionsInContext
 
-COMPONENT = FormQuestionsInContext({"sure": 0.9, "request_actions": [],
+COMPONENT = FormQuestionsInContext({**FormQuestionsInContext.get_default_config(),
                                     "intents": ["why_details", "details_privacy", "who_sees_details",
                                                 "what_happens_next"]})
 
@@ -49,7 +49,7 @@ def test_a_sure_reading_stands_and_so_does_one_right_after_the_request():
     ranking = [{"name": "who_sees_details", "confidence": 0.94}, {"name": "out_of_scope", "confidence": 0.03}]
     assert read("who reads these", ranking).get("intent")["name"] == "who_sees_details"
     # After the request was sent, "when will they get back to me?" is about it.
-    component = FormQuestionsInContext({"intents": ["what_happens_next"], "sure": 0.9,
+    component = FormQuestionsInContext({**FormQuestionsInContext.get_default_config(), "intents": ["what_happens_next"],
                                         "request_actions": ["action_submit_consultation_request"]})
     events = [UserUttered("send it", {"name": "affirm", "confidence": 0.9}),
               ActionExecuted("action_submit_consultation_request"), ActionExecuted("action_listen")]
@@ -58,3 +58,33 @@ def test_a_sure_reading_stands_and_so_does_one_right_after_the_request():
     message = Message(data={"text": "when will they get back to me?", "intent": dict(unsure[0]),
                             "intent_ranking": unsure})
     assert component.process([message], tracker=tracker)[0].get("intent")["name"] == "what_happens_next"
+
+
+def test_a_sure_reading_of_a_business_question_is_no_question_about_the_request():
+    # "do I get a refund if I see no improvement?" read as "what happens next" at 1.00.
+    component = FormQuestionsInContext({**FormQuestionsInContext.get_default_config(), "intents": ["what_happens_next"],
+                                        "not_about_the_request": ["clinic_business"]})
+    ranking = [{"name": "what_happens_next", "confidence": 1.0}, {"name": "ask_not_covered", "confidence": 0.0}]
+    message = Message(data={"text": "and if i see no improvement do i get a refund", "intent": dict(ranking[0]),
+                            "intent_ranking": ranking, "entities": [{"entity": "clinic_business", "value": "refund"}]})
+    assert component.process([message], tracker=None)[0].get("intent")["name"] == "ask_not_covered"
+
+
+def test_a_request_to_be_contacted_is_checked_only_after_a_fact():
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.slots import TextSlot
+
+    component = FormQuestionsInContext({**FormQuestionsInContext.get_default_config(), "intents": ["contact_clinic"],
+                                        "after_a_fact_only": ["contact_clinic"]})
+    ranking = [{"name": "contact_clinic", "confidence": 0.4}, {"name": "ask_body_areas", "confidence": 0.3}]
+    slot = TextSlot("last_topic", mappings=[{"type": "custom"}], influence_conversation=False)
+
+    def read_after(events, text):
+        tracker = DialogueStateTracker.from_events("visitor", events, slots=[slot])
+        message = Message(data={"text": text, "intent": dict(ranking[0]), "intent_ranking": ranking})
+        return component.process([message], tracker=tracker)[0].get("intent")["name"]
+
+    after_a_fact = [UserUttered("which areas can you treat"), SlotSet("last_topic", "ask_body_areas")]
+    assert read_after(after_a_fact, "my back? ive acne scarring there") == "ask_body_areas"
+    assert read_after(after_a_fact, "can someone call me about it") == "contact_clinic"
+    assert read_after([], "cn sum1 cal me") == "contact_clinic"
