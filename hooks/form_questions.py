@@ -51,9 +51,11 @@ class FormQuestionsInContext(GraphComponent):
         # assistant's actions after which a question is about the request.
         # ``not_about_the_request``: entities that say a message asks something else.
         # ``after_a_fact_only``: readings checked only after a micro-needling fact was given
-        # (``topic_slot`` set), where a short message usually continues the question.
+        # (``topic_slot`` set) and when the message names one of the ``anchors``: then it may
+        # continue the question.
         return {"intents": [], "sure": 0.9, "request_actions": [], "not_about_the_request": [],
-                "after_a_fact_only": [], "topic_slot": "last_topic"}
+                "after_a_fact_only": [], "topic_slot": "last_topic",
+                "anchors": ["body_area", "skin_condition", "number"]}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intents = set(config["intents"])
@@ -62,6 +64,7 @@ class FormQuestionsInContext(GraphComponent):
         self.not_about_the_request = set(config["not_about_the_request"])
         self.after_a_fact_only = set(config["after_a_fact_only"])
         self.topic_slot = config["topic_slot"]
+        self.anchors = set(config["anchors"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -72,8 +75,13 @@ class FormQuestionsInContext(GraphComponent):
         reading = message.get(INTENT) or {}
         if reading.get("name") not in self.intents:
             return True
-        if reading.get("name") in self.after_a_fact_only and not (tracker and tracker.get_slot(self.topic_slot)):
-            return True  # "cn sum1 cal me" opening a chat: a request, typos and all
+        if reading.get("name") in self.after_a_fact_only and not (
+                tracker and tracker.get_slot(self.topic_slot)
+                and any(e.get("entity") in self.anchors for e in message.get(ENTITIES) or [])):
+            # Only a message that names an area, concern or count after a fact may continue the
+            # question ("my back? ive acne scarring there"); "cn sum1 cal me", "whats the adress"
+            # are requests, typos and all.
+            return True
         if any(e.get("entity") in self.not_about_the_request for e in message.get(ENTITIES) or []):
             return False  # "do I get a refund if I see no improvement?" (1.00): the clinic's business
         if float(reading.get("confidence") or 0.0) >= self.sure:

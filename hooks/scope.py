@@ -102,7 +102,7 @@ _MICRONEEDLING_DEVICE = re.compile(r"pen$|needl|derma|roll|stamp|collagen")
 # any good?" asks about microdermabrasion alone.
 _COMPARES = re.compile(r"\b(?:better|worse|best|vs|versus|compare[ds]?|comparison|difference|differ|different|than"
                        r"|or|instead|rather|same|similar|like|alternative|prefer|which|between|more|less"
-                       r"|against|as \w+ as)\b|\bv\b")
+                       r"|against|over|choose|pick|alternative to|as \w+ as)\b|\bv\b")
 _SPEAKS_TO_THE_CLINIC = re.compile(r"\b(?:you|your|u|ur|yous|clinic)\b")
 # A question, for small talk that may hide one ("bye, see you saturday" doesn't; "do you take card?" does).
 _QUESTION = re.compile(r"\?|^\W*(?:do|does|can|could|will|would|is|are|what|whats|what's|how|when|where|which|who)\b",

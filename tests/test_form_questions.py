@@ -81,10 +81,13 @@ def test_a_request_to_be_contacted_is_checked_only_after_a_fact():
 
     def read_after(events, text):
         tracker = DialogueStateTracker.from_events("visitor", events, slots=[slot])
-        message = Message(data={"text": text, "intent": dict(ranking[0]), "intent_ranking": ranking})
+        entities = [{"entity": "body_area", "value": "back"}] if "back" in text else []
+        message = Message(data={"text": text, "intent": dict(ranking[0]), "intent_ranking": ranking,
+                                "entities": entities})
         return component.process([message], tracker=tracker)[0].get("intent")["name"]
 
     after_a_fact = [UserUttered("which areas can you treat"), SlotSet("last_topic", "ask_body_areas")]
     assert read_after(after_a_fact, "my back? ive acne scarring there") == "ask_body_areas"
-    assert read_after(after_a_fact, "can someone call me about it") == "contact_clinic"
+    assert read_after(after_a_fact, "can someone call me about my back") == "contact_clinic"
+    assert read_after(after_a_fact, "whats the adress") == "contact_clinic"
     assert read_after([], "cn sum1 cal me") == "contact_clinic"

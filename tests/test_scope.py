@@ -209,7 +209,8 @@ def test_a_comparison_reading_without_words_of_a_comparison_asks_about_the_treat
     assert check("microdermabrasion for blackheads any good?", "ask_vs_other_treatments",
                  [("treatment", "microdermabrasion")]) == "ask_other_treatment"
     for text in ("is it better than microdermabrasion?", "is it as good as microdermabrasion",
-                 "how does it stack up against microdermabrasion", "microdermabrasion or this?"):
+                 "how does it stack up against microdermabrasion", "microdermabrasion or this?",
+                 "why would I choose this over microdermabrasion?"):
         assert check(text, "ask_vs_other_treatments", [("treatment", "microdermabrasion")]) \
             == "ask_vs_other_treatments", text
 
