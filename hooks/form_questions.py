@@ -6,9 +6,11 @@ next?") are answered in place during the form, and outside it too ("what do you 
 details?"). Outside the form, the classifier also reads questions about the treatment as
 them: "how long do they last?" (the results) as "what happens next", "do I get a refund?"
 as it at 1.00, "I get keloid scars, is this safe for me" as "is this confidential?"; each got
-an answer about the request nobody asked for. So outside the form such a reading stands only
-when the classifier is sure of it, when the assistant has just offered, asked for or sent a
-request, or when the message speaks of the details or the request (``REQUEST_WORDS``); otherwise the
+an answer about the request nobody asked for. So outside the form, right after a fact or in a
+message that names a skin concern, area or count, such a reading stands only when the
+classifier is sure of it, when the assistant has just
+offered, asked for or sent a request, or when the message speaks of the details or the request
+(``REQUEST_WORDS``); otherwise the
 classifier's next reading is taken, with its own confidence, and the components after this
 one (the subject check, follow-ups, the fallback) treat it as they would have.
 """
@@ -75,15 +77,22 @@ class FormQuestionsInContext(GraphComponent):
         reading = message.get(INTENT) or {}
         if reading.get("name") not in self.intents:
             return True
-        if reading.get("name") in self.after_a_fact_only and not (
-                tracker and tracker.get_slot(self.topic_slot)
-                and any(e.get("entity") in self.anchors for e in message.get(ENTITIES) or [])):
+        entities = {e.get("entity") for e in message.get(ENTITIES) or []}
+        if reading.get("name") not in self.after_a_fact_only and entities & self.not_about_the_request \
+                and not (tracker and tracker.active_loop_name):
+            return False  # "do I get a refund if I see no improvement?" (1.00): the clinic's business
+        after_a_fact = bool(tracker and tracker.get_slot(self.topic_slot))
+        anchored = bool(entities & self.anchors)
+        if reading.get("name") in self.after_a_fact_only:
             # Only a message that names an area, concern or count after a fact may continue the
             # question ("my back? ive acne scarring there"); "cn sum1 cal me", "whats the adress"
             # are requests, typos and all.
+            if not (after_a_fact and anchored):
+                return True
+        elif not (after_a_fact or anchored):
+            # Neither after a fact nor about the visitor's skin: "is it compulsory to give my
+            # mobile" asks about the request in words of its own.
             return True
-        if any(e.get("entity") in self.not_about_the_request for e in message.get(ENTITIES) or []):
-            return False  # "do I get a refund if I see no improvement?" (1.00): the clinic's business
         if float(reading.get("confidence") or 0.0) >= self.sure:
             return True
         if tracker is not None and (tracker.active_loop_name or self.request_just_spoken_of(tracker)):

@@ -12,10 +12,16 @@ COMPONENT = FormQuestionsInContext({**FormQuestionsInContext.get_default_config(
 
 
 def read(text, ranking, form=None):
-    events = [UserUttered("can someone call me", {"name": "contact_clinic", "confidence": 0.9})]
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.slots import TextSlot
+
+    # After a fact (the last topic set): where a short question usually continues it.
+    events = [UserUttered("how soon do results show", {"name": "ask_results_time", "confidence": 0.9}),
+              SlotSet("last_topic", "ask_results_time")]
     if form:
         events.append(ActiveLoop(form))
-    tracker = DialogueStateTracker.from_events("visitor", events)
+    slot = TextSlot("last_topic", mappings=[{"type": "custom"}], influence_conversation=False)
+    tracker = DialogueStateTracker.from_events("visitor", events, slots=[slot])
     message = Message(data={"text": text, "intent": dict(ranking[0]), "intent_ranking": ranking})
     return COMPONENT.process([message], tracker=tracker)[0]
 
@@ -91,3 +97,18 @@ def test_a_request_to_be_contacted_is_checked_only_after_a_fact():
     assert read_after(after_a_fact, "can someone call me about my back") == "contact_clinic"
     assert read_after(after_a_fact, "whats the adress") == "contact_clinic"
     assert read_after([], "cn sum1 cal me") == "contact_clinic"
+
+
+def test_a_first_question_about_the_request_in_words_of_its_own_stands():
+    # Neither after a fact nor naming a skin concern: the classifier's reading stands.
+    ranking = [{"name": "why_details", "confidence": 0.5}, {"name": "ask_cost", "confidence": 0.2}]
+    message = Message(data={"text": "is it compulsory to give my mobile", "intent": dict(ranking[0]),
+                            "intent_ranking": ranking, "entities": []})
+    tracker = DialogueStateTracker.from_events("visitor", [])
+    assert COMPONENT.process([message], tracker=tracker)[0].get("intent")["name"] == "why_details"
+    # Naming a skin concern, it is about the treatment: "i get keloid scars, is this safe for me".
+    ranking = [{"name": "details_privacy", "confidence": 0.35}, {"name": "ask_not_covered", "confidence": 0.29}]
+    message = Message(data={"text": "i get keloid scars, is this safe for me", "intent": dict(ranking[0]),
+                            "intent_ranking": ranking,
+                            "entities": [{"entity": "skin_condition", "value": "keloid scars"}]})
+    assert COMPONENT.process([message], tracker=tracker)[0].get("intent")["name"] == "ask_not_covered"
