@@ -113,6 +113,11 @@ class FollowUpContext(GraphComponent):
             "anchors": ["number", "body_area", "skin_condition"],
             # Small-talk readings that a fragment naming an anchor is not ("under my eyes?" as a yes).
             "fragment_intents": ["affirm"],
+            # Right after a reported reaction, a short message read as one of these asks about it
+            # ("what should i do??", "is that normal?"): the safety reply again.
+            "reaction_intent": "report_adverse_reaction",
+            "after_a_reaction_intents": ["out_of_scope", "follow_up", "ask_side_effects", "ask_downtime",
+                                         "ask_aftercare"],
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -135,6 +140,7 @@ class FollowUpContext(GraphComponent):
         self.max_words = int(config["max_words"])
         self.fragment_words = int(config["fragment_words"])
         self.anchors = set(config["anchors"])
+        self.after_a_reaction_intents = set(config["after_a_reaction_intents"])
         self.model_storage, self.resource = model_storage, resource
         self.features, self.topics, self.domain_words = features, topics, domain_words
 
@@ -292,7 +298,22 @@ class FollowUpContext(GraphComponent):
             return None
         return topic
 
+    def after_a_reaction(self, message: Message, tracker: DialogueStateTracker | None) -> bool:
+        """"what should i do??" right after a reported reaction asks about it: the safety reply
+        again, not "I can only help with micro-needling"."""
+        if tracker is None or tracker.active_loop_name:
+            return False
+        intent = (message.get(INTENT) or {}).get("name")
+        short = len((message.get(TEXT) or "").split()) <= self.fragment_words * 3
+        if intent not in self.after_a_reaction_intents or not short:
+            return False
+        last = next((e for e in reversed(tracker.events) if isinstance(e, UserUttered)), None)
+        return last is not None and (last.intent or {}).get("name") == self.config["reaction_intent"]
+
     def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
+        for message in messages:
+            if self.after_a_reaction(message, tracker):
+                replace_intent(message, self.config["reaction_intent"])
         previous = self.previous_question(tracker)
         if previous is None:
             return messages

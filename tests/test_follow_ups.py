@@ -248,3 +248,15 @@ def test_a_reading_nlu_is_too_unsure_of_takes_the_reading_with_context_at_the_lo
     assert component.reading(message, "what do you put on after the needling", "ask_serum") == "ask_serum"
     sure = Message(data={"text": "for how many days?", "intent": {"name": "ask_cost", "confidence": 0.5}})
     assert component.reading(sure, "what do you put on after the needling", "ask_serum") is None
+
+
+def test_a_short_question_right_after_a_reported_reaction_asks_about_it(reader):
+    events = [UserUttered("my face is covered in little blisters now", {"name": "report_adverse_reaction",
+                                                                        "confidence": 0.99})]
+    tracker = DialogueStateTracker.from_events("visitor", events, slots=[_slot("last_topic")])
+    assert read(reader, "what should i do??", "out_of_scope", confidence=1.0, tracker=tracker) \
+        == "report_adverse_reaction"
+    # A question of its own, or the same words after another answer, stand.
+    assert read(reader, "how much is it for one session on the face please", "ask_cost", tracker=tracker) == "ask_cost"
+    assert read(reader, "what should i do??", "out_of_scope", confidence=1.0, tracker=conversation()) \
+        != "report_adverse_reaction"
