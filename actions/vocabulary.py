@@ -75,6 +75,20 @@ def describes_a_reaction(text: str) -> bool:
     return bool(REACTION_WORDS.search(text or ""))
 
 
+# REACTION_WORDS without the words that also ask about results or feelings ("is that normal?",
+# "something wrong?", "I feel…"): a sign on the skin or the body. Every reaction example but
+# none of "had my first one 3 weeks ago and see nothing yet, is that normal?" names one.
+_NOT_A_SIGN = {"normal", "feel", "help", "wrong", "worse", "awful", "terrible", "doctor", "hospital", "dark",
+               "mark", "open", "hole", "angry", "dry", "tight", "sick"}
+SIGN_WORDS = re.compile(
+    r"\b(?:" + "|".join(w for w in REACTION_WORDS.pattern[len(r"\b(?:"):-1].replace("\n", "").split("|")
+                     if w not in _NOT_A_SIGN) + r"|patch)", re.IGNORECASE)
+
+
+def names_a_sign(text: str) -> bool:
+    return bool(SIGN_WORDS.search(text or ""))
+
+
 # Signs that need the practitioner, not an FAQ ("its day 5 and its hot, swollen and really
 # painful"), and words by which visitors speak of their own skin.
 SERIOUS_REACTION_WORDS = re.compile(

@@ -398,10 +398,11 @@ class ScopeCheck(GraphComponent):
             reading = message.get(INTENT) or {}
             unsure = float(reading.get("confidence") or 0.0) < self.unsure_reaction
             if reading.get("name") == self.safety_intent and unsure \
-                    and not vocabulary.describes_a_reaction(message.get(TEXT) or ""):
+                    and not vocabulary.names_a_sign(message.get(TEXT) or ""):
                 # "is there parking nearby" (0.39), "had my first one 3 weeks ago and see nothing
-                # yet" (0.60): no word of a reaction (every reaction example has one), and NLU
-                # unsure: the next reading. A sure reading stands ("my eyes are closing up", 0.96).
+                # yet, is that normal?" (0.60): no sign on the skin (every reaction example names
+                # one, actions/vocabulary.py SIGN_WORDS), and NLU unsure: the next reading. A sure
+                # reading stands ("my eyes are closing up", 0.96).
                 drop_readings(message, {self.safety_intent})
             replacement = self.scope_intent(message)
             if replacement is None:

@@ -92,3 +92,18 @@ def test_reaction_words_cover_how_visitors_describe_a_reaction():
         assert vocabulary.describes_a_reaction(text), text
     for text in ["please call me, I'm Sarah, 086 555 1234", "it's about wrinkles, after 6 is best"]:
         assert not vocabulary.describes_a_reaction(text), text
+
+
+def test_every_reaction_example_names_a_sign_and_a_results_question_does_not():
+    import yaml
+
+    from paths import ROOT
+
+    examples = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            if item.get("intent") == "report_adverse_reaction":
+                examples += [line[2:].strip() for line in item["examples"].splitlines() if line.strip()]
+    assert examples and [e for e in examples if not vocabulary.names_a_sign(e)] == []
+    assert not vocabulary.names_a_sign("had my first one 3 weeks ago and see nothing yet, is that normal?")
+    assert not vocabulary.names_a_sign("the price has been covered already")  # "red" only as a word's start
