@@ -291,9 +291,9 @@ class FollowUpContext(GraphComponent):
             return None if own_topic == intent else own_topic
         # A bare follow-up takes the reading with context at the lower bar; so, a little higher,
         # does a reading NLU is too unsure of to answer ("did you mean…?").
-        unsure = float((message.get(INTENT) or {}).get("confidence") or 0.0) < self.unsure_below
+        below_fallback = float((message.get(INTENT) or {}).get("confidence") or 0.0) < self.unsure_below
         floor = self.follow_up_min_confidence if intent == self.follow_up \
-            else self.unsure_min_confidence if unsure else self.min_confidence
+            else self.unsure_min_confidence if below_fallback else self.min_confidence
         if topic == self.out_of_scope or confidence < floor or topic == intent:
             return None
         return topic
