@@ -61,14 +61,23 @@ UNLISTED_AREAS = [
 
 # Words by which a visitor describes a reaction after treatment (stems: "swell" for swelling
 # and swollen). A message with none of them is not describing one, whatever else it says.
-REACTION_WORDS = re.compile(
-    r"\b(?:swell|swollen|puff|bleed|blood|blister|infect|pus|rash|itch|burn|sore|pain|hurt|agony|red|raw|bump|"
-    r"lump|welt|spot|ooz|weep|crust|scab|peel|flak|hot|fever|temperature|allerg|hive|react|sting|throb|bruis|"
-    r"tender|ache|aching|inflam|irritat|blotch|discolou|dark|mark|scar|breakout|broke out|blown up|tight|dry|"
-    r"worse|wrong|awful|terrible|emergency|help|doctor|hospital|a&e|breath|dizzy|faint|nause|vomit|sick|numb|"
-    r"tingl|smell|stink|cold sore|herpes|cyst|pimple|whitehead|hole|wound|open|yellow|green|angry|normal|"
-    r"unwell|shiver|ill\b|feel|breaking out|purple|closing up|pinprick|dots|warm)",
-    re.IGNORECASE)
+REACTION_STEMS = [
+    "swell", "swollen", "puff", "bleed", "blood", "blister", "infect", "pus", "rash", "itch", "burn", "sore", "pain",
+    "hurt", "agony", "red", "raw", "bump", "lump", "welt", "spot", "ooz", "weep", "crust", "scab", "peel", "flak",
+    "hot", "fever", "temperature", "allerg", "hive", "react", "sting", "throb", "bruis", "tender", "ache", "aching",
+    "inflam", "irritat", "blotch", "discolou", "dark", "mark", "scar", "breakout", "broke out", "blown up", "tight",
+    "dry", "worse", "wrong", "awful", "terrible", "emergency", "help", "doctor", "hospital", "a&e", "breath", "dizzy",
+    "faint", "nause", "vomit", "sick", "numb", "tingl", "smell", "stink", "cold sore", "herpes", "cyst", "pimple",
+    "whitehead", "hole", "wound", "open", "yellow", "green", "angry", "normal", "unwell", "shiver", r"ill\b", "feel",
+    "breaking out", "purple", "closing up", "pinprick", "dots", "warm",
+]
+
+
+def _stems(stems: list[str]) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(stems) + ")", re.IGNORECASE)
+
+
+REACTION_WORDS = _stems(REACTION_STEMS)
 
 
 def describes_a_reaction(text: str) -> bool:
@@ -80,9 +89,7 @@ def describes_a_reaction(text: str) -> bool:
 # none of "had my first one 3 weeks ago and see nothing yet, is that normal?" names one.
 _NOT_A_SIGN = {"normal", "feel", "help", "wrong", "worse", "awful", "terrible", "doctor", "hospital", "dark",
                "mark", "open", "hole", "angry", "dry", "tight", "sick"}
-SIGN_WORDS = re.compile(
-    r"\b(?:" + "|".join(w for w in REACTION_WORDS.pattern[len(r"\b(?:"):-1].replace("\n", "").split("|")
-                     if w not in _NOT_A_SIGN) + r"|patch)", re.IGNORECASE)
+SIGN_WORDS = _stems([stem for stem in REACTION_STEMS if stem not in _NOT_A_SIGN] + ["patch"])
 
 
 def names_a_sign(text: str) -> bool:
