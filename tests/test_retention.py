@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import yaml
 
 import stores
+from conversation_rows import senders
 from leads import schedule
 from leads.conversations import ConversationStore
 from leads.settings import load
@@ -51,15 +52,6 @@ def save_chat(url: str, sender: str, days_ago: float, question: str = "can i hav
               BotUttered("I can't answer that from the clinic's information.", timestamp=when + 1),
               ActionExecuted("action_listen", timestamp=when + 1)]
     asyncio.run(rasa_store(url).save(DialogueStateTracker.from_events(sender, events)))
-
-
-def senders(url: str):
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return sorted({row[0] for row in connection.execute(sa.text("SELECT sender_id FROM events"))})
-    finally:
-        engine.dispose()
 
 
 def write_settings(path, **settings):

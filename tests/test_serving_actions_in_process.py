@@ -19,11 +19,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import sqlalchemy as sa
 import yaml
 
 from actions import answers, registry
 from console_server import signed_in_session, staff_account, start_console
+from conversation_rows import senders
 from expected_replies import CONVERSATIONS, DOMAIN, response_text
 from leads import schedule
 from leads.store import RequestStore
@@ -67,15 +67,6 @@ def save_old_chat(url: str, sender: str, days_ago: float) -> None:
               ActionExecuted("action_listen", timestamp=when + 1)]
     store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=url[len("sqlite:///"):])
     asyncio.run(store.save(DialogueStateTracker.from_events(sender, events)))
-
-
-def senders(url: str) -> list[str]:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return sorted({row[0] for row in connection.execute(sa.text("SELECT sender_id FROM events"))})
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(scope="module")
