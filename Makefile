@@ -98,7 +98,7 @@ $(STAMP): requirements.lock
 	@touch $@
 
 # spaCy pipeline built locally from pip packages (no model download), see the script.
-$(SPACY_PIPELINE)/meta.json: scripts/build_spacy_pipeline.py actions/vocabulary.py data/other_treatments.yml data/clinic_business.yml | $(STAMP)
+$(SPACY_PIPELINE)/meta.json: scripts/build_spacy_pipeline.py actions/vocabulary.py data/other_treatments.yml data/clinic_business.yml data/uncovered_subjects.yml | $(STAMP)
 	$(BIN)/python scripts/build_spacy_pipeline.py $(SPACY_PIPELINE)
 
 train: $(MODEL)

@@ -158,6 +158,16 @@ def clinic_business_terms(path: Path = CLINIC_BUSINESS_FILE) -> list[str]:
     return [str(term).strip().lower() for term in terms if str(term).strip()]
 
 
+UNCOVERED_SUBJECTS_FILE = Path(__file__).resolve().parent.parent / "data" / "uncovered_subjects.yml"
+
+
+def uncovered_subject_terms(path: Path = UNCOVERED_SUBJECTS_FILE) -> list[str]:
+    """The trainers' subjects of micro-needling questions the documents don't cover
+    (data/uncovered_subjects.yml)."""
+    terms = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("uncovered_subjects") or []
+    return [str(term).strip().lower() for term in terms if str(term).strip()]
+
+
 def procedure_words(key: str = "procedure_words", path: Path = OTHER_TREATMENTS_FILE) -> list[str]:
     """Words that make a treatment's name of the word before them ("eyelid lift"); with
     ``key="concern_procedure_words"``, those that do unless that word is a treated concern
@@ -197,6 +207,12 @@ def condition_key(text: str) -> str | None:
     return _lookup(CONDITION_TERMS, UNLISTED_CONDITIONS, text)
 
 
+def listed_condition(text: str) -> bool:
+    """Whether the visitor's words name a concern the clinic's list has ("acne scars"), not
+    one it doesn't mention ("rosacea")."""
+    return _lookup(CONDITION_TERMS, (), text) is not None
+
+
 def area_key(text: str) -> str | None:
     """The facts.BODY_AREAS value for a visitor's words, the unlisted term itself, or None."""
     return _lookup(AREA_TERMS, UNLISTED_AREAS, text)
@@ -232,6 +248,8 @@ def entity_patterns() -> list[dict]:
         patterns.append({"label": "treatment", "pattern": form})
     for form in clinic_business_terms():
         patterns.append({"label": "clinic_business", "pattern": form})
+    for form in uncovered_subject_terms():
+        patterns.append({"label": "uncovered_subject", "pattern": form})
     # A treatment named by its shape ("mole removal", "eyelid lift", "blepharoplasty"): a content
     # word before a procedure word. Longer matches win, so listed names keep their own span.
     needling_words = [t for form in MICRONEEDLING_TERMS for t in _tokens_of(form)] + NOT_A_TREATMENT_NAME

@@ -188,6 +188,12 @@ class ScopeCheck(GraphComponent):
             # A question about the clinic's business read as everyday becomes this.
             "not_covered_intent": "ask_not_covered",
             "business_entity": "clinic_business",
+            # A subject the documents don't cover (data/uncovered_subjects.yml) ...
+            "uncovered_entity": "uncovered_subject",
+            # ... or a concern they don't list, asked of an aspect other than these, which
+            # take the concern and say themselves that the list doesn't mention it.
+            "concern_entity": "skin_condition",
+            "takes_concerns": ["ask_conditions", "ask_stamp_vs_roller", "follow_up"],
             # Small talk that a question about the clinic's business is not ("do you take card?"
             # read as a goodbye).
             "business_over": [],
@@ -233,6 +239,9 @@ class ScopeCheck(GraphComponent):
         self.treatment_names = treatment_names
         self.business = business or BusinessQuestions(config["business_entity"])
         self.not_covered = config["not_covered_intent"]
+        self.uncovered_entity = config["uncovered_entity"]
+        self.concern_entity = config["concern_entity"]
+        self.takes_concerns = set(config["takes_concerns"])
         self.business_over = set(config["business_over"])
         self.business_threshold = float(config["business_relevance_threshold"])
         self.business_unsure_below = float(config["business_unsure_below"])
@@ -354,6 +363,8 @@ class ScopeCheck(GraphComponent):
             return None
         if others and vocabulary.MICRONEEDLING not in named:
             return self.intent
+        if intent != self.out_of_scope and self.names_an_uncovered_subject(message):
+            return self.not_covered
         if self.anchored(message):
             return None
         text = message.get(TEXT) or ""
@@ -363,6 +374,20 @@ class ScopeCheck(GraphComponent):
         if relevance < self.foreign_threshold and self.domain_words and self.domain_words.foreign(text):
             return self.business_or_everyday(message, intent)
         return None
+
+    def names_an_uncovered_subject(self, message: Message) -> bool:
+        """A micro-needling question about what the documents don't cover: "can i go to the gym
+        that evening?", "what about if im pregnant" (data/uncovered_subjects.yml), or "is it ok
+        with rosacea?", a concern they don't list asked of an aspect that takes no concern
+        (the concerns' answer says itself that the list doesn't mention it). A concern the
+        clinic treats, named too, is the subject: "stretch marks from pregnancy"."""
+        entities = message.get(ENTITIES) or []
+        concerns = [str(e.get("value", "")) for e in entities if e.get("entity") == self.concern_entity]
+        if any(vocabulary.listed_condition(concern) for concern in concerns):
+            return False
+        if any(e.get("entity") == self.uncovered_entity for e in entities):
+            return True
+        return bool(concerns) and (message.get(INTENT) or {}).get("name") not in self.takes_concerns
 
     def aspect_without_subject(self, message: Message) -> str | None:
         """The classifier read "another treatment" but none is named: when the message names

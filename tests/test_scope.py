@@ -226,3 +226,31 @@ def test_serious_signs_on_the_visitors_own_skin_read_as_a_follow_up_get_the_safe
     # What to expect, asked in the first person, is a question too.
     for text in ("and will I be swollen?", "and what if I get a rash?"):
         assert check(text, "follow_up") == "follow_up", text
+
+
+def test_a_subject_the_documents_dont_cover_is_not_covered_whatever_the_aspect():
+    assert check("can i go to the gym that evening?", "ask_downtime", [("uncovered_subject", "gym")]) \
+        == "ask_not_covered"
+    assert check("what about if im pregnant", "follow_up", [("uncovered_subject", "pregnant")]) == "ask_not_covered"
+
+
+def test_a_concern_the_clinic_treats_is_the_subject_over_an_uncovered_one():
+    assert check("does it help stretch marks from pregnancy", "ask_conditions",
+                 [("skin_condition", "stretch marks"), ("uncovered_subject", "pregnancy")]) == "ask_conditions"
+
+
+def test_an_unlisted_concern_is_not_covered_except_where_the_answer_says_so_itself():
+    assert check("mine are keloid scars, would it still be ok", "ask_scarring", [("skin_condition", "keloid scars")]) \
+        == "ask_not_covered"
+    assert check("does it help rosacea", "ask_conditions", [("skin_condition", "rosacea")]) == "ask_conditions"
+
+
+def test_an_uncovered_subject_leaves_a_reaction_and_everyday_questions_alone():
+    keep = ScopeCheck({**CONFIG, "keep": ["report_adverse_reaction"]}, None, None, Relevance(0.9),
+                      DomainWords(["does it hurt"]), TreatmentNames([]))
+    message = Message(data={"text": "i went to the gym and now my face is swollen",
+                            "intent": {"name": "report_adverse_reaction", "confidence": 0.9},
+                            "intent_ranking": [], "entities": [{"entity": "uncovered_subject", "value": "gym"}]})
+    assert keep.process([message])[0].get("intent")["name"] == "report_adverse_reaction"
+    assert check("what time does the gym open", "out_of_scope", [("uncovered_subject", "gym")], relevance=0.1) \
+        == "out_of_scope"

@@ -35,7 +35,8 @@ def test_every_canonical_key_names_a_fact():
 def test_entity_patterns_cover_every_term():
     patterns = vocabulary.entity_patterns()
     labels = {p["label"] for p in patterns}
-    assert labels == {"skin_condition", "body_area", "number", "treatment", "clinic_business", vocabulary.NOT_AN_AREA}
+    assert labels == {"skin_condition", "body_area", "number", "treatment", "clinic_business", "uncovered_subject",
+                      vocabulary.NOT_AN_AREA}
     texts = {" ".join(t["LOWER"] for t in p["pattern"])
              for p in patterns if p["label"] in ("skin_condition", "body_area")}
     assert "stretch marks" in texts and "crow 's feet" in texts and "neck" in texts
@@ -107,3 +108,19 @@ def test_every_reaction_example_names_a_sign_and_a_results_question_does_not():
     assert examples and [e for e in examples if not vocabulary.names_a_sign(e)] == []
     assert not vocabulary.names_a_sign("had my first one 3 weeks ago and see nothing yet, is that normal?")
     assert not vocabulary.names_a_sign("the price has been covered already")  # "red" only as a word's start
+
+
+def test_an_uncovered_subject_is_no_treatment_concern_or_business_word():
+    """Two lists naming one word would fight over its span in the EntityRuler: "spray tan" as a
+    subject would lose "the clinic's team can tell you about spray tan"."""
+    others = set(vocabulary.other_treatments()) | set(vocabulary.MICRONEEDLING_TERMS) \
+        | set(vocabulary.clinic_business_terms()) | set(vocabulary.UNLISTED_CONDITIONS) \
+        | {form for forms in vocabulary.CONDITION_TERMS.values() for form in forms}
+    subjects = vocabulary.uncovered_subject_terms()
+    assert {"pregnant", "gym", "top ups"} <= set(subjects)
+    assert not set(subjects) & others
+
+
+def test_listed_condition_tells_the_clinics_concerns_from_unlisted_ones():
+    assert vocabulary.listed_condition("acne scars") and vocabulary.listed_condition("Stretch Marks")
+    assert not vocabulary.listed_condition("rosacea") and not vocabulary.listed_condition("banana")
