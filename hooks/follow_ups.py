@@ -32,7 +32,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -53,6 +53,8 @@ _LEANS_ON_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 
+
+_REALLY = re.compile(r"^\W*(?:really|seriously|rly|for real|is that right|are you sure)\b", re.IGNORECASE)
 
 _COMPARISON_WORDS = {"and", "what", "about", "how", "vs", "versus", "or", "the", "specifically", "then", "compared",
                      "to", "with", "against", "like", "ok", "so", "is", "it", "better", "than", "worse", "same", "as",
@@ -118,6 +120,10 @@ class FollowUpContext(GraphComponent):
             "reaction_intent": "report_adverse_reaction",
             "after_a_reaction_intents": ["out_of_scope", "follow_up", "ask_side_effects", "ask_downtime",
                                          "ask_aftercare"],
+            # Small talk that, asked right after a fact, questions it: "really? none at all?" read
+            # as a no, "really? thats longer than i thought" as thanks.
+            "small_talk_questions": ["deny", "thanks"],
+            "answer_action": "action_answer_faq",
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -141,6 +147,7 @@ class FollowUpContext(GraphComponent):
         self.fragment_words = int(config["fragment_words"])
         self.anchors = set(config["anchors"])
         self.after_a_reaction_intents = set(config["after_a_reaction_intents"])
+        self.small_talk_questions = set(config["small_talk_questions"])
         self.model_storage, self.resource = model_storage, resource
         self.features, self.topics, self.domain_words = features, topics, domain_words
 
@@ -310,6 +317,18 @@ class FollowUpContext(GraphComponent):
         last = next((e for e in reversed(tracker.events) if isinstance(e, UserUttered)), None)
         return last is not None and (last.intent or {}).get("name") == self.config["reaction_intent"]
 
+    def questions_the_answer(self, message: Message, tracker: DialogueStateTracker) -> bool:
+        """Small talk that asks about the fact just given ("really? none at all?"): a question
+        read as a no or a thanks, right after the answer (not after "shall I pass on your
+        details?", where "no?" answers)."""
+        text = (message.get(TEXT) or "").strip()
+        if (message.get(INTENT) or {}).get("name") not in self.small_talk_questions \
+                or len(text.split()) > self.max_words or not ("?" in text or _REALLY.match(text)):
+            return False
+        last = next((e for e in reversed(tracker.events) if isinstance(e, ActionExecuted)
+                     and e.action_name not in ("action_listen", "action_session_start")), None)
+        return last is not None and last.action_name == self.config["answer_action"]
+
     def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
         for message in messages:
             if self.after_a_reaction(message, tracker):
@@ -319,6 +338,9 @@ class FollowUpContext(GraphComponent):
             return messages
         previous_topic = tracker.get_slot(self.config["topic_slot"]) if tracker else None
         for message in messages:
+            if tracker is not None and self.questions_the_answer(message, tracker):
+                replace_intent(message, self.follow_up)
+                continue
             replacement = self.reading(message, previous, previous_topic)
             if replacement is None:
                 continue

@@ -260,3 +260,25 @@ def test_a_short_question_right_after_a_reported_reaction_asks_about_it(reader):
     assert read(reader, "how much is it for one session on the face please", "ask_cost", tracker=tracker) == "ask_cost"
     assert read(reader, "what should i do??", "out_of_scope", confidence=1.0, tracker=conversation()) \
         != "report_adverse_reaction"
+
+
+def _after(action):
+    from rasa.shared.core.events import ActionExecuted
+
+    tracker = conversation("how much downtime is there", "ask_downtime")
+    tracker.update(ActionExecuted(action))
+    tracker.update(ActionExecuted("action_listen"))
+    return tracker
+
+
+def test_small_talk_questioning_the_fact_just_given_is_a_follow_up(reader):
+    assert read(reader, "really? none at all?", "deny", 0.94, tracker=_after("action_answer_faq")) == "follow_up"
+    assert read(reader, "really thats longer than i thought", "thanks", 0.48,
+                tracker=_after("action_answer_faq")) == "follow_up"
+
+
+def test_small_talk_that_answers_or_asks_nothing_stands(reader):
+    # "no?" answers "shall I pass on your details?"; "no thanks" and "thanks!" ask nothing.
+    assert read(reader, "no?", "deny", 0.9, tracker=_after("utter_offer_consultation")) == "deny"
+    assert read(reader, "no thanks", "deny", 0.9, tracker=_after("action_answer_faq")) == "deny"
+    assert read(reader, "thanks!", "thanks", 0.9, tracker=_after("action_answer_faq")) == "thanks"

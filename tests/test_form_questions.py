@@ -112,3 +112,10 @@ def test_a_first_question_about_the_request_in_words_of_its_own_stands():
                             "intent_ranking": ranking,
                             "entities": [{"entity": "skin_condition", "value": "keloid scars"}]})
     assert COMPONENT.process([message], tracker=tracker)[0].get("intent")["name"] == "ask_not_covered"
+
+
+def test_keep_speaks_of_the_request_only_with_what_is_kept():
+    from hooks.form_questions import REQUEST_WORDS
+
+    assert REQUEST_WORDS.search("do you keep my details") and REQUEST_WORDS.search("how long are they kept")
+    assert not REQUEST_WORDS.search("and do they keep getting better after that?")
