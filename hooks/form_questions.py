@@ -31,7 +31,8 @@ from hooks.readings import drop_readings
 # Words by which a message speaks of the request or the visitor's details.
 REQUEST_WORDS = re.compile(
     r"\b(?:details?|data|info|information|e-?mails?|number|phone|name|address|request|form|consent|agree|"
-    r"contact|contacted|call|ring|store[ds]?|storing|keep (?:my|the|them|this|these|on file)|kept|delete[ds]?|share[ds]?|shared|send|sent|submit|"
+    r"contact|contacted|call|ring|store[ds]?|storing|keep (?:my|the|them|this|these|on file)|kept|"
+    r"delete[ds]?|share[ds]?|shared|send|sent|submit|"
     r"hear back|get in touch|spam|read|reads|messages?|chat|txt|text|texts|phone|appointment|reach|get back|"
     r"some1|someone|somebody|consult|where are (?:you|ye|u)|where is the clinic|where'?s the clinic|located|"
     r"location|address|opening|open|hours|times|directions|find you|based|"
