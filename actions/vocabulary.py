@@ -107,6 +107,24 @@ OWN_SKIN = re.compile(r"\b(?:my|mine|i'?ve|ive|i have|i got|day \d+|days? (?:ago
                       re.IGNORECASE)
 
 
+# A reaction happens after a treatment. Words by which a visitor says they were treated, or that
+# what they see needs care whenever it began. Without any, a message describes the skin as it
+# is, a concern ("my skin has been a mess since my twenties with scarring from acne").
+TREATED_OR_URGENT = re.compile(
+    r"\b(?:after|afterwards|post|since (?:then|yesterday|last|the (?:treatment|session|procedure|appointment)"
+    r"|my (?:treatment|session|procedure|appointment|first|last|second))"
+    r"|(?:had|got|getting|having) (?:it|my|the|a|this|that|some|micro\w*|derma\w*|skin needling)"
+    r"|treatment|treated|session|procedure|appointment|yesterday|last (?:night|week|time)|this morning|tonight"
+    r"|today|day \d+|days?|ago|weeks?|dermaroller|roller|rolled|rolling|stamp|needl\w*|serum|numbing|cream"
+    r"|went|done|still|now|clinic|you guys|ye|your"
+    r"|allerg\w*|reaction|infect\w*|streak|a&e|hospital|doctor|gp|emergency|urgent|ambulance"
+    r"|is (?:this|that|it) normal|worried)\b", re.IGNORECASE)
+
+
+def after_treatment_or_urgent(text: str) -> bool:
+    return bool(TREATED_OR_URGENT.search(text or "")) or bool(SERIOUS_REACTION_WORDS.search(text or ""))
+
+
 def reports_a_serious_reaction(text: str) -> bool:
     """The visitor describes serious signs on their own skin (not "is swelling normal?")."""
     return bool(SERIOUS_REACTION_WORDS.search(text or "")) and bool(OWN_SKIN.search(text or ""))

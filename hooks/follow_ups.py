@@ -201,6 +201,27 @@ class FollowUpContext(GraphComponent):
                 return None if text.startswith("/") else text
         return None
 
+    def previous_message(self, tracker: DialogueStateTracker | None) -> str | None:
+        """The visitor's last message when no fact answered it ("hi, i saw ye do CIT"), outside
+        a form and not about another treatment or a reaction."""
+        if tracker is None or tracker.active_loop_name:
+            return None
+        last = next((e for e in reversed(tracker.events) if isinstance(e, UserUttered)), None)
+        if last is None or (last.text or "").startswith("/") \
+                or (last.intent or {}).get("name") in self.config["not_topics"]:
+            return None
+        return last.text
+
+    def topic_without_an_answer_before(self, message: Message, previous: str) -> str | None:
+        """"what is that?" after "hi, i saw ye do CIT", "why would that help?" after "so it
+        damages the skin on purpose?": a bare follow-up, read with the message before it, when
+        that reading is sure enough; otherwise the answer action says it doesn't know what
+        "that" is."""
+        if (message.get(INTENT) or {}).get("name") != self.follow_up or self.topics is None:
+            return None
+        _, (topic, confidence) = self.in_context(message.get(TEXT) or "", previous)
+        return topic if topic != self.out_of_scope and confidence >= self.unsure_min_confidence else None
+
     def leans_on_context(self, message: Message) -> bool:
         intent = message.get(INTENT) or {}
         name = intent.get("name")
@@ -335,6 +356,11 @@ class FollowUpContext(GraphComponent):
                 replace_intent(message, self.config["reaction_intent"])
         previous = self.previous_question(tracker)
         if previous is None:
+            before = self.previous_message(tracker)
+            for message in messages if before else []:
+                topic = self.topic_without_an_answer_before(message, before)
+                if topic:
+                    replace_intent(message, topic)
             return messages
         previous_topic = tracker.get_slot(self.config["topic_slot"]) if tracker else None
         for message in messages:

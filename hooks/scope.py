@@ -209,6 +209,10 @@ class ScopeCheck(GraphComponent):
             "safety_intent": "report_adverse_reaction",
             "safety_runner_up": 0.25,
             "safety_relevance": 0.8,
+            # ... or, when the message names serious signs on the visitor's own skin, a reaction
+            # read at least this, in a message that reads at least this much like the clinic's.
+            "serious_runner_up": 0.1,
+            "serious_relevance": 0.5,
             # A follow-up reading, which serious signs on the visitor's own
             # skin override (actions/vocabulary.py, SERIOUS_REACTION_WORDS).
             "reaction_over": ["follow_up"],
@@ -248,6 +252,8 @@ class ScopeCheck(GraphComponent):
         self.safety_intent = config["safety_intent"]
         self.safety_runner_up = float(config["safety_runner_up"])
         self.safety_relevance = float(config["safety_relevance"])
+        self.serious_runner_up = float(config["serious_runner_up"])
+        self.serious_relevance = float(config["serious_relevance"])
         self.reaction_over = set(config["reaction_over"])
         self.unsure_reaction = float(config["unsure_reaction"])
 
@@ -403,7 +409,14 @@ class ScopeCheck(GraphComponent):
         reaction 0.42, and it reads like the clinic's questions (0.93)."""
         ranking = message.get(INTENT_RANKING_KEY) or []
         reaction = next((r.get("confidence", 0.0) for r in ranking if r.get("name") == self.safety_intent), 0.0)
-        return reaction >= self.safety_runner_up and self.relevance_of(message.get(TEXT) or "") >= self.safety_relevance
+        text = message.get(TEXT) or ""
+        if reaction >= self.serious_runner_up and vocabulary.reports_a_serious_reaction(text) \
+                and self.relevance_of(text) >= self.serious_relevance:
+            # "still bleeding a bit from a few spots today is that ok" (out_of_scope 0.64, a
+            # reaction 0.29, relevance 0.67): serious signs on the visitor's own skin, in a message
+            # that reads half like the clinic's ("my nose is still bleeding" 0.38 does not).
+            return True
+        return reaction >= self.safety_runner_up and self.relevance_of(text) >= self.safety_relevance
 
     def unsure(self, message: Message) -> bool:
         return float((message.get(INTENT) or {}).get("confidence") or 0.0) < self.business_unsure_below
@@ -428,6 +441,11 @@ class ScopeCheck(GraphComponent):
                 # yet, is that normal?" (0.60): no sign on the skin (every reaction example names
                 # one, actions/vocabulary.py SIGN_WORDS), and NLU unsure: the next reading. A sure
                 # reading stands ("my eyes are closing up", 0.96).
+                drop_readings(message, {self.safety_intent})
+            elif reading.get("name") == self.safety_intent \
+                    and not vocabulary.after_treatment_or_urgent(message.get(TEXT) or ""):
+                # "my skin has been a mess since my twenties with scarring from acne … could someone
+                # call me?" (0.96): no treatment, nothing urgent; a concern, not a reaction.
                 drop_readings(message, {self.safety_intent})
             replacement = self.scope_intent(message)
             if replacement is None:

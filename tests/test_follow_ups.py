@@ -282,3 +282,16 @@ def test_small_talk_that_answers_or_asks_nothing_stands(reader):
     assert read(reader, "no?", "deny", 0.9, tracker=_after("utter_offer_consultation")) == "deny"
     assert read(reader, "no thanks", "deny", 0.9, tracker=_after("action_answer_faq")) == "deny"
     assert read(reader, "thanks!", "thanks", 0.9, tracker=_after("action_answer_faq")) == "thanks"
+
+
+def test_a_bare_follow_up_after_a_message_no_fact_answered_is_read_with_it(reader):
+    # "what is that?" after "hi, i saw ye do CIT": no topic yet, but the message before names one.
+    tracker = conversation("what do you put on after the needling", topic=None)
+    assert read(reader, "and what is in it?", "follow_up", 0.9, tracker=tracker) == "ask_serum"
+    # Not after another treatment, nor during a form.
+    other = DialogueStateTracker.from_events("visitor", [UserUttered("what do you put on after botox",
+                                                                     {"name": "ask_other_treatment"})],
+                                             slots=[_slot("last_topic")])
+    assert read(reader, "and what is in it?", "follow_up", 0.9, tracker=other) == "follow_up"
+    assert read(reader, "and what is in it?", "follow_up", 0.9,
+                tracker=conversation(topic=None, form="consultation_form")) == "follow_up"

@@ -254,3 +254,25 @@ def test_an_uncovered_subject_leaves_a_reaction_and_everyday_questions_alone():
     assert keep.process([message])[0].get("intent")["name"] == "report_adverse_reaction"
     assert check("what time does the gym open", "out_of_scope", [("uncovered_subject", "gym")], relevance=0.1) \
         == "out_of_scope"
+
+
+def _reaction(text, confidence, ranking_rest=("contact_clinic", 0.03)):
+    return check(text, "report_adverse_reaction", ranking=[
+        {"name": "report_adverse_reaction", "confidence": confidence},
+        {"name": ranking_rest[0], "confidence": ranking_rest[1]}])
+
+
+def test_a_reaction_needs_a_treatment_or_something_urgent():
+    # A concern told as a story, however sure NLU is of a reaction, is not one.
+    assert _reaction("my skin has been a mess since my twenties with scarring from acne, could someone call me?",
+                     0.96) == "contact_clinic"
+    assert _reaction("had it done yesterday and my cheeks are red and blotchy", 0.96) == "report_adverse_reaction"
+    assert _reaction("i think its infected, theres pus", 0.96) == "report_adverse_reaction"
+
+
+def test_serious_signs_on_the_visitors_skin_read_as_everyday_get_the_safety_reply():
+    ranking = [{"name": "out_of_scope", "confidence": 0.64}, {"name": "report_adverse_reaction", "confidence": 0.29}]
+    assert check("still bleeding a bit from a few spots today is that ok", "out_of_scope", ranking=ranking,
+                 relevance=0.67) == "report_adverse_reaction"
+    assert check("my nose is still bleeding", "out_of_scope", ranking=ranking, relevance=0.38) == "out_of_scope"
+    assert check("is bleeding gums normal", "out_of_scope", ranking=ranking, relevance=0.67) == "out_of_scope"
