@@ -57,7 +57,7 @@ def bare_number(text: str) -> int | None:
 # "at 4pm" count nothing. After one of these it is an age or a price ("i'm 19", "is 16", "€5").
 _COUNT_FOLLOWED_BY = {"would", "be", "is", "cost", "costs", "come", "set", "then", "of", "please", "pls", "times",
                       "treatments", "treatment", "sessions", "session", "sesh", "goes", "rounds", "visits", "total",
-                      "altogether", "in", "more", "each", "so", "or", "and", "instead", "x"}
+                      "altogether", "in", "more", "each", "so", "or", "and", "instead", "x", "done"}
 _NOT_A_COUNT_BEFORE = re.compile(r"(?:[€£$]|\b(?:i'?m|i am|im|is|he'?s|she'?s|aged?|at|since|in|ago|over|under"
                                  r"|age of))\s*$", re.IGNORECASE)
 MAX_COUNT_WORDS = 10

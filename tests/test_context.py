@@ -56,6 +56,8 @@ def test_a_lone_count_in_a_question_about_cost_is_the_number_of_treatments():
     assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["4"]
     resolved = resolve("ok what would six cost me", "ask_cost", "ask_sessions")
     assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["6"]
+    resolved = resolve("grand. and if i wanted 8 done over the year?", "follow_up", "ask_cost")
+    assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["8"]
 
 
 def test_a_number_that_measures_something_is_no_count():

@@ -45,3 +45,9 @@ def test_a_figure_is_mentioned_however_its_range_dash_is_written():
     assert blind_eval.mentioned("6 – 8 weeks", "results can take 6-8 weeks")
     assert not blind_eval.mentioned("2-3", "a series of 3 treatments")
     assert not blind_eval.mentioned("€510", "One treatment costs €170.")
+
+
+def test_a_figure_is_mentioned_with_or_without_a_thousands_separator():
+    assert blind_eval.mentioned("€1060", "would come to €1,060, but the prices don't say")
+    assert blind_eval.mentioned("€1,360", "8 treatments at €170 each come to €1360.")
+    assert not blind_eval.mentioned("€1060", "8 treatments at €170 each come to €1,360.")

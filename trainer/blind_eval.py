@@ -90,11 +90,13 @@ def expected_intent(label: str) -> str:
 
 
 _DASH = re.compile(r"\s*[-\u2013\u2014]\s*")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
 def mentioned(figure: str, text: str) -> bool:
-    """The figure is in the reply, however either writes a range's dash ("2-3", "2–3", "6 – 8")."""
-    return _DASH.sub("-", figure) in _DASH.sub("-", text)
+    """The figure is in the reply, however either writes a range's dash ("2-3", "2–3", "6 – 8")
+    or a thousands separator ("€1060", "€1,060")."""
+    return _THOUSANDS.sub("", _DASH.sub("-", figure)) in _THOUSANDS.sub("", _DASH.sub("-", text))
 
 
 def right_reply(label: str, mentions: str | None, kind: Kind, text: str) -> bool:
