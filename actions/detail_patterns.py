@@ -107,6 +107,7 @@ morning mornings afternoon afternoons evening evenings night nights today tonigh
 weekend weekends asap anytime lunchtime week month monday tuesday wednesday thursday friday saturday sunday
 mondays tuesdays wednesdays thursdays fridays saturdays sundays stop cancel skip none n/a
 regards clinic nvm agree agreed consent consented confirm confirmed submit aye
+re regarding concerning consultation consultations consult appointment appointments callback
 """.split())
 # Greetings, in English, Irish and other languages: a message's opening, never a name
 # ("Bonjour, please call me, Jean-Luc Moreau"; "Dia duit, is mise Áine").
@@ -161,9 +162,16 @@ _AREA_TAIL = (rf"(?:\s+(?:on|around|round|'round|under|near|at|in|across|over|al
               rf"(?:\s*(?:,|and|&|or|\+)\s*(?:(?:my|the|both)\s+)?(?:{_alternatives(_AREAS)})\b)*)")
 # "back acne scars", "forehead wrinkles": the place said first is part of the concern too.
 _AREA_HEAD = rf"(?:(?:{_alternatives(_AREAS)})\s+)?"
+# "pitted acne scars", "a scar on my chin from a fall", "scarring from acne": the visitor's words
+# around the concern are part of it.
+_CONDITION_HEAD = (r"(?:(?:old|bad|deep|some|my|the|a|fine|facial|pitted|boxcar|ice ?pick|rolling|raised|sunken"
+                   r"|atrophic|stubborn|visible|mild|severe|small|big|large|little|enlarged|faint|hormonal|few"
+                   r"|lots of|loads of|pock)\s+)*")
+_CONDITION_CAUSE = (r"(?:\s+from\s+(?:[a-z'-]+\s+){0,2}?(?:acne|spots|pimples|breakouts|chicken\s?pox|pregnancy"
+                    r"|pregnancies|kids|surgery|operation|accident|fall|burns?|injury|c-section|sport|sun)\b)?")
 CONDITION = re.compile(
-    rf"\b(?:(?:old|bad|deep|some|my|the|fine|facial)\s+)*{_AREA_HEAD}(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?"
-    rf"(?:\s*(?:and|&|\+)\s+(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?)*", re.I)
+    rf"\b{_CONDITION_HEAD}{_AREA_HEAD}(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?{_CONDITION_CAUSE}"
+    rf"(?:\s*(?:and|&|\+)\s+(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?{_CONDITION_CAUSE})*", re.I)
 # "about X", "re X", "Concern: X": X is the concern, whatever it is, up to the end of that part.
 CONCERN_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:concern\s*:|about\s*:|topic\s*:|re\s*:|regarding\s*:?|re|about"
                           r"|bout|'bout|abt|concerning)\s+(?P<mine>my\s+|the\s+)?", re.I)

@@ -272,6 +272,14 @@ def _read_correction(reading: Reading, text: str) -> bool:
     for word in re.findall(r"[a-z]+(?:-[a-z]+)*", text.lower()):
         for slot, candidates in WHICH_WORDS.items():
             if word in candidates or word.rstrip("s") in candidates:
+                if slot == NAME:
+                    # "sorry spelled it wrong, Sinéad Kelly": the name, in a part of its own.
+                    name = next((p for p in (clean_edges(part) for part, _ in _parts(text))
+                                 if plausible_name(p) and not CHANGE.search(p)
+                                 and not set(p.lower().split()) & set(WHICH_WORDS[NAME])), None)
+                    if name:
+                        reading.found[NAME] = name
+                        return True
                 reading.change = slot
                 return True
     return False

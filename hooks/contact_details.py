@@ -15,7 +15,8 @@ question about the form stands when the message asks one ("why do you need my em
 …"), not when it states details ("I'd like a consultation, my name's Deirdre and my email's
 …", which the classifier can read as "why do you need my email"). Details typed alone
 ("087 123 4567": ``inform``) stand too, unless the message also asks to be contacted ("please
-call me, I'm Sarah, 086 555 1234").
+call me, I'm Sarah, 086 555 1234"). A request to be contacted signed with a name ("could someone
+call me? My name is Brigid") counts as details given.
 """
 import re
 from typing import Any
@@ -32,6 +33,9 @@ from actions.detail_patterns import CONDITION, CONTACT_REQUEST, SPLIT, is_questi
 from hooks.readings import replace_intent
 from leads import details
 
+# A name introduced as one: "my name is", "my name's", "I'm called".
+_SIGNED = re.compile(r"\b(?:my name is|my name's|my names|the name is|i am called|i'm called|im called)\s+\w",
+                     re.IGNORECASE)
 # Details taken out before looking for a question ("jo.does@example.com" has a full stop).
 _DETAILS = re.compile(r"\S+@\S+|\+?\d[\d\s().-]{5,}\d")
 
@@ -77,7 +81,9 @@ class ContactDetailsIntent(GraphComponent):
         try:
             details.parse_contact(text)
         except details.InvalidDetail:
-            return False
+            # "…could I please arrange for someone to call me? My name is Brigid O'Leary-Hayes":
+            # no number yet, but a request to be contacted, signed.
+            return bool(CONTACT_REQUEST.search(text) and _SIGNED.search(text))
         return True
 
     def process(self, messages: list[Message]) -> list[Message]:

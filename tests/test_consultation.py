@@ -391,6 +391,12 @@ def found(text, step=None, name_known=False):
      {"visitor_name": "Cian Mac an tSaoi", "phone": "086 303 4040", "preferred_time": "Tuesday mornings"}),
     ("mondays before noon, its about wrinkles round my eyes", "preferred_time",
      {"concern": "wrinkles round my eyes"}),
+    # The visitor's words around a concern are part of it; a concern typed for the name is no name.
+    ("pitted acne scars", "visitor_name", {"concern": "pitted acne scars"}),
+    ("hi im Declan Fitzgerald-Ryan, 087 550 1199, want to discuss a scar on my chin from a fall", None,
+     {"visitor_name": "Declan Fitzgerald-Ryan", "phone": "087 550 1199", "concern": "a scar on my chin from a fall"}),
+    # "re consultation" says what the request is, not who sends it.
+    ("email me re consultation pls, orla.quinn@work.ie", None, {"email": "orla.quinn@work.ie"}),
 ])
 def test_the_reader_takes_every_detail_a_message_carries(text, step, details_found):
     assert found(text, step) == details_found
@@ -464,6 +470,8 @@ def test_a_time_that_no_longer_suits_without_another_is_asked_again():
     ("my name is spelt Siobhán with a fada", "request_confirmed", "Siobhan Kelly", "Siobhán Kelly"),
     ("actually its Cathal", "request_confirmed", "Cahal Byrne", "Cathal Byrne"),
     ("change my name to John", "request_confirmed", "John Smith", "John"),
+    # "spelled it wrong", with the name in a part of its own; not a button's words.
+    ("sorry spelled it wrong, Sinéad Kelly", "visitor_contact", "Sinead Kelly", "Sinéad Kelly"),
 ])
 def test_a_part_of_the_name_corrected(text, step, known, name):
     assert form_reader.read(text, step, known).found["visitor_name"] == name

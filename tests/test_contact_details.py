@@ -59,3 +59,12 @@ def test_a_concern_the_clinic_treats_is_no_reaction(text):
 def test_a_reaction_on_a_treated_concern_still_gets_the_safety_reply():
     assert read("my acne scars are red and swollen since Tuesday, call me on 087 123 4567",
                 "report_adverse_reaction") == "report_adverse_reaction"
+
+
+def test_a_request_to_be_contacted_signed_with_a_name_is_one():
+    text = ("my skin has been a mess since my twenties with scarring from acne, could I please arrange for someone "
+            "to call me? My name is Brigid O'Leary-Hayes")
+    assert read(text, "out_of_scope") == "contact_clinic"
+    # A name without a request, or a request without a name, is no detail given.
+    assert read("my name is Brigid, how much is it?", "ask_cost") == "ask_cost"
+    assert read("could someone call me about the price", "ask_cost") == "ask_cost"
