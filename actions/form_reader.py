@@ -274,11 +274,11 @@ def _read_correction(reading: Reading, text: str) -> bool:
             if word in candidates or word.rstrip("s") in candidates:
                 if slot == NAME:
                     # "sorry spelled it wrong, Sinéad Kelly": the name, in a part of its own.
-                    name = next((p for p in (clean_edges(part) for part, _ in _parts(text))
-                                 if plausible_name(p) and not CHANGE.search(p)
-                                 and not set(p.lower().split()) & set(WHICH_WORDS[NAME])), None)
-                    if name:
-                        reading.found[NAME] = name
+                    given = next((p for p in (clean_edges(part) for part, _ in _parts(text))
+                                  if plausible_name(p) and not CHANGE.search(p)
+                                  and not set(p.lower().split()) & set(WHICH_WORDS[NAME])), None)
+                    if given:
+                        reading.found[NAME] = given
                         return True
                 reading.change = slot
                 return True
