@@ -123,6 +123,8 @@ class FollowUpContext(GraphComponent):
             # Small talk that, asked right after a fact, questions it: "really? none at all?" read
             # as a no, "really? thats longer than i thought" as thanks.
             "small_talk_questions": ["deny", "thanks"],
+            # ... unless the topic model reads it as everyday at least this surely.
+            "everyday_small_talk": 0.6,
             "answer_action": "action_answer_faq",
         }
 
@@ -148,6 +150,7 @@ class FollowUpContext(GraphComponent):
         self.anchors = set(config["anchors"])
         self.after_a_reaction_intents = set(config["after_a_reaction_intents"])
         self.small_talk_questions = set(config["small_talk_questions"])
+        self.everyday_small_talk = float(config["everyday_small_talk"])
         self.model_storage, self.resource = model_storage, resource
         self.features, self.topics, self.domain_words = features, topics, domain_words
 
@@ -348,7 +351,13 @@ class FollowUpContext(GraphComponent):
             return False
         last = next((e for e in reversed(tracker.events) if isinstance(e, ActionExecuted)
                      and e.action_name not in ("action_listen", "action_session_start")), None)
-        return last is not None and last.action_name == self.config["answer_action"]
+        if last is None or last.action_name != self.config["answer_action"]:
+            return False
+        if self.topics is None:
+            return True
+        # "really? is the shop open?": a question of its own, about something else.
+        (own_topic, own_confidence), _ = self.in_context(text, text)
+        return not (own_topic == self.out_of_scope and own_confidence >= self.everyday_small_talk)
 
     def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
         for message in messages:

@@ -295,3 +295,8 @@ def test_a_bare_follow_up_after_a_message_no_fact_answered_is_read_with_it(reade
     assert read(reader, "and what is in it?", "follow_up", 0.9, tracker=other) == "follow_up"
     assert read(reader, "and what is in it?", "follow_up", 0.9,
                 tracker=conversation(topic=None, form="consultation_form")) == "follow_up"
+
+
+def test_small_talk_asking_about_something_else_stands(reader):
+    # The topic model reads it as everyday: "really? who won the match?" is no follow-up.
+    assert read(reader, "really? who won the match?", "deny", 0.9, tracker=_after("action_answer_faq")) == "deny"
