@@ -32,7 +32,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -53,8 +53,6 @@ _LEANS_ON_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 
-
-_REALLY = re.compile(r"^\W*(?:really|seriously|rly|for real|is that right|are you sure)\b", re.IGNORECASE)
 
 _COMPARISON_WORDS = {"and", "what", "about", "how", "vs", "versus", "or", "the", "specifically", "then", "compared",
                      "to", "with", "against", "like", "ok", "so", "is", "it", "better", "than", "worse", "same", "as",
@@ -120,12 +118,6 @@ class FollowUpContext(GraphComponent):
             "reaction_intent": "report_adverse_reaction",
             "after_a_reaction_intents": ["out_of_scope", "follow_up", "ask_side_effects", "ask_downtime",
                                          "ask_aftercare"],
-            # Small talk that, asked right after a fact, questions it: "really? none at all?" read
-            # as a no, "really? thats longer than i thought" as thanks.
-            "small_talk_questions": ["deny", "thanks"],
-            # ... unless the topic model reads it as everyday at least this surely.
-            "everyday_small_talk": 0.6,
-            "answer_action": "action_answer_faq",
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -149,8 +141,6 @@ class FollowUpContext(GraphComponent):
         self.fragment_words = int(config["fragment_words"])
         self.anchors = set(config["anchors"])
         self.after_a_reaction_intents = set(config["after_a_reaction_intents"])
-        self.small_talk_questions = set(config["small_talk_questions"])
-        self.everyday_small_talk = float(config["everyday_small_talk"])
         self.model_storage, self.resource = model_storage, resource
         self.features, self.topics, self.domain_words = features, topics, domain_words
 
@@ -341,24 +331,6 @@ class FollowUpContext(GraphComponent):
         last = next((e for e in reversed(tracker.events) if isinstance(e, UserUttered)), None)
         return last is not None and (last.intent or {}).get("name") == self.config["reaction_intent"]
 
-    def questions_the_answer(self, message: Message, tracker: DialogueStateTracker) -> bool:
-        """Small talk that asks about the fact just given ("really? none at all?"): a question
-        read as a no or a thanks, right after the answer (not after "shall I pass on your
-        details?", where "no?" answers)."""
-        text = (message.get(TEXT) or "").strip()
-        if (message.get(INTENT) or {}).get("name") not in self.small_talk_questions \
-                or len(text.split()) > self.max_words or not ("?" in text or _REALLY.match(text)):
-            return False
-        last = next((e for e in reversed(tracker.events) if isinstance(e, ActionExecuted)
-                     and e.action_name not in ("action_listen", "action_session_start")), None)
-        if last is None or last.action_name != self.config["answer_action"]:
-            return False
-        if self.topics is None:
-            return True
-        # "really? is the shop open?": a question of its own, about something else.
-        (own_topic, own_confidence), _ = self.in_context(text, text)
-        return not (own_topic == self.out_of_scope and own_confidence >= self.everyday_small_talk)
-
     def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
         for message in messages:
             if self.after_a_reaction(message, tracker):
@@ -373,9 +345,6 @@ class FollowUpContext(GraphComponent):
             return messages
         previous_topic = tracker.get_slot(self.config["topic_slot"]) if tracker else None
         for message in messages:
-            if tracker is not None and self.questions_the_answer(message, tracker):
-                replace_intent(message, self.follow_up)
-                continue
             replacement = self.reading(message, previous, previous_topic)
             if replacement is None:
                 continue

@@ -262,28 +262,6 @@ def test_a_short_question_right_after_a_reported_reaction_asks_about_it(reader):
         != "report_adverse_reaction"
 
 
-def _after(action):
-    from rasa.shared.core.events import ActionExecuted
-
-    tracker = conversation("how much downtime is there", "ask_downtime")
-    tracker.update(ActionExecuted(action))
-    tracker.update(ActionExecuted("action_listen"))
-    return tracker
-
-
-def test_small_talk_questioning_the_fact_just_given_is_a_follow_up(reader):
-    assert read(reader, "really? none at all?", "deny", 0.94, tracker=_after("action_answer_faq")) == "follow_up"
-    assert read(reader, "really thats longer than i thought", "thanks", 0.48,
-                tracker=_after("action_answer_faq")) == "follow_up"
-
-
-def test_small_talk_that_answers_or_asks_nothing_stands(reader):
-    # "no?" answers "shall I pass on your details?"; "no thanks" and "thanks!" ask nothing.
-    assert read(reader, "no?", "deny", 0.9, tracker=_after("utter_offer_consultation")) == "deny"
-    assert read(reader, "no thanks", "deny", 0.9, tracker=_after("action_answer_faq")) == "deny"
-    assert read(reader, "thanks!", "thanks", 0.9, tracker=_after("action_answer_faq")) == "thanks"
-
-
 def test_a_bare_follow_up_after_a_message_no_fact_answered_is_read_with_it(reader):
     # "what is that?" after "hi, i saw ye do CIT": no topic yet, but the message before names one.
     tracker = conversation("what do you put on after the needling", topic=None)
@@ -296,7 +274,3 @@ def test_a_bare_follow_up_after_a_message_no_fact_answered_is_read_with_it(reade
     assert read(reader, "and what is in it?", "follow_up", 0.9,
                 tracker=conversation(topic=None, form="consultation_form")) == "follow_up"
 
-
-def test_small_talk_asking_about_something_else_stands(reader):
-    # The topic model reads it as everyday: "really? who won the match?" is no follow-up.
-    assert read(reader, "really? who won the match?", "deny", 0.9, tracker=_after("action_answer_faq")) == "deny"
