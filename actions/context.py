@@ -13,6 +13,7 @@ from actions import vocabulary
 from actions.registry import Faq
 
 FOLLOW_UP = "follow_up"  # the intent of elliptical follow-ups ("and for 3?", "why?")
+NOT_COVERED = "ask_not_covered"  # the answer to what the documents don't say
 
 # How a follow-up usually opens ("and my neck?", "what about 5?", "ok so for 3?").
 _ELLIPTICAL_OPENING = re.compile(
@@ -32,9 +33,16 @@ _CONTINUING_OPENING = re.compile(
 )
 
 
+# "… same rule for them?", "does the same apply", "is it the same for": the last question again.
+_ASKS_THE_SAME = re.compile(r"\bsame (?:rule|rules|thing|applies|apply|goes|for|with|there|again|answer)\b"
+                            r"|\b(?:does|would|will) (?:that|the same|this) (?:apply|go)\b", re.IGNORECASE)
+# "could you do my back too?", "… as well": a message that adds to what came before.
+_ADDING = re.compile(r"\b(?:too|as well|aswell)\b", re.IGNORECASE)
+
+
 def opens_like_a_follow_up(text: str) -> bool:
-    """"and …", "what about …", "even on …": a message that continues the last question."""
-    return bool(_CONTINUING_OPENING.match(text))
+    """"and …", "what about …", "even on …", "… too?": a message that continues the last question."""
+    return bool(_CONTINUING_OPENING.match(text) or _ADDING.search(text))
 
 
 def elliptical(text: str) -> bool:
@@ -128,6 +136,9 @@ def resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic: 
     """The FAQ to answer for this message, given the topic answered before it (and NLU's
     ranking of the other intents it might be)."""
     resolved = _resolve(intent, entities, text, last_topic, registry, ranking)
+    if resolved.faq and resolved.faq.asks_beyond(text) and NOT_COVERED in registry:
+        # "how long do they last?" after when results show: what the documents don't say.
+        return Resolved(registry[NOT_COVERED], ())
     counted = next((faq for faq in registry.values() if "number" in faq.takes), None)
     if counted and resolved.faq is not counted and ASKS_THE_PRICE.search(text):
         # "ok so what would two set me back", after the number of sessions: a lone count and a
@@ -168,7 +179,11 @@ def _resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic:
         count = bare_number(text)
         if count is not None:
             return Resolved(last, [str(count)])
-    # A follow-up naming something: the last topic if it takes it, else the topic that does.
+    # A follow-up naming something: the last topic if it takes it, else the topic that does;
+    # the last topic whatever it takes when the message asks the same again ("what if i had it
+    # done on my legs, same rule for them?" after make-up).
+    if last and named and _ASKS_THE_SAME.search(text):
+        return Resolved(last, values_for(last))
     for entity in named:
         if last and entity in last.takes:
             return Resolved(last, entities[entity])

@@ -19,6 +19,7 @@ Template fields:
     the entry's ``unnamed:`` gives the words to use when they named none.
 """
 import functools
+import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -113,7 +114,15 @@ class Faq:
     # Offer a consultation after the answer (not during the consultation form).
     offer_consultation: bool = False
     unnamed: dict[str, str] = field(default_factory=dict)  # entity -> words when the visitor named none
+    # Words that turn a question on this topic into one the documents don't answer ("how long do
+    # they last?" after when results show): such a question gets the not-covered answer.
+    not_covered_when: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)  # keys the registry does not know
+
+    def asks_beyond(self, text: str) -> bool:
+        """Whether ``text`` asks about this topic what the documents don't say."""
+        return any(re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text, re.IGNORECASE)
+                   for words in self.not_covered_when)
 
     @property
     def concern(self) -> str:
@@ -137,7 +146,8 @@ class Faq:
 def load(path: Path = REGISTRY) -> dict[str, Faq]:
     """intent -> Faq, in the registry's order (read once per path; treat it as read-only)."""
     entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("faqs") or []
-    known = {"intent", "title", "answer", "compute", "takes", "subject", "offer_consultation", "unnamed"}
+    known = {"intent", "title", "answer", "compute", "takes", "subject", "offer_consultation", "unnamed",
+             "not_covered_when"}
     registry: dict[str, Faq] = {}
     for entry in entries:
         registry[entry.get("intent")] = Faq(
@@ -149,6 +159,7 @@ def load(path: Path = REGISTRY) -> dict[str, Faq]:
             subject=entry.get("subject"),
             offer_consultation=bool(entry.get("offer_consultation", False)),
             unnamed={str(k): str(v) for k, v in (entry.get("unnamed") or {}).items()},
+            not_covered_when=tuple(str(w).strip().lower() for w in entry.get("not_covered_when") or ()),
             extra={k: v for k, v in entry.items() if k not in known},
         )
     return registry

@@ -100,3 +100,24 @@ def test_words_that_ask_a_duration_too_do_not_make_a_price():
                          ("I can't come to 3 sessions, is 2 enough?", "ask_sessions"),
                          ("is it more painful in total after 3 sessions?", "ask_pain")):
         assert resolve(text, intent, "ask_sessions", number=["3 sessions"]).faq.intent == intent, text
+
+
+def test_a_question_the_topic_leaves_open_gets_the_not_covered_answer():
+    # data/faqs.yml, not_covered_when: when results show, yes; how long they last, no.
+    assert resolve("and how long does that last?", "follow_up", "ask_results_time").faq.intent == "ask_not_covered"
+    assert resolve("are the results permanent", "ask_results_time").faq.intent == "ask_not_covered"
+    assert resolve("when will results show after my last session", "ask_results_time").faq.intent \
+        == "ask_results_time"
+
+
+def test_the_same_question_asked_of_something_else_stays_on_the_last_topic():
+    resolved = resolve("what if i had it done on my legs, same rule for them?", "follow_up", "ask_makeup",
+                       body_area=["legs"])
+    assert resolved.faq.intent == "ask_makeup"
+    assert resolve("what if i had it done on my legs?", "follow_up", "ask_makeup",
+                   body_area=["legs"]).faq.intent == "ask_body_areas"
+
+
+def test_a_message_that_adds_to_the_last_continues_it():
+    assert context.opens_like_a_follow_up("could you do my back too? have some there as well")
+    assert not context.opens_like_a_follow_up("could you do my back")

@@ -216,7 +216,7 @@ def registry_problems(faqs, registry, answers, facts, intents, domain, training,
         if faq.extra:
             problems.append(Problem(where, intent,
                 f"Unknown key(s) {', '.join(sorted(faq.extra))}. The keys are intent, title, answer, compute, "
-                f"takes, unnamed, subject and offer_consultation (see the top of {where})."))
+                f"takes, unnamed, subject, offer_consultation and not_covered_when (see the top of {where})."))
         for entity in faq.unnamed:
             if entity not in faq.takes:
                 problems.append(Problem(where, intent,
