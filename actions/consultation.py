@@ -84,6 +84,17 @@ def which_detail(text: str) -> str | None:
     return form_reader.read(f"change {text}").change if text else None
 
 
+def _where(text: str, entity: dict) -> str:
+    """The place the visitor named with a concern, in their words: " around the mouth" in "does
+    it work for wrinkles around the mouth" (the concern's pattern, actions/detail_patterns.py)."""
+    end = entity.get("end")
+    if not isinstance(end, int):
+        return ""
+    span = next((m for m in detail_patterns.CONDITION.finditer(text) if m.start() <= end <= m.end()), None)
+    tail = text[end:span.end()] if span else ""
+    return tail if len(tail) <= details.MAX_CONCERN // 2 else ""
+
+
 def proposed_concern(tracker: Tracker) -> str | None:
     """What the visitor asked about before asking to be contacted: a skin concern they
     named, else a body area, else the topic of their latest question (the FAQ registry)."""
@@ -99,7 +110,7 @@ def proposed_concern(tracker: Tracker) -> str | None:
                 if entity.get("entity") == kind:
                     value = str(entity.get("value"))
                     if kind == "skin_condition":
-                        return vocabulary.condition_key(value) or value
+                        return (vocabulary.condition_key(value) or value) + _where(event.get("text") or "", entity)
                     return f"the {vocabulary.area_key(value) or value}"
     for event in reversed(asked):
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")

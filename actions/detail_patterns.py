@@ -31,7 +31,7 @@ _DAY = (r"(?:mon|tues?|wednes|thurs?|fri|satur|sun)days?|mon|tues?|weds?|thur?s?
 _PART = (r"mornings?|morns?|arvos?|aftns?|afternoons?|evenings?|eves|nights?|lunch ?times?|lunch|midday|mid-day|noon"
          r"|tea ?time"
          # as typed in a hurry: "evnings", "mornin", "aftanoon"
-         r"|evn?ings?|evenin'?s?|evngs?|mornin'?s?|mornngs?|aftern?oons?|afternon|aftanoons?|nite"
+         r"|evn?ings?|evenin'?s?|evngs?|mornin'?s?|mornngs?|aftern?oons?|afternon|aftanoons?|aftrn?oons?|nite"
          r"|after work|after school|before work|first thing|day ?time|during the day|during the week|school hours"
          r"|work hours|office hours|business hours|midweek|mid-week|early doors")
 _WHEN = (r"today|tonight|tomorrow|tomorow|tommorow|tmrw|tmr|tomoz|2moro|2morro|2morrow|2day|2nite|tonite"
@@ -72,7 +72,9 @@ TIME_REJECTED_AFTER = re.compile(
     r"(?:no good|not good|bad|no use|not great|not ideal|impossible|not possible|not ok|not okay|out|a no"
     r"|no longer (?:good|ok|okay|possible)|(?:don'?t|doesn'?t|won'?t|do not|does not|will not) (?:work|suit))\b",
     re.I)
-TIME_REJECTED_BEFORE = re.compile(r"\b(?:can'?t do|cannot do|can'?t make|can'?t|no longer)\s+$", re.I)
+# ... or that says when the visitor is busy ("I'm in work til 5 so any time after 5").
+TIME_REJECTED_BEFORE = re.compile(r"\b(?:can'?t do|cannot do|can'?t make|can'?t|no longer|in work|at work|working"
+                                  r"|busy|in college|in school|at school|on shift|on shifts)\s+$", re.I)
 # Words that make a reply to "when?" an answer even without a day or an hour.
 _LOOSE_TIME = re.compile(r"\b(?:whenever|suits?|flexible|any|no preference|don'?t mind|doesn'?t matter|either"
                          r"|january|february|march|april|may|june|july|august|september|october|november"
@@ -82,6 +84,7 @@ _LOOSE_TIME = re.compile(r"\b(?:whenever|suits?|flexible|any|no preference|don'?
 
 _NAME_TOKEN = r"[^\W\d_][^\W\d_'’.\-]*(?:['’.\-][^\W\d_]+)*\.?"
 NAME_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:my name is|my name's|my names|name's|names|name is|the name is"
+                       r"|my nme is|my nam is|my anme is|my naem is|my mane is|nme is"
                        r"|name\s*:|i am called|i'm called|im called|they call me|people call me|this is|i'm|i am"
                        r"|im|it's|its|it is|name|is mise)"
                        r"(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
@@ -172,6 +175,16 @@ _CONDITION_CAUSE = (r"(?:\s+from\s+(?:[a-z'-]+\s+){0,2}?(?:acne|spots|pimples|br
 CONDITION = re.compile(
     rf"\b{_CONDITION_HEAD}{_AREA_HEAD}(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?{_CONDITION_CAUSE}"
     rf"(?:\s*(?:and|&|\+)\s+(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?{_CONDITION_CAUSE})*", re.I)
+def describes_a_reaction(text: str) -> bool:
+    """A reaction word outside the concerns the clinic treats: "scar" in "acne scarring on my
+    cheeks" names a concern, "swollen" in "my acne scars are swollen" a reaction."""
+    return vocabulary.describes_a_reaction(CONDITION.sub(" ", text))
+
+
+def names_a_concern(text: str) -> bool:
+    return bool(CONDITION.search(text))
+
+
 # "about X", "re X", "Concern: X": X is the concern, whatever it is, up to the end of that part.
 CONCERN_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:concern\s*:|about\s*:|topic\s*:|re\s*:|regarding\s*:?|re|about"
                           r"|bout|'bout|abt|concerning)\s+(?P<mine>my\s+|the\s+)?", re.I)

@@ -28,8 +28,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions import vocabulary
-from actions.detail_patterns import CONDITION, CONTACT_REQUEST, SPLIT, is_question
+from actions.detail_patterns import CONTACT_REQUEST, SPLIT, describes_a_reaction, is_question
 from hooks.readings import replace_intent
 from leads import details
 
@@ -47,12 +46,6 @@ def asks_something(text: str) -> bool:
     return any(part and part.strip() and is_question(part) for part in parts)
 
 
-def describes_a_reaction(text: str) -> bool:
-    """A reaction word outside the concerns the clinic treats: "scar" in "acne scarring on my
-    cheeks" names a concern, "swollen" in "my acne scars are swollen" a reaction."""
-    return vocabulary.describes_a_reaction(CONDITION.sub(" ", text))
-
-
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class ContactDetailsIntent(GraphComponent):
     @staticmethod
@@ -62,15 +55,20 @@ class ContactDetailsIntent(GraphComponent):
         # ``questions``: intents that stand only when the message asks something.
         # ``reaction_intent`` stands only when the message describes a reaction: "could the
         # clinic get in touch with me? I'm Zoë, zoe@…, it's about wrinkles" is a request.
+        # ``unsure_below``: a reading this unsure (FallbackClassifier's threshold) of a message that
+        # asks to be contacted, without details yet, becomes the request too.
         return {"intent": "contact_clinic", "keep": [], "asked_only": [], "questions": [],
-                "reaction_intent": "report_adverse_reaction"}
+                "reaction_intent": "report_adverse_reaction", "unsure_below": 0.3}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intent = config["intent"]
-        self.keep = set(config["keep"]) | {self.intent}
+        # The request itself is not kept as read: a message giving details asks it surely,
+        # whatever the classifier's confidence ("… call me back on 086 123 9999 …" at 0.12).
+        self.keep = set(config["keep"]) - {self.intent}
         self.asked_only = set(config["asked_only"])
         self.questions = set(config["questions"])
         self.reaction = config["reaction_intent"]
+        self.unsure_below = float(config["unsure_below"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -90,7 +88,13 @@ class ContactDetailsIntent(GraphComponent):
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name")
             text = message.get(TEXT) or ""
-            if text.startswith("/") or not self.gives_contact_details(text):
+            if text.startswith("/"):
+                continue
+            if not self.gives_contact_details(text):
+                confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
+                if confidence < self.unsure_below and intent not in self.keep and CONTACT_REQUEST.search(text):
+                    # "my sister had it done … Could someone from the clinic call me about my acne scars?"
+                    replace_intent(message, self.intent)
                 continue
             if intent == self.reaction and describes_a_reaction(text):
                 continue  # the safety reply first; the form then reads this message's details

@@ -43,6 +43,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 
 from actions import vocabulary
+from actions.detail_patterns import describes_a_reaction, names_a_concern
 from hooks.readings import drop_readings, load_trained, replace_intent, save_trained
 
 _WORD = re.compile(r"[a-z]+")
@@ -381,6 +382,14 @@ class ScopeCheck(GraphComponent):
             return self.business_or_everyday(message, intent)
         return None
 
+    @staticmethod
+    def could_be_a_reaction(text: str) -> bool:
+        """A reaction happens after a treatment, or needs care whenever it began; and where the
+        message names a concern the clinic treats, a word of one lies outside it."""
+        if not vocabulary.after_treatment_or_urgent(text):
+            return False
+        return not names_a_concern(text) or describes_a_reaction(text)
+
     def names_an_uncovered_subject(self, message: Message) -> bool:
         """A micro-needling question about what the documents don't cover: "can i go to the gym
         that evening?", "what about if im pregnant" (data/uncovered_subjects.yml), or "is it ok
@@ -442,10 +451,10 @@ class ScopeCheck(GraphComponent):
                 # one, actions/vocabulary.py SIGN_WORDS), and NLU unsure: the next reading. A sure
                 # reading stands ("my eyes are closing up", 0.96).
                 drop_readings(message, {self.safety_intent})
-            elif reading.get("name") == self.safety_intent \
-                    and not vocabulary.after_treatment_or_urgent(message.get(TEXT) or ""):
+            elif reading.get("name") == self.safety_intent and not self.could_be_a_reaction(message.get(TEXT) or ""):
                 # "my skin has been a mess since my twenties with scarring from acne … could someone
-                # call me?" (0.96): no treatment, nothing urgent; a concern, not a reaction.
+                # call me?" (0.96), "my sister had it done … could someone call me about my acne
+                # scars?": a concern, not a reaction.
                 drop_readings(message, {self.safety_intent})
             replacement = self.scope_intent(message)
             if replacement is None:

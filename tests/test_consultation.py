@@ -268,6 +268,11 @@ def test_the_concern_proposed_comes_from_before_the_form():
                                     user("how much?", "ask_cost"), started)) == "acne scars"
     assert proposed_concern(tracker(user("book me in", "contact_clinic"), started,
                                     user("how much?", "ask_cost"))) is None
+    # The place the visitor named with the concern, in their words.
+    asked = {"event": "user", "text": "does it work for wrinkles around the mouth", "parse_data": {
+        "intent": {"name": "ask_conditions"}, "entities": [{"entity": "skin_condition", "value": "wrinkles",
+                                                            "start": 17, "end": 25}]}}
+    assert proposed_concern(tracker(asked, started)) == "wrinkles around the mouth"
     # A long unanswered question is shortened to fit a request's concern.
     long_question = "can I have it while pregnant " + "and breastfeeding " * 30
     proposal = proposed_concern(tracker(user(long_question, "ask_not_covered"), started))
@@ -395,6 +400,11 @@ def found(text, step=None, name_known=False):
     ("pitted acne scars", "visitor_name", {"concern": "pitted acne scars"}),
     ("hi im Declan Fitzgerald-Ryan, 087 550 1199, want to discuss a scar on my chin from a fall", None,
      {"visitor_name": "Declan Fitzgerald-Ryan", "phone": "087 550 1199", "concern": "a scar on my chin from a fall"}),
+    # Typos of a name's lead and of a time; the time the visitor is busy is not the time to call.
+    ("my nme is Gráinne Kehoe", "visitor_name", {"visitor_name": "Gráinne Kehoe"}),
+    ("thurs aftrnoon", "visitor_name", {"preferred_time": "thurs aftrnoon"}),
+    ("my mobile is 087 902 4415, I'm in work til 5 so any time after 5 please", "visitor_contact",
+     {"phone": "087 902 4415", "preferred_time": "any time after 5"}),
     # "re consultation" says what the request is, not who sends it.
     ("email me re consultation pls, orla.quinn@work.ie", None, {"email": "orla.quinn@work.ie"}),
 ])

@@ -68,3 +68,20 @@ def test_a_request_to_be_contacted_signed_with_a_name_is_one():
     # A name without a request, or a request without a name, is no detail given.
     assert read("my name is Brigid, how much is it?", "ask_cost") == "ask_cost"
     assert read("could someone call me about the price", "ask_cost") == "ask_cost"
+
+
+def test_a_request_read_unsure_is_made_sure_when_the_message_gives_details():
+    unsure = {"name": "contact_clinic", "confidence": 0.12}
+    message = Message(data={"text": "I would like the clinic to call me back on 086 123 9999", "intent": unsure,
+                            "intent_ranking": [unsure]})
+    reading = ContactDetailsIntent(CONFIG).process([message])[0].get("intent")
+    assert reading == {"name": "contact_clinic", "confidence": 1.0}
+
+
+def test_an_unsure_reading_of_a_request_to_be_contacted_is_one():
+    text = "my sister had it done and her skin looks amazing. Could someone call me about my acne scars?"
+    message = Message(data={"text": text, "intent": {"name": "ask_conditions", "confidence": 0.2},
+                            "intent_ranking": [{"name": "ask_conditions", "confidence": 0.2}]})
+    assert ContactDetailsIntent(CONFIG).process([message])[0].get("intent")["name"] == "contact_clinic"
+    # Sure of something else, it stands: "can you call me about the price, how much is it?" asks the price.
+    assert read("could someone call me back, how much is it?", "ask_cost") == "ask_cost"

@@ -268,6 +268,10 @@ def test_a_reaction_needs_a_treatment_or_something_urgent():
                      0.96) == "contact_clinic"
     assert _reaction("had it done yesterday and my cheeks are red and blotchy", 0.96) == "report_adverse_reaction"
     assert _reaction("i think its infected, theres pus", 0.96) == "report_adverse_reaction"
+    # A concern the clinic treats is no reaction, though someone "had it done"; a sign beside it is.
+    assert _reaction("my sister had it done and her skin looks amazing, could someone call me about my acne scars?",
+                     0.9) == "contact_clinic"
+    assert _reaction("had it done friday and my acne scars are red and swollen", 0.9) == "report_adverse_reaction"
 
 
 def test_serious_signs_on_the_visitors_skin_read_as_everyday_get_the_safety_reply():
