@@ -97,6 +97,27 @@ def names_a_sign(text: str) -> bool:
     return bool(SIGN_WORDS.search(text or ""))
 
 
+# What the clinic's page says the skin may feel for a short while ("warm, tight and itchy"), and
+# the side effects it names ("minor flaking or dryness"): expected, not a reaction to report.
+DOCUMENTED_EFFECTS = re.compile(
+    r"\b(?:tight|tightness|itchy|itch|itches|itching|itchiness|warm|warmth|dry|dryness|flaky|flaking|flakes"
+    r"|flakey|pink|pinkness)\b", re.IGNORECASE)
+
+
+# ... "for a short while": said strongly, they are a reaction ("so itchy i cant stop scratching").
+_STRONGLY = re.compile(r"\b(?:so|really|very|unbearable|can'?t stop|cant stop|won'?t stop|wont stop|severe\w*"
+                       r"|extreme\w*|worse|spreading|constant\w*|antihistamines?|all over|still)\b", re.IGNORECASE)
+
+
+def names_only_documented_effects(text: str) -> bool:
+    """Signs the documents describe as expected, mildly, and no other: "skin feels tight and a
+    bit itchy"."""
+    text = text or ""
+    rest = DOCUMENTED_EFFECTS.sub(" ", text)
+    return bool(DOCUMENTED_EFFECTS.search(text)) and not names_a_sign(rest) \
+        and not SERIOUS_REACTION_WORDS.search(text) and not _STRONGLY.search(text)
+
+
 # Signs that need the practitioner, not an FAQ ("its day 5 and its hot, swollen and really
 # painful"), and words by which visitors speak of their own skin.
 SERIOUS_REACTION_WORDS = re.compile(

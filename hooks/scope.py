@@ -198,6 +198,9 @@ class ScopeCheck(GraphComponent):
             # Small talk that a question about the clinic's business is not ("do you take card?"
             # read as a goodbye).
             "business_over": [],
+            # ... of which these only when spoken to the clinic: "and is there parking near you?"
+            # asks the clinic, "and if ive a wedding that weekend?" tells of the visitor's plans.
+            "business_to_the_clinic": [],
             # ... and reads at least this much like the domain's questions: "when will my tax
             # refund arrive" (0.01) is everyday, "do you take card?" (0.8) the clinic's.
             "business_relevance_threshold": 0.15,
@@ -214,6 +217,8 @@ class ScopeCheck(GraphComponent):
             # read at least this, in a message that reads at least this much like the clinic's.
             "serious_runner_up": 0.1,
             "serious_relevance": 0.5,
+            # A reaction that names only what the documents say to expect ("tight and itchy").
+            "documented_effects_intent": "ask_side_effects",
             # A follow-up reading, which serious signs on the visitor's own
             # skin override (actions/vocabulary.py, SERIOUS_REACTION_WORDS).
             "reaction_over": ["follow_up"],
@@ -248,6 +253,7 @@ class ScopeCheck(GraphComponent):
         self.concern_entity = config["concern_entity"]
         self.takes_concerns = set(config["takes_concerns"])
         self.business_over = set(config["business_over"])
+        self.business_to_the_clinic = set(config["business_to_the_clinic"])
         self.business_threshold = float(config["business_relevance_threshold"])
         self.business_unsure_below = float(config["business_unsure_below"])
         self.safety_intent = config["safety_intent"]
@@ -364,7 +370,9 @@ class ScopeCheck(GraphComponent):
                 return self.safety_intent
             return self.business_or_everyday(message, intent)
         if intent in self.business_over and _QUESTION.search(message.get(TEXT) or "") \
-                and self.asks_about_the_business(message):
+                and self.asks_about_the_business(message) \
+                and (intent not in self.business_to_the_clinic
+                     or _SPEAKS_TO_THE_CLINIC.search((message.get(TEXT) or "").lower())):
             return self.not_covered
         if intent is None or intent in self.keep:
             return None
@@ -456,6 +464,12 @@ class ScopeCheck(GraphComponent):
                 # call me?" (0.96), "my sister had it done … could someone call me about my acne
                 # scars?": a concern, not a reaction.
                 drop_readings(message, {self.safety_intent})
+            if (message.get(INTENT) or {}).get("name") == self.safety_intent \
+                    and vocabulary.names_only_documented_effects(message.get(TEXT) or ""):
+                # "got mine done yesterday, skin feels tight and a bit itchy": what the clinic's
+                # page says to expect; the side effects answer says so.
+                replace_intent(message, self.config["documented_effects_intent"])
+                continue
             replacement = self.scope_intent(message)
             if replacement is None:
                 continue

@@ -280,3 +280,24 @@ def test_serious_signs_on_the_visitors_skin_read_as_everyday_get_the_safety_repl
                  relevance=0.67) == "report_adverse_reaction"
     assert check("my nose is still bleeding", "out_of_scope", ranking=ranking, relevance=0.38) == "out_of_scope"
     assert check("is bleeding gums normal", "out_of_scope", ranking=ranking, relevance=0.67) == "out_of_scope"
+
+
+def test_a_reaction_naming_only_what_the_documents_say_to_expect_gets_the_side_effects():
+    assert _reaction("got mine done yesterday, skin feels tight and a bit itchy", 0.9) == "ask_side_effects"
+    # Said strongly, or with another sign, it is a reaction.
+    assert _reaction("my face is so itchy i cant stop scratching after the treatment", 0.9) \
+        == "report_adverse_reaction"
+    assert _reaction("had it done yesterday, my face is itchy and swollen", 0.9) == "report_adverse_reaction"
+
+
+def test_a_business_question_read_as_a_follow_up_is_one_only_when_spoken_to_the_clinic():
+    component = ScopeCheck({**CONFIG, "business_over": ["follow_up"], "business_to_the_clinic": ["follow_up"]},
+                           None, None, Relevance(0.9), DomainWords(["is there parking"]), TreatmentNames([]))
+
+    def read(text, value):
+        message = Message(data={"text": text, "intent": {"name": "follow_up", "confidence": 0.63},
+                                "intent_ranking": [], "entities": [{"entity": "clinic_business", "value": value}]})
+        return component.process([message])[0].get("intent")["name"]
+
+    assert read("and is there parking near you?", "parking") == "ask_not_covered"
+    assert read("and if ive a wedding that weekend?", "weekend") == "follow_up"
