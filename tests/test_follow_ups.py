@@ -274,3 +274,21 @@ def test_a_bare_follow_up_after_a_message_no_fact_answered_is_read_with_it(reade
     assert read(reader, "and what is in it?", "follow_up", 0.9,
                 tracker=conversation(topic=None, form="consultation_form")) == "follow_up"
 
+
+
+
+def test_a_reading_the_classifier_had_second_and_the_context_agree_on_is_taken():
+    # "so i wont feel anything at all??": out_of_scope 0.38 and pain 0.33 alone; pain 0.55 with context.
+    component = FollowUpContext(FollowUpContext.get_default_config(), None, None)
+    component.topics, component.features, component.domain_words = "model", None, None
+    component.in_context = lambda text, previous: (("out_of_scope", 0.88), ("ask_pain", 0.55))
+    ranking = [{"name": "out_of_scope", "confidence": 0.38}, {"name": "ask_pain", "confidence": 0.33}]
+
+    def reading(text, second=ranking[1]):
+        message = Message(data={"text": text, "intent": ranking[0], "intent_ranking": [ranking[0], second]})
+        return component.reading(message, "what do you use to numb it", "ask_procedure")
+
+    assert reading("so i wont feel anything at all??") == "ask_pain"
+    # Not when the classifier hardly read it, nor in a message that doesn't go on from the last.
+    assert reading("so i wont feel anything at all??", {"name": "ask_pain", "confidence": 0.1}) is None
+    assert reading("i wont feel anything at all??") is None
