@@ -15,12 +15,12 @@ pytestmark = pytest.mark.server  # blind_eval starts the action server
 # set -> the worst acceptable score (everyday/other_treatments: share given a fact).
 FLOORS = {
     "everyday": 0.01,          # target met: at most 1% (0.3% today, 1/315)
-    "other_treatments": 0.042,  # target 0; 6/167 today (the second writer's 67 added: 5 of them)
-    "real_style": 0.90,        # target met: 92.2% today (106/115)
-    "follow_ups": 0.80,        # target 90%; 81.4% today (201/247, the fourth writer's 73 added)
+    "other_treatments": 0.05,  # target 0; 11/237 today (the third writer's 70 added: 5 of them)
+    "real_style": 0.90,        # target met: 94.8% today (109/115)
+    "follow_ups": 0.77,        # target 90%; 78.6% today (319/406, the fifth and sixth writers' 159 added)
     # Context applied where it doesn't belong: the same questions asked after an answer.
     "everyday_after_a_fact": 0.013,   # target met: 1.0% (3/315)
-    "real_style_after_a_fact": 0.90,  # target met: 93.0% today
+    "real_style_after_a_fact": 0.90,  # target met: 94.8% today
 }
 
 
