@@ -43,6 +43,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 
 from actions import vocabulary
+from hooks import fast_features
 from hooks.readings import drop_readings, load_trained, replace_intent, save_trained
 
 _WORD = re.compile(r"[a-z]+")
@@ -323,7 +324,7 @@ class ScopeCheck(GraphComponent):
         """How much the message reads like the domain's questions (0..1); 1 without a model."""
         if self.relevance is None:
             return 1.0
-        return float(self.relevance.predict_proba([text])[0][1])
+        return fast_features.relevance_probability(self.relevance, text)
 
     def scope_intent(self, message: Message) -> str | None:
         """The intent that replaces the classifier's, or None when it stands."""
