@@ -21,6 +21,7 @@ from serving import (
     lean_imports,
     memory,
     model_reload,
+    past_states,
     reliability,
     rule_index,
     speedups,
@@ -391,6 +392,40 @@ CHANGES: list[Change] = [
                       "(rule_state: 'State', conversation_state: 'State') -> 'bool'"),
         ),
         replacement=rule_index.rules_checked_by_index,
+    ),
+    Change(
+        name="past-states-extended",
+        kind="patch",
+        where="rasa.shared.core.domain.Domain.states_for_tracker_history",
+        ours="serving.past_states.states_extended",
+        what="A tracker keeps the states its last look-up computed (the applied events, their states, the replayed "
+             "tracker); when its applied events still begin with those event objects, only the events added since "
+             "are replayed, with Rasa's own functions and in Rasa's order: the same states. Each caller gets its own "
+             "copy. Anything else (a rewind, a restart, a new session, rule-only turns left out, another tracker "
+             "class) is Rasa's own.",
+        why="RulePolicy asks for the conversation's states ~3 times a message, on the same tracker with a few "
+            "events added, and Rasa replayed every event of the session each time: ~0.5 ms of the policies' "
+            "~0.75 ms a message (bench/breakdown.py).",
+        tests=("tests/test_serving_past_states.py::test_the_same_states_as_rasa_turn_by_turn",
+               "tests/test_serving_past_states.py::test_the_same_predictions_as_rasa_on_the_stories",
+               "tests/test_serving_past_states.py::test_a_rewound_or_restarted_conversation_is_rebuilt"),
+        remove_when="Rasa no longer replays the whole conversation for each prediction",
+        relies_on=(
+            Signature("rasa.shared.core.domain:Domain.states_for_tracker_history",
+                      "(self, tracker: 'DialogueStateTracker', omit_unset_slots: bool = False, ignore_rule_only_turns: "
+                      "bool = False, rule_only_data: Optional[Dict[str, Any]] = None) -> List[Dict[str, "
+                      "MutableMapping[str, Union[str, Tuple[Union[float, str], ...]]]]]"),
+            # (the loop it continues: generate_all_prior_trackers's, and what each turn reads)
+            Signature("rasa.shared.core.trackers:DialogueStateTracker.generate_all_prior_trackers",
+                      "(self) -> Generator[Tuple[ForwardRef('DialogueStateTracker'), bool], NoneType, NoneType]"),
+            Signature("rasa.shared.core.trackers:DialogueStateTracker.applied_events",
+                      "(self) -> List[rasa.shared.core.events.Event]"),
+            Signature("rasa.shared.core.trackers:DialogueStateTracker.init_copy", "(self) -> 'DialogueStateTracker'"),
+            Signature("rasa.shared.core.domain:Domain.get_active_state",
+                      "(self, tracker: 'DialogueStateTracker', omit_unset_slots: bool = False) -> Dict[str, "
+                      "MutableMapping[str, Union[str, Tuple[Union[float, str], ...]]]]"),
+        ),
+        replacement=past_states.states_extended,
     ),
     Change(
         name="spacy-pipeline-loaded-once",
