@@ -24,6 +24,7 @@ from serving import (
     past_states,
     reliability,
     rule_index,
+    spacy_docs,
     speedups,
 )
 from serving.rasa_change import Change, RasaChanged, Signature
@@ -442,6 +443,45 @@ CHANGES: list[Change] = [
                       "(spacy_model_name: 'Text') -> 'SpacyModel'"),
         ),
         replacement=speedups.one_spacy_pipeline_per_model,
+    ),
+    Change(
+        name="spacy-docs-readers-noted",
+        kind="patch",
+        where="rasa.nlu.utils.spacy_utils.SpacyNLP.create",
+        ours="serving.spacy_docs.readers_noted",
+        what="The SpacyNLP component Rasa creates notes whether its model's graph has a component that reads "
+             "spaCy's parse of a message (SpacyTokenizer, SpacyFeaturizer, or a subclass), for "
+             "'spacy-docs-only-when-read'.",
+        why="A component does not see the graph it runs in; Rasa hands the graph to create() only.",
+        tests=("tests/test_serving_spacy_docs.py::test_the_graphs_readers_are_noted",),
+        remove_when="'spacy-docs-only-when-read' goes",
+        relies_on=(
+            Signature("rasa.nlu.utils.spacy_utils:SpacyNLP.create",
+                      "(config: 'Dict[Text, Any]', model_storage: 'ModelStorage', resource: 'Resource', "
+                      "execution_context: 'ExecutionContext') -> 'SpacyNLP'"),
+        ),
+        replacement=spacy_docs.readers_noted,
+    ),
+    Change(
+        name="spacy-docs-only-when-read",
+        kind="patch",
+        where="rasa.nlu.utils.spacy_utils.SpacyNLP.process",
+        ours="serving.spacy_docs.parsed_only_when_read",
+        what="SpacyNLP parses a message's text for the message only when a component of the model reads the parse "
+             "('spacy-docs-readers-noted'); otherwise the message is left as it is. The spaCy pipeline is still "
+             "loaded and given to SpacyEntityExtractor, which parses the text in its original case.",
+        why="Only SpacyTokenizer and SpacyFeaturizer read the parse, and this pipeline has neither "
+            "(WhitespaceTokenizer, count vectors): a parse made and never read, ~0.25 ms of a message's NLU "
+            "(bench/breakdown.py).",
+        tests=("tests/test_serving_spacy_docs.py::test_the_same_nlu_results_without_the_unread_parse",
+               "tests/test_serving_spacy_docs.py::test_the_graphs_readers_are_noted"),
+        remove_when="Rasa's SpacyNLP parses only for a component that reads the parse, or config.yml's pipeline "
+                    "has a SpacyTokenizer or SpacyFeaturizer (then this changes nothing)",
+        relies_on=(
+            Signature("rasa.nlu.utils.spacy_utils:SpacyNLP.process",
+                      "(self, messages: 'List[Message]', model: 'SpacyModel') -> 'List[Message]'"),
+        ),
+        replacement=spacy_docs.parsed_only_when_read,
     ),
     Change(
         name="action-timeout-and-apology",
