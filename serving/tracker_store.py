@@ -19,7 +19,8 @@ The tables, the rows and what a read returns are Rasa's; what changes is how it 
   not every visitor's. Errors reach the channels as before (a 503 "please try again",
   channels/guard.py).
 * **Only what is needed.** A read selects the events' data of the conversation's latest
-  session only, as Rasa's does, but without the ORM; events are rebuilt with their classes
+  session only, as Rasa's does, but without the ORM; the rows' JSON is read in one ujson call
+  (the values json.loads gives); events are rebuilt with their classes
   looked up once (Rasa walks every Event subclass for every event). A write appends the events
   added since the conversation was read, counted when it was read: Rasa counted the stored
   events again with a second query of the whole session. A conversation this store did not
@@ -36,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import sqlalchemy as sa
+import ujson
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -98,7 +100,7 @@ class TunedSQLTrackerStore(SQLTrackerStore):
     def _read_latest_session(self, sender_id: str) -> list[dict]:
         with self.engine.connect() as connection:
             rows = connection.execute(self.latest_session, {"sender_id": sender_id}).fetchall()
-        return [json.loads(data) for (data,) in rows]
+        return parse_rows([data for (data,) in rows])
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Appends the events added since the conversation was stored."""
@@ -123,6 +125,25 @@ def row(sender_id: str, event: Event) -> dict:
     return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
             "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
             "action_name": data.get("name"), "data": json.dumps(data)}
+
+
+def parse_rows(rows: list[str]) -> list[Any]:
+    """``[json.loads(row) for row in rows]``: the events' data as Python's json module reads them.
+
+    Read with ujson, in one call for all the rows: ~2.4x faster than a json.loads per row (~0.2 ms
+    of a 10-message conversation's ~0.5 ms read; bench/breakdown.py). ujson reads what json.dumps
+    writes (every row's data) to the same values: floats to the same bits, escapes and lone
+    surrogates, NaN and infinities (tests/test_serving_tracker_store.py). Rows it cannot read, or
+    that do not read as one value each, are read by json.loads, which raises for them as before."""
+    if not rows:
+        return []
+    try:
+        values = ujson.loads("[" + ",".join(rows) + "]")
+        if isinstance(values, list) and len(values) == len(rows):
+            return values
+    except (ValueError, TypeError, OverflowError):
+        pass
+    return [json.loads(row) for row in rows]
 
 
 _event_classes: dict[str, type[Event]] = {}
