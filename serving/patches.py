@@ -286,11 +286,13 @@ CHANGES: list[Change] = [
         where="rasa.nlu.classifiers.logistic_regression_classifier.LogisticRegressionClassifier._create_X",
         ours="serving.speedups.sentence_features_joined_directly",
         what="A message's sentence features (the two count-vector featurizers', one row each) are put side by side "
-             "as one COO matrix and converted to CSR by SciPy, as float64: the matrix Rasa builds, array for "
-             "array, so the same probabilities. Several messages, or dense features, go through Rasa's code.",
+             "as one CSR row, as float64 (columns out of order or twice: one COO matrix converted by SciPy): the "
+             "matrix Rasa builds, array for array, so the same probabilities. Several messages, or dense "
+             "features, go through Rasa's code.",
         why="Rasa built it with five SciPy constructions, deep-copying and joining the unused sequence features "
             "on the way: ~0.5 ms of a message's ~2.5 ms NLU (bench/breakdown.py).",
-        tests=("tests/test_serving_speedups.py::test_the_intent_classifier_reads_the_same_features",),
+        tests=("tests/test_serving_speedups.py::test_the_intent_classifier_reads_the_same_features",
+               "tests/test_serving_speedups.py::test_the_classifiers_matrix_from_columns_in_any_order_is_rasas"),
         remove_when="LogisticRegressionClassifier joins only the sentence features it uses, once",
         relies_on=(
             Signature("rasa.nlu.classifiers.logistic_regression_classifier:LogisticRegressionClassifier._create_X",

@@ -167,8 +167,8 @@ def test_the_intent_classifier_reads_the_same_features(agents, monkeypatch):
     classifier = seen[0][0]
     for _, [message] in seen:
         mine, rasas = create_X(classifier, [message]), rasas_create_X(classifier, [message])
-        assert (mine.shape, mine.dtype, mine.indices.dtype, mine.has_sorted_indices) == \
-            (rasas.shape, rasas.dtype, rasas.indices.dtype, rasas.has_sorted_indices)
+        assert (mine.shape, mine.dtype, mine.indices.dtype, mine.indptr.dtype, mine.has_sorted_indices) == \
+            (rasas.shape, rasas.dtype, rasas.indices.dtype, rasas.indptr.dtype, rasas.has_sorted_indices)
         for array in ("indptr", "indices", "data"):
             assert np.array_equal(getattr(mine, array), getattr(rasas, array)), (message.get(TEXT), array)
         assert np.array_equal(classifier.clf.predict_proba(mine), classifier.clf.predict_proba(rasas))
@@ -180,6 +180,39 @@ def test_the_intent_classifier_reads_the_same_features(agents, monkeypatch):
     with_dense.features.append(Features(np.ones((1, 4)), FEATURE_TYPE_SENTENCE, TEXT, "a dense featurizer"))
     assert create_X(classifier, [with_dense]).shape == rasas_create_X(classifier, [with_dense]).shape \
         == (1, classifier.clf.coef_.shape[1] + 4)
+
+
+def test_the_classifiers_matrix_from_columns_in_any_order_is_rasas():
+    """Columns in order are joined as they are; out of order or twice, SciPy sorts and sums them: either
+    way the matrix Rasa builds, array for array."""
+    import numpy as np
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from scipy.sparse import coo_matrix
+
+    from serving.speedups import sentence_features_joined_directly
+
+    def message(*parts) -> Message:
+        found = Message(data={TEXT: "x"})
+        for width, columns, counts in parts:
+            rows, columns = np.zeros(len(columns), dtype=np.int32), np.array(columns, dtype=np.int32)
+            matrix = coo_matrix((np.array(counts, dtype=np.int64), (rows, columns)), shape=(1, width))
+            found.add_features(Features(matrix, FEATURE_TYPE_SENTENCE, TEXT, f"featurizer{width}"))
+        return found
+
+    rasas_create_X = LogisticRegressionClassifier._create_X
+    create_X = sentence_features_joined_directly(rasas_create_X)
+    for parts in ([(10, [1, 4, 9], [1, 2, 1]), (5, [0, 3], [2, 1])],  # in order
+                  [(10, [4, 1, 9], [1, 2, 1]), (5, [0, 3], [2, 1])],  # out of order
+                  [(10, [4, 4, 9], [1, 2, 1]), (5, [3], [1])],  # a column twice
+                  [(10, [], []), (5, [2], [7])], [(10, [6], [1])]):
+        mine, rasas = create_X(None, [message(*parts)]), rasas_create_X(None, [message(*parts)])
+        assert (mine.shape, mine.dtype, mine.indices.dtype, mine.indptr.dtype, mine.has_sorted_indices) == \
+            (rasas.shape, rasas.dtype, rasas.indices.dtype, rasas.indptr.dtype, rasas.has_sorted_indices), parts
+        for array in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(mine, array), getattr(rasas, array)), (parts, array)
 
 
 @pytest.mark.model
