@@ -8,11 +8,12 @@ start, and reads the state before each action. A message asks ~3 times (after th
 message, by text and by intent; after each action), on the same tracker with a few events added
 in between: ~0.5 ms a message of the policies' ~0.75 (bench/breakdown.py).
 
-Here the tracker keeps what its last look-up computed: the applied events, their states, and the
-replayed tracker. When the tracker's applied events still begin with those very event objects
-(Rasa appends events; a rewind, a restart or a new session changes the applied events, and
-then everything is rebuilt), only the events added since are replayed, onto the same replayed
-tracker, in Rasa's order and with Rasa's own functions, so the states are those Rasa computes.
+Here the tracker keeps what its last look-up computed: its events, the applied ones, their states,
+and the replayed tracker. The same events (asked again, by intent after by text) give the same
+states. When the tracker's applied events still begin with those very event objects (Rasa appends
+events; a rewind, a restart or a new session changes the applied events, and then everything is
+rebuilt), only the events added since are replayed, onto the same replayed tracker, in Rasa's
+order and with Rasa's own functions, so the states are those Rasa computes.
 Each caller gets its own copy of the states' dictionaries (callers change them: RulePolicy
 drops the intent or the text of the last one). A look-up that leaves out rule-only turns
 (ML policies; its states depend on the turns before) is Rasa's own, as is any tracker class
@@ -25,7 +26,7 @@ from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 State = dict[str, dict[str, Any]]
-# Set on a tracker: (domain, omit_unset_slots, applied events, their states, the replayed tracker)
+# Set on a tracker: (domain, omit_unset_slots, its events, the applied ones, their states, the replayed tracker)
 KEPT = "_serving_past_states"
 
 
@@ -43,13 +44,17 @@ def states_extended(rasa_states_for_tracker_history: Callable) -> Callable:
         if ignore_rule_only_turns or type(tracker) is not DialogueStateTracker:
             return rasa_states_for_tracker_history(self, tracker, omit_unset_slots, ignore_rule_only_turns,
                                                    rule_only_data)
-        applied = tracker.applied_events()
+        events = list(tracker.events)
         kept = tracker.__dict__.get(KEPT)
-        if kept is not None and kept[0] is self and kept[1] == omit_unset_slots and len(kept[2]) <= len(applied) \
-                and all(old is new for old, new in zip(kept[2], applied, strict=False)):
-            _, _, done, states, replayed = kept
-            if len(done) == len(applied):
-                return _copied(states)
+        if kept is not None and (kept[0] is not self or kept[1] != omit_unset_slots):
+            kept = None
+        if kept is not None and len(kept[2]) == len(events) and all(
+                old is new for old, new in zip(kept[2], events, strict=True)):
+            return _copied(kept[4])  # (the same events: asked again, by intent after by text)
+        applied = tracker.applied_events()
+        if kept is not None and len(kept[3]) <= len(applied) \
+                and all(old is new for old, new in zip(kept[3], applied, strict=False)):
+            _, _, _, done, states, replayed = kept
             states = states[:-1]  # (the whole tracker's state: the next action's turn recomputes it)
         else:
             done, states, replayed = [], [], tracker.init_copy()
@@ -59,7 +64,7 @@ def states_extended(rasa_states_for_tracker_history: Callable) -> Callable:
                 states.append(self._clean_state(self.get_active_state(replayed, omit_unset_slots=omit_unset_slots)))
             replayed.update(event)
         states.append(self._clean_state(self.get_active_state(replayed, omit_unset_slots=omit_unset_slots)))
-        tracker.__dict__[KEPT] = (self, omit_unset_slots, applied, states, replayed)
+        tracker.__dict__[KEPT] = (self, omit_unset_slots, events, applied, states, replayed)
         return _copied(states)
 
     return states_for_tracker_history
