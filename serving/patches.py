@@ -137,12 +137,14 @@ CHANGES: list[Change] = [
         ours="serving.tracker_store.TunedSQLTrackerStore",
         what="Rasa's SQLTrackerStore (same tables and rows): SQLite in WAL mode with synchronous=NORMAL and "
              "pooled connections; PostgreSQL connections checked before use (pool_pre_ping); reads and writes in "
-             "the store's own threads; a write appends what was added since the read, without counting again.",
+             "the store's own threads; a write appends what was added since the read, without counting again; "
+             "SQLite's statements, compiled by SQLAlchemy once, run on one DB-API connection of its thread.",
         why="SQLite synced the disk on every message and opened a connection per query, in the event loop: "
             "~10 ms and ~40% of the throughput (issue #16). After a PostgreSQL restart the pool's dead "
             "connections failed the next visitors' messages.",
         tests=("tests/test_serving_tracker_store.py::test_the_sqlite_file_is_in_wal_mode",
                "tests/test_serving_tracker_store.py::test_conversations_read_back_as_rasas_store_reads_them",
+               "tests/test_serving_tracker_store.py::test_sqlite_statements_are_run_as_sqlalchemy_would_run_them",
                "tests/test_serving_tracker_store.py::test_the_first_read_after_a_database_restart_is_answered",
                "tests/test_scale_out.py::test_postgres_briefly_down"),
         remove_when="Rasa's SQLTrackerStore sets WAL, pools SQLite connections, creates its engine with "

@@ -188,6 +188,29 @@ def test_the_databases_errors_reach_the_caller(tmp_path):
     tracker = DialogueStateTracker.from_events("other", session(1.0), DOMAIN.slots)
     with pytest.raises(sa.exc.OperationalError, match="no such table: events"):
         asyncio.run(store.save(tracker))
+    # The database back (its table made again): the same store reads and writes again.
+    sqlite_store(tmp_path / "conversations.db")
+    assert asyncio.run(store.retrieve("visitor")) is None
+    asyncio.run(store.save(tracker))
+    assert [e["event"] for e in events_read(store, "other")] == ["session_started", "action"]
+
+
+def test_sqlite_statements_are_run_as_sqlalchemy_would_run_them(tmp_path):
+    """The SQLite store's own thread runs SQLAlchemy's compiled SQL on a DB-API connection: the same SQL, the
+    same parameters (the timestamp through the Float column's processor); PostgreSQL's go through SQLAlchemy."""
+    store = sqlite_store(tmp_path / "conversations.db")
+    assert store.direct is not None
+    insert = store.direct.insert
+    assert insert.sql == "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) " \
+        "VALUES (?, ?, ?, ?, ?, ?)"
+    assert insert.parameters({"sender_id": "v", "type_name": "user", "timestamp": 3, "intent_name": None,
+                              "action_name": None, "data": "{}"}) == ("v", "user", 3.0, None, None, "{}")
+    read = store.direct.latest_session
+    assert read.parameters({"sender_id": "v"}) == ("v", "v", "session_started", "v", "session_started")
+    a_conversation(store)
+    with store.engine.connect() as connection:
+        by_sqlalchemy = connection.execute(store.latest_session, {"sender_id": "visitor"}).fetchall()
+    assert [tuple(r) for r in by_sqlalchemy] == store.direct.read("visitor") and len(by_sqlalchemy) == 7
 
 
 def test_a_store_that_cannot_be_created_is_an_error_not_a_memory_store(tmp_path, monkeypatch):
@@ -237,6 +260,7 @@ def saved_then_restarted(postgres, store) -> None:
 def test_endpoints_yml_type_builds_it_through_rasas_factory(postgres):
     store = TrackerStore.create(EndpointConfig(type=STORE_TYPE, url=postgres.url), domain=Domain.empty())
     assert isinstance(store, TunedSQLTrackerStore) and store.engine.pool._pre_ping
+    assert store.direct is None  # (PostgreSQL's statements go through SQLAlchemy, its pool checks connections)
     store.engine.dispose()
 
 
