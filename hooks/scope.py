@@ -44,6 +44,7 @@ from sklearn.pipeline import make_pipeline, make_union
 
 from actions import vocabulary
 from actions.detail_patterns import describes_a_reaction, names_a_concern
+from hooks import fast_features
 from hooks.readings import drop_readings, load_trained, replace_intent, save_trained
 
 _WORD = re.compile(r"[a-z]+")
@@ -345,7 +346,7 @@ class ScopeCheck(GraphComponent):
         """How much the message reads like the domain's questions (0..1); 1 without a model."""
         if self.relevance is None:
             return 1.0
-        return float(self.relevance.predict_proba([text])[0][1])
+        return fast_features.relevance_probability(self.relevance, text)
 
     def scope_intent(self, message: Message) -> str | None:
         """The intent that replaces the classifier's, or None when it stands."""

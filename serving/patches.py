@@ -18,11 +18,14 @@ from rasa.core.lock_store import LOCK_LIFETIME
 from serving import (
     action_connection,
     actions_in_process,
+    applied_events,
     lean_imports,
     memory,
     model_reload,
+    past_states,
     reliability,
     rule_index,
+    spacy_docs,
     speedups,
 )
 from serving.rasa_change import Change, RasaChanged, Signature
@@ -134,12 +137,14 @@ CHANGES: list[Change] = [
         ours="serving.tracker_store.TunedSQLTrackerStore",
         what="Rasa's SQLTrackerStore (same tables and rows): SQLite in WAL mode with synchronous=NORMAL and "
              "pooled connections; PostgreSQL connections checked before use (pool_pre_ping); reads and writes in "
-             "the store's own threads; a write appends what was added since the read, without counting again.",
+             "the store's own threads; a write appends what was added since the read, without counting again; "
+             "SQLite's statements, compiled by SQLAlchemy once, run on one DB-API connection of its thread.",
         why="SQLite synced the disk on every message and opened a connection per query, in the event loop: "
             "~10 ms and ~40% of the throughput (issue #16). After a PostgreSQL restart the pool's dead "
             "connections failed the next visitors' messages.",
         tests=("tests/test_serving_tracker_store.py::test_the_sqlite_file_is_in_wal_mode",
                "tests/test_serving_tracker_store.py::test_conversations_read_back_as_rasas_store_reads_them",
+               "tests/test_serving_tracker_store.py::test_sqlite_statements_are_run_as_sqlalchemy_would_run_them",
                "tests/test_serving_tracker_store.py::test_the_first_read_after_a_database_restart_is_answered",
                "tests/test_scale_out.py::test_postgres_briefly_down"),
         remove_when="Rasa's SQLTrackerStore sets WAL, pools SQLite connections, creates its engine with "
@@ -284,11 +289,13 @@ CHANGES: list[Change] = [
         where="rasa.nlu.classifiers.logistic_regression_classifier.LogisticRegressionClassifier._create_X",
         ours="serving.speedups.sentence_features_joined_directly",
         what="A message's sentence features (the two count-vector featurizers', one row each) are put side by side "
-             "as one COO matrix and converted to CSR by SciPy, as float64: the matrix Rasa builds, array for "
-             "array, so the same probabilities. Several messages, or dense features, go through Rasa's code.",
+             "as one CSR row, as float64 (columns out of order or twice: one COO matrix converted by SciPy): the "
+             "matrix Rasa builds, array for array, so the same probabilities. Several messages, or dense "
+             "features, go through Rasa's code.",
         why="Rasa built it with five SciPy constructions, deep-copying and joining the unused sequence features "
             "on the way: ~0.5 ms of a message's ~2.5 ms NLU (bench/breakdown.py).",
-        tests=("tests/test_serving_speedups.py::test_the_intent_classifier_reads_the_same_features",),
+        tests=("tests/test_serving_speedups.py::test_the_intent_classifier_reads_the_same_features",
+               "tests/test_serving_speedups.py::test_the_classifiers_matrix_from_columns_in_any_order_is_rasas"),
         remove_when="LogisticRegressionClassifier joins only the sentence features it uses, once",
         relies_on=(
             Signature("rasa.nlu.classifiers.logistic_regression_classifier:LogisticRegressionClassifier._create_X",
@@ -299,6 +306,30 @@ CHANGES: list[Change] = [
                       "Tuple[Optional[ForwardRef('Features')], Optional[ForwardRef('Features')]]"),
         ),
         replacement=speedups.sentence_features_joined_directly,
+    ),
+    Change(
+        name="intent-ranking-without-revalidation",
+        kind="patch",
+        where="rasa.nlu.classifiers.logistic_regression_classifier.LogisticRegressionClassifier.process",
+        ours="serving.speedups.ranking_without_revalidation",
+        what="For a matrix scikit-learn's checks would pass as it is (CSR, float64, finite, the classifier's width), "
+             "the probabilities are scikit-learn's multinomial predict_proba without the checks (its safe_sparse_dot, "
+             "intercepts, its softmax), and the ranking is the same stable order by confidence (NumPy's stable "
+             "argsort), the same values and types, the intent being the ranking's first entry. Anything else: Rasa's.",
+        why="predict_proba checked the matrix again, and Rasa built and sorted a dict for each of the 36 intents with "
+            "NumPy scalars as keys to keep ten: ~0.05 ms of a message's NLU, 9% of the server's main thread under "
+            "16 visitors (py-spy).",
+        tests=("tests/test_serving_speedups.py::test_the_intent_ranking_is_rasas_bit_for_bit",),
+        remove_when="LogisticRegressionClassifier.process no longer revalidates and sorts dicts",
+        relies_on=(
+            Signature("rasa.nlu.classifiers.logistic_regression_classifier:LogisticRegressionClassifier.process",
+                      "(self, messages: List[rasa.shared.nlu.training_data.message.Message]) -> "
+                      "List[rasa.shared.nlu.training_data.message.Message]"),
+            Signature("sklearn.linear_model._logistic:LogisticRegression.predict_proba", "(self, X)"),
+            Signature("sklearn.linear_model._base:LinearClassifierMixin.decision_function", "(self, X)"),
+            Signature("sklearn.utils.extmath:softmax", "(X, copy=True)"),
+        ),
+        replacement=speedups.ranking_without_revalidation,
     ),
     Change(
         name="domain-emptiness-checked-once",
@@ -393,6 +424,67 @@ CHANGES: list[Change] = [
         replacement=rule_index.rules_checked_by_index,
     ),
     Change(
+        name="applied-events-by-class",
+        kind="patch",
+        where="rasa.shared.core.trackers.DialogueStateTracker.applied_events",
+        ours="serving.applied_events.by_class",
+        what="The applied events (after the last restart or session start, without what was rewound or undone, "
+             "without a loop's replaced executions) found by Rasa's loop, in Rasa's order, with Rasa's helpers; each "
+             "event's kind (which of the six Event classes the loop asks about it is) looked up by its class, found "
+             "once with issubclass.",
+        why="Rasa asked each event six isinstance questions through ABCMeta (Event is abstract), ~4 times a "
+            "message (the policies' states, the session check, each custom action's copy): ~0.05 ms a call for a "
+            "10-message conversation.",
+        tests=("tests/test_serving_applied_events.py::test_the_same_applied_events_as_rasa",),
+        remove_when="DialogueStateTracker.applied_events no longer asks isinstance of every event",
+        relies_on=(
+            Signature("rasa.shared.core.trackers:DialogueStateTracker.applied_events",
+                      "(self) -> List[rasa.shared.core.events.Event]"),
+            Signature("rasa.shared.core.trackers:DialogueStateTracker._undo_till_previous",
+                      "(event_type: Type[rasa.shared.core.events.Event], done_events: "
+                      "List[rasa.shared.core.events.Event]) -> None"),
+            Signature("rasa.shared.core.trackers:DialogueStateTracker._first_loop_execution_or_unhappy_path",
+                      "(self, loop_action_name: str, applied_events: List[rasa.shared.core.events.Event]) -> bool"),
+            Signature("rasa.shared.core.trackers:DialogueStateTracker._undo_till_previous_loop_execution",
+                      "(loop_action_name: str, done_events: List[rasa.shared.core.events.Event]) -> None"),
+        ),
+        replacement=applied_events.by_class,
+    ),
+    Change(
+        name="past-states-extended",
+        kind="patch",
+        where="rasa.shared.core.domain.Domain.states_for_tracker_history",
+        ours="serving.past_states.states_extended",
+        what="A tracker keeps the states its last look-up computed (the applied events, their states, the replayed "
+             "tracker); when its applied events still begin with those event objects, only the events added since "
+             "are replayed, with Rasa's own functions and in Rasa's order: the same states. Each caller gets its own "
+             "copy. Anything else (a rewind, a restart, a new session, rule-only turns left out, another tracker "
+             "class) is Rasa's own.",
+        why="RulePolicy asks for the conversation's states ~3 times a message, on the same tracker with a few "
+            "events added, and Rasa replayed every event of the session each time: ~0.5 ms of the policies' "
+            "~0.75 ms a message (bench/breakdown.py).",
+        tests=("tests/test_serving_past_states.py::test_the_same_states_as_rasa_turn_by_turn",
+               "tests/test_serving_past_states.py::test_the_same_predictions_as_rasa_on_the_stories",
+               "tests/test_serving_past_states.py::test_a_rewound_or_restarted_conversation_is_rebuilt"),
+        remove_when="Rasa no longer replays the whole conversation for each prediction",
+        relies_on=(
+            Signature("rasa.shared.core.domain:Domain.states_for_tracker_history",
+                      "(self, tracker: 'DialogueStateTracker', omit_unset_slots: bool = False, ignore_rule_only_turns: "
+                      "bool = False, rule_only_data: Optional[Dict[str, Any]] = None) -> List[Dict[str, "
+                      "MutableMapping[str, Union[str, Tuple[Union[float, str], ...]]]]]"),
+            # (the loop it continues: generate_all_prior_trackers's, and what each turn reads)
+            Signature("rasa.shared.core.trackers:DialogueStateTracker.generate_all_prior_trackers",
+                      "(self) -> Generator[Tuple[ForwardRef('DialogueStateTracker'), bool], NoneType, NoneType]"),
+            Signature("rasa.shared.core.trackers:DialogueStateTracker.applied_events",
+                      "(self) -> List[rasa.shared.core.events.Event]"),
+            Signature("rasa.shared.core.trackers:DialogueStateTracker.init_copy", "(self) -> 'DialogueStateTracker'"),
+            Signature("rasa.shared.core.domain:Domain.get_active_state",
+                      "(self, tracker: 'DialogueStateTracker', omit_unset_slots: bool = False) -> Dict[str, "
+                      "MutableMapping[str, Union[str, Tuple[Union[float, str], ...]]]]"),
+        ),
+        replacement=past_states.states_extended,
+    ),
+    Change(
         name="spacy-pipeline-loaded-once",
         kind="patch",
         where="rasa.nlu.utils.spacy_utils.SpacyNLP.load_model",
@@ -407,6 +499,45 @@ CHANGES: list[Change] = [
                       "(spacy_model_name: 'Text') -> 'SpacyModel'"),
         ),
         replacement=speedups.one_spacy_pipeline_per_model,
+    ),
+    Change(
+        name="spacy-docs-readers-noted",
+        kind="patch",
+        where="rasa.nlu.utils.spacy_utils.SpacyNLP.create",
+        ours="serving.spacy_docs.readers_noted",
+        what="The SpacyNLP component Rasa creates notes whether its model's graph has a component that reads "
+             "spaCy's parse of a message (SpacyTokenizer, SpacyFeaturizer, or a subclass), for "
+             "'spacy-docs-only-when-read'.",
+        why="A component does not see the graph it runs in; Rasa hands the graph to create() only.",
+        tests=("tests/test_serving_spacy_docs.py::test_the_graphs_readers_are_noted",),
+        remove_when="'spacy-docs-only-when-read' goes",
+        relies_on=(
+            Signature("rasa.nlu.utils.spacy_utils:SpacyNLP.create",
+                      "(config: 'Dict[Text, Any]', model_storage: 'ModelStorage', resource: 'Resource', "
+                      "execution_context: 'ExecutionContext') -> 'SpacyNLP'"),
+        ),
+        replacement=spacy_docs.readers_noted,
+    ),
+    Change(
+        name="spacy-docs-only-when-read",
+        kind="patch",
+        where="rasa.nlu.utils.spacy_utils.SpacyNLP.process",
+        ours="serving.spacy_docs.parsed_only_when_read",
+        what="SpacyNLP parses a message's text for the message only when a component of the model reads the parse "
+             "('spacy-docs-readers-noted'); otherwise the message is left as it is. The spaCy pipeline is still "
+             "loaded and given to SpacyEntityExtractor, which parses the text in its original case.",
+        why="Only SpacyTokenizer and SpacyFeaturizer read the parse, and this pipeline has neither "
+            "(WhitespaceTokenizer, count vectors): a parse made and never read, ~0.25 ms of a message's NLU "
+            "(bench/breakdown.py).",
+        tests=("tests/test_serving_spacy_docs.py::test_the_same_nlu_results_without_the_unread_parse",
+               "tests/test_serving_spacy_docs.py::test_the_graphs_readers_are_noted"),
+        remove_when="Rasa's SpacyNLP parses only for a component that reads the parse, or config.yml's pipeline "
+                    "has a SpacyTokenizer or SpacyFeaturizer (then this changes nothing)",
+        relies_on=(
+            Signature("rasa.nlu.utils.spacy_utils:SpacyNLP.process",
+                      "(self, messages: 'List[Message]', model: 'SpacyModel') -> 'List[Message]'"),
+        ),
+        replacement=spacy_docs.parsed_only_when_read,
     ),
     Change(
         name="action-timeout-and-apology",

@@ -167,8 +167,8 @@ def test_the_intent_classifier_reads_the_same_features(agents, monkeypatch):
     classifier = seen[0][0]
     for _, [message] in seen:
         mine, rasas = create_X(classifier, [message]), rasas_create_X(classifier, [message])
-        assert (mine.shape, mine.dtype, mine.indices.dtype, mine.has_sorted_indices) == \
-            (rasas.shape, rasas.dtype, rasas.indices.dtype, rasas.has_sorted_indices)
+        assert (mine.shape, mine.dtype, mine.indices.dtype, mine.indptr.dtype, mine.has_sorted_indices) == \
+            (rasas.shape, rasas.dtype, rasas.indices.dtype, rasas.indptr.dtype, rasas.has_sorted_indices)
         for array in ("indptr", "indices", "data"):
             assert np.array_equal(getattr(mine, array), getattr(rasas, array)), (message.get(TEXT), array)
         assert np.array_equal(classifier.clf.predict_proba(mine), classifier.clf.predict_proba(rasas))
@@ -180,6 +180,111 @@ def test_the_intent_classifier_reads_the_same_features(agents, monkeypatch):
     with_dense.features.append(Features(np.ones((1, 4)), FEATURE_TYPE_SENTENCE, TEXT, "a dense featurizer"))
     assert create_X(classifier, [with_dense]).shape == rasas_create_X(classifier, [with_dense]).shape \
         == (1, classifier.clf.coef_.shape[1] + 4)
+
+
+@pytest.mark.model
+def test_the_intent_ranking_is_rasas_bit_for_bit(agents):
+    """The classifier's intent and ranking, by Rasa and by 'intent-ranking-without-revalidation', for every
+    held-out phrasing, every example of data/nlu/ and odd texts: the same names and floats, of the same types,
+    in the same order, the intent the ranking's first entry; any ranking length; a matrix scikit-learn would
+    refuse, or another classifier, is Rasa's own."""
+    import copy
+
+    import numpy as np
+    import yaml
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.message import Message
+    from scipy.sparse import vstack
+    from sklearn.linear_model import LogisticRegression
+
+    from paths import ROOT
+    from serving.speedups import ranking_without_revalidation
+    from trainer import holdout
+
+    _, ours = agents
+    nodes = list(ours.processor.graph_runner._instantiated_nodes.values())
+    [tokenizer] = [n._component for n in nodes if type(n._component).__name__ == "WhitespaceTokenizer"]
+    featurizers = [n._component for n in nodes if "CountVectors" in type(n._component).__name__]
+    [classifier] = [n._component for n in nodes if isinstance(n._component, LogisticRegressionClassifier)]
+    texts = [text for text, _ in holdout.load_examples()] + ["", "?", "🙂", "how much " * 200, "3 3 3"]
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            texts += [line.strip()[2:] for line in (block.get("examples") or "").splitlines()
+                      if line.strip().startswith("- ")]
+    messages = [Message(data={TEXT: text}) for text in texts]
+    tokenizer.process(messages)
+    for featurizer in featurizers:
+        featurizer.process(messages)
+    rasas_process = LogisticRegressionClassifier.process
+    process = ranking_without_revalidation(rasas_process)
+
+    def fresh(message: Message) -> Message:
+        return Message(data=dict(message.data), features=list(message.features),
+                       output_properties=set(message.output_properties))
+
+    def readings(function, component, batch) -> list:
+        done = function(component, [fresh(m) for m in batch])
+        for message in done:
+            intent, ranking = message.get("intent"), message.get("intent_ranking")
+            assert intent is ranking[0]
+        return [[(type(r["name"]), r["name"], type(r["confidence"]), r["confidence"].tobytes())
+                 for r in m.get("intent_ranking")] for m in done]
+
+    assert len(messages) > 5000
+    for message in messages:
+        assert readings(process, classifier, [message]) == readings(rasas_process, classifier, [message])
+    assert readings(process, classifier, messages[:7]) == readings(rasas_process, classifier, messages[:7])
+    full = copy.copy(classifier)
+    full.config = {**classifier.config, "ranking_length": 0}
+    assert len(readings(process, full, messages[:1])[0]) == len(classifier.clf.classes_) > 10
+    assert readings(process, full, messages[:3]) == readings(rasas_process, full, messages[:3])
+
+    # A matrix scikit-learn refuses (NaN): Rasa's own, and its error.
+    broken = fresh(messages[0])
+    broken.features = [copy.deepcopy(f) for f in messages[0].features]
+    broken.features[-1].features.data = broken.features[-1].features.data * np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        process(classifier, [broken])
+    # Two classes (one row of coefficients, one-vs-rest): Rasa's own.
+    two = copy.copy(classifier)
+    matrices = [LogisticRegressionClassifier._create_X(classifier, [m]) for m in messages[:20]]
+    two.clf = LogisticRegression(max_iter=500).fit(vstack(matrices), ["a", "b"] * 10)
+    assert two.clf.coef_.shape[0] == 1
+    assert readings(process, two, messages[:20]) == readings(rasas_process, two, messages[:20])
+
+
+def test_the_classifiers_matrix_from_columns_in_any_order_is_rasas():
+    """Columns in order are joined as they are; out of order or twice, SciPy sorts and sums them: either
+    way the matrix Rasa builds, array for array."""
+    import numpy as np
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from scipy.sparse import coo_matrix
+
+    from serving.speedups import sentence_features_joined_directly
+
+    def message(*parts) -> Message:
+        found = Message(data={TEXT: "x"})
+        for width, columns, counts in parts:
+            rows, columns = np.zeros(len(columns), dtype=np.int32), np.array(columns, dtype=np.int32)
+            matrix = coo_matrix((np.array(counts, dtype=np.int64), (rows, columns)), shape=(1, width))
+            found.add_features(Features(matrix, FEATURE_TYPE_SENTENCE, TEXT, f"featurizer{width}"))
+        return found
+
+    rasas_create_X = LogisticRegressionClassifier._create_X
+    create_X = sentence_features_joined_directly(rasas_create_X)
+    for parts in ([(10, [1, 4, 9], [1, 2, 1]), (5, [0, 3], [2, 1])],  # in order
+                  [(10, [4, 1, 9], [1, 2, 1]), (5, [0, 3], [2, 1])],  # out of order
+                  [(10, [4, 4, 9], [1, 2, 1]), (5, [3], [1])],  # a column twice
+                  [(10, [], []), (5, [2], [7])], [(10, [6], [1])]):
+        mine, rasas = create_X(None, [message(*parts)]), rasas_create_X(None, [message(*parts)])
+        assert (mine.shape, mine.dtype, mine.indices.dtype, mine.indptr.dtype, mine.has_sorted_indices) == \
+            (rasas.shape, rasas.dtype, rasas.indices.dtype, rasas.indptr.dtype, rasas.has_sorted_indices), parts
+        for array in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(mine, array), getattr(rasas, array)), (parts, array)
 
 
 @pytest.mark.model

@@ -108,6 +108,63 @@ def test_conversations_read_back_as_rasas_store_reads_them(tmp_path):
     assert asyncio.run(ours.retrieve("nobody")) is None
 
 
+def test_rows_are_read_to_the_values_json_reads(tmp_path, monkeypatch):
+    """The events' data as json.loads reads it, row by row: floats to the same bits, escapes, lone
+    surrogates, NaN and infinities, big integers; rows ujson cannot read, or that are not one value
+    each, are json's own (and its errors)."""
+    import json
+    import math
+    import random
+    import struct
+
+    from serving import tracker_store
+    from serving.tracker_store import parse_rows
+
+    rng = random.Random(16)
+
+    def value(depth: int = 0):
+        kind = rng.randrange(9 if depth < 3 else 6)
+        if kind == 0:
+            return struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0]  # any double, NaN and inf too
+        if kind == 1:
+            return rng.random() * 10 ** rng.randint(-30, 30)
+        if kind == 2:
+            return rng.choice([0, -1, 2**63, -(2**70), True, False, None, 0.1, -0.0, 1e-320])
+        if kind in (3, 4, 5):
+            return "".join(chr(rng.choice([rng.randrange(32, 127), rng.randrange(0, 32), rng.randrange(0xD800, 0xE000),
+                                           rng.randrange(0x80, 0x10FFFF), ord('"'), ord("\\"), ord("/")]))
+                           for _ in range(rng.randrange(12)))
+        if kind in (6, 7):
+            return {str(value(3)): value(depth + 1) for _ in range(rng.randrange(5))}
+        return [value(depth + 1) for _ in range(rng.randrange(5))]
+
+    def same(a, b) -> bool:  # (NaN is not equal to itself; -0.0 equals 0.0: compare the bits)
+        if isinstance(a, float) and isinstance(b, float):
+            return struct.pack("d", a) == struct.pack("d", b) or (math.isnan(a) and math.isnan(b))
+        if isinstance(a, dict) and isinstance(b, dict):
+            return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, list) and isinstance(b, list):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        return type(a) is type(b) and a == b
+
+    store = sqlite_store(tmp_path / "conversations.db")
+    a_conversation(store)
+    stored = [row[-1] for row in rows(tmp_path / "conversations.db")]
+    written = [json.dumps({"event": "user", "text": value(), "parse_data": value()}) for _ in range(3000)]
+    batches = [stored, written, written[:1]]
+    expected = [[json.loads(row) for row in batch] for batch in batches]
+    with monkeypatch.context() as patched:  # (read by ujson: json is not asked)
+        patched.setattr(tracker_store, "json", None)
+        for batch, values in zip(batches, expected, strict=True):
+            assert same(parse_rows(batch), values)
+        assert parse_rows([]) == []
+    assert parse_rows(['{"a": 1}', '{"b": 2}']) == [{"a": 1}, {"b": 2}]
+    with pytest.raises(json.JSONDecodeError):
+        parse_rows(['{"a": 1}', '2, 3'])  # (two values in a row: json's error, as before)
+    with pytest.raises(json.JSONDecodeError):
+        parse_rows(['{"a": 1}', "{broken"])
+
+
 def test_a_conversation_this_store_did_not_read_is_counted_as_rasa_does(tmp_path):
     store = sqlite_store(tmp_path / "conversations.db")
     a_conversation(store)
@@ -131,6 +188,29 @@ def test_the_databases_errors_reach_the_caller(tmp_path):
     tracker = DialogueStateTracker.from_events("other", session(1.0), DOMAIN.slots)
     with pytest.raises(sa.exc.OperationalError, match="no such table: events"):
         asyncio.run(store.save(tracker))
+    # The database back (its table made again): the same store reads and writes again.
+    sqlite_store(tmp_path / "conversations.db")
+    assert asyncio.run(store.retrieve("visitor")) is None
+    asyncio.run(store.save(tracker))
+    assert [e["event"] for e in events_read(store, "other")] == ["session_started", "action"]
+
+
+def test_sqlite_statements_are_run_as_sqlalchemy_would_run_them(tmp_path):
+    """The SQLite store's own thread runs SQLAlchemy's compiled SQL on a DB-API connection: the same SQL, the
+    same parameters (the timestamp through the Float column's processor); PostgreSQL's go through SQLAlchemy."""
+    store = sqlite_store(tmp_path / "conversations.db")
+    assert store.direct is not None
+    insert = store.direct.insert
+    assert insert.sql == "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) " \
+        "VALUES (?, ?, ?, ?, ?, ?)"
+    assert insert.parameters({"sender_id": "v", "type_name": "user", "timestamp": 3, "intent_name": None,
+                              "action_name": None, "data": "{}"}) == ("v", "user", 3.0, None, None, "{}")
+    read = store.direct.latest_session
+    assert read.parameters({"sender_id": "v"}) == ("v", "v", "session_started", "v", "session_started")
+    a_conversation(store)
+    with store.engine.connect() as connection:
+        by_sqlalchemy = connection.execute(store.latest_session, {"sender_id": "visitor"}).fetchall()
+    assert [tuple(r) for r in by_sqlalchemy] == store.direct.read("visitor") and len(by_sqlalchemy) == 7
 
 
 def test_a_store_that_cannot_be_created_is_an_error_not_a_memory_store(tmp_path, monkeypatch):
@@ -180,6 +260,7 @@ def saved_then_restarted(postgres, store) -> None:
 def test_endpoints_yml_type_builds_it_through_rasas_factory(postgres):
     store = TrackerStore.create(EndpointConfig(type=STORE_TYPE, url=postgres.url), domain=Domain.empty())
     assert isinstance(store, TunedSQLTrackerStore) and store.engine.pool._pre_ping
+    assert store.direct is None  # (PostgreSQL's statements go through SQLAlchemy, its pool checks connections)
     store.engine.dispose()
 
 
