@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from patched_agents import loaded_with_and_without
 from paths import ROOT
 from serving import patches
 from serving.spacy_docs import DOCS_READ, docs_read
@@ -23,16 +24,7 @@ def spacy_components(agent) -> list:
 @pytest.fixture(scope="module")
 def agents(model_path: Path):
     """The model loaded by Rasa as it is, and with the two changes."""
-    from rasa.core.agent import Agent
-
-    rasas_own = Agent.load(str(model_path))
-    changes = [patches.by_name(name) for name in CHANGES]
-    patches.apply(changes)
-    try:
-        ours = Agent.load(str(model_path))
-    finally:
-        patches.undo(changes)
-    return rasas_own, ours
+    return loaded_with_and_without(model_path, CHANGES)
 
 
 def texts() -> list[str]:

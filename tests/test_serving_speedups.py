@@ -4,6 +4,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
+from patched_agents import loaded_with_and_without
 from serving import patches
 
 VALID = [
@@ -104,16 +105,7 @@ def components(agent, class_name: str) -> list:
 @pytest.fixture(scope="module")
 def agents(model_path):
     """The model loaded by Rasa as it is, and with the model-loading changes."""
-    from rasa.core.agent import Agent
-
-    rasas_own = Agent.load(str(model_path))
-    changes = [patches.by_name(name) for name in MODEL_LOADING]
-    patches.apply(changes)
-    try:
-        ours = Agent.load(str(model_path))
-    finally:
-        patches.undo(changes)
-    return rasas_own, ours
+    return loaded_with_and_without(model_path, MODEL_LOADING)
 
 
 def parsed(agent, texts: list[str]) -> list[dict]:
