@@ -354,11 +354,12 @@ CONTACT_REQUEST = re.compile(r"\b(?:call|ring|phone|contact|email|e-mail|text|tx
                              r"|\bbook\b.*\b(?:consultation|appointment|in)\b"
                              r"|\b(?:consultation|consult|appointment)s?\b"
                              # "I would like to discuss hyperpigmentation. Email: …": with the clinic's team.
-                             r"|\b(?:like|love|want|wanna|wish|hoping|hope)\s+to\s+(?:discuss|talk to someone|speak to someone"
-                             r"|speak with someone|talk to somebody|speak to somebody)\b", re.I)
+                             r"|\b(?:like|love|want|wanna|wish|hoping|hope)\s+to\s+(?:discuss|talk to someone"
+                             r"|speak to someone|speak with someone|talk to somebody|speak to somebody)\b", re.I)
 _EDGE_FILLERS = re.compile(
     rf"^(?:(?:{_GREETING_LEAD}|hi+|hey+|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
-    r"|i mean|i meant|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b[\s,.!:-]*)+", re.I)
+    r"|i mean|i meant|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b"
+    r"[\s,.!:-]*)+", re.I)
 _EDGE_FILLERS_END = re.compile(
     r"(?:[\s,.!:-]*\b(?:please|pls|plz|thanks|thank you|cheers|too|also|lol|haha|then|and|or|on|at|is|are|btw|tbh"
     r"|thx|ty|x{1,3}"
