@@ -42,7 +42,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_union
 
 from actions import context, registry
-from hooks.readings import drop_readings, load_trained, replace_intent, save_trained
+from hooks.readings import load_trained, replace_intent, save_trained
 from hooks.scope import DomainWords
 
 # Words by which a short message leans on the question before it.
@@ -306,10 +306,6 @@ class FollowUpContext(GraphComponent):
             return self.follow_up
         if not self.leans_on_context(message) or self.topics is None:
             return None
-        if self.asks_if_normal(message):
-            # "is that normal?" after "it's been 3 weeks and i see nothing": the last answer
-            # says what to expect.
-            return self.follow_up if intent != self.follow_up or self.unsure(message) else None
         if self.carries_an_anchor(message):
             # "and my neck?", "pigmentation?": the answer action pairs it with the last topic,
             # or the topic that takes it; sure, so the fallback doesn't ask "did you mean".
@@ -342,15 +338,6 @@ class FollowUpContext(GraphComponent):
         if topic == self.out_of_scope or confidence < floor or topic == intent:
             return None
         return topic
-
-    def asks_if_normal(self, message: Message) -> bool:
-        """A short question whether what was just said is to be expected, naming nothing else:
-        no area, concern or count, and no word the domain's questions don't use ("is it normal
-        for my cat to sneeze")."""
-        text = message.get(TEXT) or ""
-        named = any(e.get("entity") in self.anchors for e in message.get(ENTITIES) or [])
-        return bool(_ASKS_IF_NORMAL.search(text)) and len(text.split()) <= self.max_words and not named \
-            and not (self.domain_words and self.domain_words.foreign(_ASKS_IF_NORMAL.sub(" ", text)))
 
     @staticmethod
     def runner_up_confidence(message: Message, intent: str) -> float:
@@ -389,10 +376,6 @@ class FollowUpContext(GraphComponent):
             if replacement is None:
                 continue
             replace_intent(message, replacement)
-            if replacement == self.follow_up and self.asks_if_normal(message):
-                # The last topic, not the classifier's runner-up ("is this ok or should i be
-                # worried", sessions 0.35): the answer action takes a long follow-up's runner-up.
-                drop_readings(message, self.topics_wanted)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

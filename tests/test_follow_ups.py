@@ -294,23 +294,14 @@ def test_a_reading_the_classifier_had_second_and_the_context_agree_on_is_taken()
     assert reading("i wont feel anything at all??") is None
 
 
-def test_asking_whether_what_was_said_is_normal_asks_about_it(reader):
+def test_asking_whether_a_reported_reaction_is_normal_asks_about_it(reader):
     # Right after a reported reaction, whatever the reading: the safety reply again.
     events = [UserUttered("got it done today and my face is still bleeding", {"name": "report_adverse_reaction",
                                                                               "confidence": 0.99})]
     after_a_reaction = DialogueStateTracker.from_events("visitor", events, slots=[_slot("last_topic")])
     assert read(reader, "is that meant to happen? what do i do", "ask_procedure", confidence=0.76,
                 tracker=after_a_reaction) == "report_adverse_reaction"
-    # After a fact: the last topic, not the classifier's runner-up.
-    worried = "is this ok or should i be worried"
-    message = Message(data={"text": worried, "intent": {"name": "ask_cost", "confidence": 0.35},
-                            "intent_ranking": [{"name": "ask_cost", "confidence": 0.35},
-                                               {"name": "out_of_scope", "confidence": 0.23}]})
-    [read_message] = reader.process([message], tracker=conversation())
-    assert read_message.get("intent")["name"] == "follow_up"
-    assert [r["name"] for r in read_message.get("intent_ranking")] == ["follow_up", "out_of_scope"]
-    # Naming something else, or in words foreign to the domain: its own question.
-    assert read(reader, "is it normal for my cat to sneeze", "out_of_scope", confidence=0.9,
-                tracker=conversation()) == "out_of_scope"
-    assert read(reader, "is that normal for 3", "ask_cost", tracker=conversation(),
-                entities=[("number", "3")]) != "follow_up"
+    # After a fact, the same words stand: read as the last topic, an everyday question after a
+    # fact was given a fact (the held-out set: docs/architecture.md, the seventh round).
+    assert read(reader, "is that meant to happen? what do i do", "ask_procedure", confidence=0.76,
+                tracker=conversation()) == "ask_procedure"
