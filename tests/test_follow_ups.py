@@ -301,7 +301,8 @@ def test_asking_whether_a_reported_reaction_is_normal_asks_about_it(reader):
     after_a_reaction = DialogueStateTracker.from_events("visitor", events, slots=[_slot("last_topic")])
     assert read(reader, "is that meant to happen? what do i do", "ask_procedure", confidence=0.76,
                 tracker=after_a_reaction) == "report_adverse_reaction"
-    # After a fact, the same words stand: read as the last topic, an everyday question after a
-    # fact was given a fact (the held-out set: docs/architecture.md, the seventh round).
+    # After a fact there is no reaction to ask about: no safety reply. (Nor does the phrase alone
+    # make it a follow-up of the fact: that gave held-out everyday questions after a fact a fact,
+    # docs/architecture.md, the seventh round.)
     assert read(reader, "is that meant to happen? what do i do", "ask_procedure", confidence=0.76,
-                tracker=conversation()) == "ask_procedure"
+                tracker=conversation()) != "report_adverse_reaction"
