@@ -135,7 +135,7 @@ skin face never mind forget quit exit opening hours open located location noon f
 finally thinking looking wondering busy pregnant unsure worried nervous curious ready keen based currently
 still new sorry spelt spelled from cork dublin
 good fair enough grand great cool lovely perfect alright brilliant brill super fab deal sound right fine
-instead wait oops now typo whatsapp landline viber signal telegram either both whichever same later
+instead wait oops now typo whatsapp landline viber signal telegram either both whichever same later back
 gmail hotmail yahoo outlook icloud eircom
 """.split())
 _CONCERN_WORDS = {t for g in vocabulary.CONDITION_TERMS.values() for t in g if " " not in t} | {
@@ -230,6 +230,8 @@ _POLITE = (r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|
 _GAP = r"[\s,.!:)\-\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]*"
 YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*(?:(?:{_YES_WORDS})\b|👍){_GAP}"
                  rf"(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*$", re.I)
+# A yes that says to send the request ("send it", "yes submit"), wherever it is typed.
+SAYS_SEND = re.compile(r"\b(?:send|submit)\b", re.I)
 # A yes in the visitor's own words ("spot on, send", "aye", "yes that's ok with me", "all good
 # send it on"): every word agrees, sends or is politeness, and one of them agrees or sends. Any
 # other word (a detail, "but", "not", "change", "wait", a question word) makes it no plain yes.
@@ -237,6 +239,7 @@ _AGREEING = set("""
 yes yess yeah yea yeh ya yah ye yep yup yas aye sure ok okay k kk agree agreed consent consented confirm confirmed
 correct right fine grand great perfect lovely good absolutely definitely certainly sound spot send sent submit
 submitted proceed happy cool brilliant brill super fab deal alright exactly deffo defo def tá accept accepted deadly
+oui si sí ja
 👍 👌 ✅
 """.split())
 _AGREEING_PHRASES = re.compile(r"\b(?:no (?:problem|probs|worries|bother)|not a problem|of course"
@@ -351,10 +354,14 @@ CONTACT_REQUEST = re.compile(r"\b(?:call|ring|phone|contact|email|e-mail|text|tx
                              r"|\b(?:get|have|like|love|want|need|request|arrange|book)\s+(?:a|an)\s+(?:call|ring"
                              r"|phone ?call|callback|call back|text|chat)\b"
                              r"|\bbook\b.*\b(?:consultation|appointment|in)\b"
-                             r"|\b(?:consultation|consult|appointment)s?\b", re.I)
+                             r"|\b(?:consultation|consult|appointment)s?\b"
+                             # "I would like to discuss hyperpigmentation. Email: …": with the clinic's team.
+                             r"|\b(?:like|love|want|wanna|wish|hoping|hope)\s+to\s+(?:discuss|talk to someone"
+                             r"|speak to someone|speak with someone|talk to somebody|speak to somebody)\b", re.I)
 _EDGE_FILLERS = re.compile(
     rf"^(?:(?:{_GREETING_LEAD}|hi+|hey+|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
-    r"|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b[\s,.!:-]*)+", re.I)
+    r"|i mean|i meant|please|pls|plz|thanks|thank you|cheers|and|also|too|or|lol|haha|then|just|great)\b"
+    r"[\s,.!:-]*)+", re.I)
 _EDGE_FILLERS_END = re.compile(
     r"(?:[\s,.!:-]*\b(?:please|pls|plz|thanks|thank you|cheers|too|also|lol|haha|then|and|or|on|at|is|are|btw|tbh"
     r"|thx|ty|x{1,3}"
@@ -367,7 +374,9 @@ CONTACT_LEAD = re.compile(
     r"(?: (?:at|on|via|by))?|\b(?:(?:my|the|me|an?) )?(?:e-?mail(?: address)?|mobile(?: number| no\.?)?"
     r"|mob(?: no\.?| number)?|phone(?: number| no\.?)?|number|no\.|tel|cell|contact|whatsapp)"
     r"(?: (?:is|'s|would be))?(?: actually)?"
-    r"|\b(?:or|and|at|on|via|by|its|it's|it is)(?: on| at)?)\s*[:\-]?\s*$", re.I)
+    r"|\b(?:or|and|at|on|via|by|its|it's|it is)(?: on| at)?"
+    # An email signature's labels: "M: +353 87 …", "E: mhennessy@…".
+    r"|\b(?:m|e|t|p|ph)(?=\s*:))\s*[:\-]?\s*$", re.I)
 # "ring me Tomás 086...": a name can follow the request to be contacted.
 CALL_ME = re.compile(r"\b(?:call|ring|phone|text|txt|contact|message|email|e-mail)\s+(?:me|us)"
                      r"(?:\s+(?:back|on|at|please|pls|plz))*\s+", re.I)
@@ -441,10 +450,25 @@ def looks_like_time(text: str) -> bool:
     return bool(TIME_PHRASE.search(text) or _LOOSE_TIME.search(text))
 
 
+# "any time really but mornings r better": the time preferred.
+_PREFERRED_TIME = re.compile(r"\bbut\s+(?P<time>.+?)\s+(?:r|are|is|'re|'s|would be|work|works|suit|suits)\s+"
+                             r"(?:better|best|preferable|ideal|easier|easiest)\b", re.I)
+# "after 6pm, i work mornings": the reason the time suits, said after it; "mornings, i'm free till
+# 12" says more of the time and stays.
+_TIME_REASON = re.compile(r",\s*(?:as |because |cos |coz |since )?(?:i|i'm|im|i am)\b"
+                          r"(?!.*\b(?:can|could|free|available|also|too|or|and|until|till|til|from)\b).*$", re.I)
+
+
 def time_value(text: str) -> str:
     """A reply to "when?" as the visitor put it, without the lead-in and the comment
     ("I'd prefer mondays" -> "mondays", "evenings are usually best for me" -> "evenings")."""
     value = clean_edges(text)
+    preferred = _PREFERRED_TIME.search(value)
+    if preferred and looks_like_time(preferred.group("time")):
+        value = preferred.group("time")
+    reason = _TIME_REASON.search(value)
+    if reason and looks_like_time(value[:reason.start()]):
+        value = value[:reason.start()]
     match = TIME_PHRASE.search(value)
     if match:
         lead = TIME_LEAD.search(value[:match.start()])
@@ -464,11 +488,16 @@ def time_value(text: str) -> str:
     return clean_edges(value)
 
 
+# "wrinkles n fine lines, I'm 52 so": the visitor's age, said beside the concern.
+_AGE_ASIDE = re.compile(r"[\s,;-]+(?:i'?m|im|i am)\s+(?:only\s+|nearly\s+|almost\s+|in my\s+)?\d+(?:s)?\b.*$", re.I)
+
+
 def concern_value(text: str) -> str:
     """A reply to "what is it about?" as the visitor put it, without "it's about my"."""
     value = clean_edges(text)
     value = _CONCERN_FILLER_LEAD.sub("", value)
     value = _CONCERN_FILLER_TAIL.sub("", value)
+    value = _AGE_ASIDE.sub("", value)
     return value.strip(" ,.;:!?-–—\"'()")
 
 

@@ -112,13 +112,20 @@ def _contact_in(text: str) -> tuple[str | None, str | None, str]:
             start = text.index(candidate)
             text = _cut(text, start, start + len(candidate))
             break
-    for match in sorted(details.PHONE.finditer(text), key=lambda m: -len(m.group())):
-        number = match.group().strip()
-        if details.PHONE_DIGITS[0] <= len(re.findall(r"\d", number)) <= details.PHONE_DIGITS[1]:
-            phone = number
-            text = _cut(text, match.start(), match.end())
-            break
+    numbers = [m for m in details.PHONE.finditer(text)
+               if details.PHONE_DIGITS[0] <= len(re.findall(r"\d", m.group())) <= details.PHONE_DIGITS[1]]
+    if len(numbers) >= 2 and _SELF_CORRECTED.search(text[numbers[0].end():numbers[-1].start()]):
+        # "087 111 2223 no wait 087 111 2232 sorry, new phone": the last number given.
+        last = numbers[-1]
+        return email, last.group().strip(), _cut(_cut(text, last.start(), last.end()),
+                                                 numbers[0].start(), numbers[0].end())
+    for match in sorted(numbers, key=lambda m: -len(m.group())):
+        return email, match.group().strip(), _cut(text, match.start(), match.end())
     return email, phone, text
+
+
+# Words that take back what was just typed: "087 111 2223 no wait 087 111 2232".
+_SELF_CORRECTED = re.compile(r"\b(?:no|wait|sorry|i mean|i meant|actually|correction|scratch that|oops)\b", re.I)
 
 
 def _cut(text: str, start: int, end: int) -> str:
@@ -289,6 +296,17 @@ def fuller_name(candidate: str, known: str) -> bool:
     """Whether ``candidate`` is the name the form has, given more fully ("Ruth" - "Ruth Kinsella")."""
     first = known.split()[0].lower() if known.split() else ""
     return candidate.lower() != known.lower() and candidate.lower().split()[0] == first and len(candidate) > len(known)
+
+
+def respelt_name(candidate: str, known: str) -> bool:
+    """Whether ``candidate`` is the name the form has, spelt again ("Kieran O Reilly" - "sorry I
+    mean Kieran O'Reilly"): as many words, or one fewer or more, and nearly the same letters."""
+    a, b = _folded(candidate), _folded(known)
+    if a == b or abs(len(candidate.split()) - len(known.split())) > 1 or len(known.split()) < 2:
+        return False
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
 def detail_named(word: str) -> str:
@@ -486,6 +504,11 @@ def _take_name(reading: Reading, part: str, step: str | None, known_name: str | 
     """A name introduced as one ("my name is", "I'm", "this is", "... here"), or, at the name
     step or before the form has a name, a part of the message that can only be a name."""
     if NAME in reading.found:
+        # "Its Ahmed. Ahmed Rahman.", "I'm Maeve, well Maeve Doherty": the name again, more fully.
+        again = clean_edges(NAME_TAIL.sub("", clean_edges(part)))
+        if again and plausible_name(again) and fuller_name(again, reading.found[NAME]):
+            reading.found[NAME] = again
+            return ""
         return part
     stripped = part.strip(" ,.;:!-–—")
     # Where the visitor writes with capitals, a name after "I'm" has them too ("I'm finally
@@ -513,7 +536,7 @@ def _take_name(reading: Reading, part: str, step: str | None, known_name: str | 
     if not candidate or not plausible_name(candidate):
         return part
     if step != NAME and known_name:
-        if fuller_name(candidate, known_name):
+        if fuller_name(candidate, known_name) or respelt_name(candidate, known_name):
             reading.found[NAME] = candidate
             return ""
         if step == CONTACT and " " not in known_name.strip() and len(candidate.split()) <= 2 \

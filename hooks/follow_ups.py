@@ -57,6 +57,13 @@ _LEANS_ON_CONTEXT = re.compile(
 # A message that goes on from the one before: "so …", "and …", "but …".
 _GOES_ON = re.compile(r"^\W*(?:(?:ok|okay|right|oh)\W+)?(?:so|and|but|then|also|plus|even)\b", re.IGNORECASE)
 
+# A question whether what was just said is to be expected: "is that normal?", "is this ok or should
+# i be worried", "is that meant to happen? what do i do".
+_ASKS_IF_NORMAL = re.compile(
+    r"\b(?:normal|meant to|supposed to|to be expected|worried|worry|worrying|concerned|concerning"
+    r"|what (?:do|should|can) i do|should i (?:be|come|go|call|see|worry|do)"
+    r"|is (?:this|that|it) (?:ok|okay|alright|fine))\b", re.IGNORECASE)
+
 _COMPARISON_WORDS = {"and", "what", "about", "how", "vs", "versus", "or", "the", "specifically", "then", "compared",
                      "to", "with", "against", "like", "ok", "so", "is", "it", "better", "than", "worse", "same", "as",
                      "though", "tho", "one", "ones", "that", "a", "an"}
@@ -344,7 +351,9 @@ class FollowUpContext(GraphComponent):
             return False
         intent = (message.get(INTENT) or {}).get("name")
         short = len((message.get(TEXT) or "").split()) <= self.fragment_words * 3
-        if intent not in self.after_a_reaction_intents or not short:
+        if not short or not (intent in self.after_a_reaction_intents
+                             or (intent in self.replaceable and _ASKS_IF_NORMAL.search(message.get(TEXT) or ""))):
+            # ("is that meant to happen? what do i do", read as the procedure: about the reaction.)
             return False
         last = next((e for e in reversed(tracker.events) if isinstance(e, UserUttered)), None)
         return last is not None and (last.intent or {}).get("name") == self.config["reaction_intent"]

@@ -13,6 +13,10 @@ offered, asked for or sent a request, or when the message speaks of the details 
 (``REQUEST_WORDS``); otherwise the
 classifier's next reading is taken, with its own confidence, and the components after this
 one (the subject check, follow-ups, the fallback) treat it as they would have.
+
+A correction of a detail (``change_detail``) asked as a question outside the form, when nothing
+was just said of a request and it speaks of no detail, is a question about the clinic that the
+documents don't answer: "is there a time limit to use them" (the package) is no "change the time".
 """
 import re
 from typing import Any
@@ -26,7 +30,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from hooks.readings import drop_readings
+from actions.detail_patterns import is_question
+from hooks.readings import drop_readings, replace_intent
 
 # Words by which a message speaks of the request or the visitor's details.
 REQUEST_WORDS = re.compile(
@@ -58,7 +63,8 @@ class FormQuestionsInContext(GraphComponent):
         # continue the question.
         return {"intents": [], "sure": 0.9, "request_actions": [], "not_about_the_request": [],
                 "after_a_fact_only": [], "topic_slot": "last_topic",
-                "anchors": ["body_area", "skin_condition", "number"]}
+                "anchors": ["body_area", "skin_condition", "number"],
+                "corrections": ["change_detail"], "not_covered_intent": "ask_not_covered"}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intents = set(config["intents"])
@@ -68,6 +74,8 @@ class FormQuestionsInContext(GraphComponent):
         self.after_a_fact_only = set(config["after_a_fact_only"])
         self.topic_slot = config["topic_slot"]
         self.anchors = set(config["anchors"])
+        self.corrections = set(config["corrections"])
+        self.not_covered = config["not_covered_intent"]
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -108,8 +116,18 @@ class FormQuestionsInContext(GraphComponent):
                      and e.action_name not in _NOT_ACTIONS), None)
         return last is not None and last.action_name in self.request_actions
 
+    def asks_about_the_clinic(self, message: Message, tracker: DialogueStateTracker | None) -> bool:
+        """A correction's reading of a question outside the form that speaks of no request."""
+        text = message.get(TEXT) or ""
+        return (message.get(INTENT) or {}).get("name") in self.corrections and tracker is not None \
+            and not tracker.active_loop_name and not self.request_just_spoken_of(tracker) \
+            and not text.startswith("/") and is_question(text) and not REQUEST_WORDS.search(text)
+
     def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
         for message in messages:
+            if self.asks_about_the_clinic(message, tracker):
+                replace_intent(message, self.not_covered)
+                continue
             if self.stands(message, tracker):
                 continue
             drop_readings(message, self.intents)

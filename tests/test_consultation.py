@@ -407,6 +407,17 @@ def found(text, step=None, name_known=False):
      {"phone": "087 902 4415", "preferred_time": "any time after 5"}),
     # "re consultation" says what the request is, not who sends it.
     ("email me re consultation pls, orla.quinn@work.ie", None, {"email": "orla.quinn@work.ie"}),
+    # "call me back" names nobody; an email signature's labels are no part of the name.
+    ("call me back re acne scars 0879981234", None, {"concern": "acne scars", "phone": "0879981234"}),
+    ("Please arrange a consultation.\n\nKind regards,\nMargaret Hennessy\nM: +353 87 210 9876\nE: mh@law.ie", None,
+     {"visitor_name": "Margaret Hennessy", "phone": "+353 87 210 9876", "email": "mh@law.ie"}),
+    # The name said again more fully, and a number taken back, in the same message.
+    ("Can someone contact me. Its Ahmed. Ahmed Rahman. email ar@live.co.uk", None,
+     {"visitor_name": "Ahmed Rahman", "email": "ar@live.co.uk"}),
+    ("I'm Maeve, well Maeve Doherty, number is 087 111 2223 no wait 087 111 2232 sorry", None,
+     {"visitor_name": "Maeve Doherty", "phone": "087 111 2232"}),
+    # Two numbers without taking one back: the longer is the one (as before).
+    ("call me on 01 234 567 or 087 111 2232", None, {"phone": "087 111 2232"}),
 ])
 def test_the_reader_takes_every_detail_a_message_carries(text, step, details_found):
     assert found(text, step) == details_found
@@ -416,6 +427,9 @@ def test_the_reader_takes_every_detail_a_message_carries(text, step, details_fou
     ("McNally", "visitor_contact", "Conor", {"visitor_name": "Conor McNally"}),
     ("whatsapp", "visitor_contact", "Conor", {}), ("Either", "visitor_contact", "Conor", {}),
     ("Maria Lopez I mean", "visitor_contact", "Maria", {"visitor_name": "Maria Lopez"}),
+    # The name spelt again at the next question.
+    ("sorry I mean Kieran O'Reilly", "visitor_contact", "Kieran O Reilly", {"visitor_name": "Kieran O'Reilly"}),
+    ("Kieran Brady", "visitor_contact", "Kieran O Reilly", {}),
 ])
 def test_the_name_given_more_fully(text, step, known, details_found):
     assert found(text, step, known) == details_found
@@ -446,6 +460,11 @@ def test_the_name_given_more_fully(text, step, known, details_found):
     ("afternoons your time is fine", "preferred_time", "afternoons your time"),
     ("weekday mornings before 11 ideally", "preferred_time", "weekday mornings before 11 ideally"),
     ("any time really", "preferred_time", "any time"),
+    # The time preferred; a reason after the time goes, more of the time stays; an age beside a concern goes.
+    ("eh any time really but mornings r better", "preferred_time", "mornings"),
+    ("after 6pm, i work mornings", "preferred_time", "after 6pm"),
+    ("mornings, i'm free till 12", "preferred_time", "mornings, i'm free till 12"),
+    ("wrinkles n fine lines, I'm 52 so", "concern", "wrinkles n fine lines"),
 ])
 def test_the_answer_to_the_question_asked(text, step, value):
     assert form_reader.read(text, step).rest == value
@@ -527,6 +546,7 @@ def test_a_part_of_the_name_corrected(text, step, known, name):
     ("I'd rather not say", "concern", "skip"), ("pass on that", "concern", "skip"),
     ("nah skip", "concern", "skip"), ("no, rather not say thanks", "concern", "skip"),
     ("no concern really", "concern", "skip"),
+    ("oui yes", "storage_consent", "yes"),
 ])
 def test_yes_no_skip_and_leaving(text, step, what):
     reading = form_reader.read(text, step)

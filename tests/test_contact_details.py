@@ -34,6 +34,9 @@ def test_kept_intents_and_details_alone_stand():
     assert read("yes, 087 123 4567", "affirm") == "affirm"
     assert read("087 123 4567", "inform") == "inform"
     assert read("please call me, I'm Sarah, 086 555 1234", "inform") == "contact_clinic"
+    # Wanting to discuss something, with details, asks the clinic's team to get in touch.
+    assert read("Hello. I'm Fatima Al-Hassan. I would like to discuss hyperpigmentation. Phone: 07911 123456.",
+                "inform") == "contact_clinic"
     assert read("how much is it?", "ask_cost") == "ask_cost"
 
 

@@ -119,3 +119,25 @@ def test_keep_speaks_of_the_request_only_with_what_is_kept():
 
     assert REQUEST_WORDS.search("do you keep my details") and REQUEST_WORDS.search("how long are they kept")
     assert not REQUEST_WORDS.search("and do they keep getting better after that?")
+
+
+def test_a_correction_asked_outside_the_form_of_no_detail_is_a_question_the_documents_do_not_answer():
+    component = FormQuestionsInContext(FormQuestionsInContext.get_default_config())
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.slots import TextSlot
+
+    slot = TextSlot("last_topic", mappings=[{"type": "custom"}], influence_conversation=False)
+
+    def reading(text, form=None):
+        events = [UserUttered("whats the package", {"name": "ask_cost", "confidence": 0.9}),
+                  SlotSet("last_topic", "ask_cost")] + ([ActiveLoop(form)] if form else [])
+        tracker = DialogueStateTracker.from_events("visitor", events, slots=[slot])
+        ranking = [{"name": "change_detail", "confidence": 0.73}, {"name": "ask_not_covered", "confidence": 0.04}]
+        message = Message(data={"text": text, "intent": dict(ranking[0]), "intent_ranking": ranking})
+        return component.process([message], tracker=tracker)[0].get("intent")["name"]
+
+    assert reading("is there a time limit to use them") == "ask_not_covered"
+    # A correction in words, one that speaks of a detail, or one during the form, stands.
+    assert reading("change the time to mornings") == "change_detail"
+    assert reading("can i change my email?") == "change_detail"
+    assert reading("is there a time limit to use them", form="consultation_form") == "change_detail"
