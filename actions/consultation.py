@@ -216,10 +216,6 @@ def read_reply(tracker: Tracker) -> Reply:
         answer = None  # a question NLU is sure of, and no answer of the kind asked: answered
     if answer is not None:
         reply.slots[step] = answer
-        if step == CONSENT and answer is True and detail_patterns.SAYS_SEND.search(text):
-            # "send it" to the consent question: consent, and the request to send it. The
-            # summary would only ask again; the reply names who is contacted, and how.
-            reply.slots[CONFIRMED] = True
     if not reply.slots:
         if intent in ANSWERED_DURING_FORM and (sure or reading.question):
             reply.question = True  # answered by the rules, then the form asks again

@@ -230,8 +230,6 @@ _POLITE = (r"then|please|pls|thanks|thank you|ta|cheers|yes please|thanks a lot|
 _GAP = r"[\s,.!:)\-\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]*"
 YES = re.compile(rf"^(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*(?:(?:{_YES_WORDS})\b|👍){_GAP}"
                  rf"(?:(?:{_YES_WORDS}|{_POLITE})\b{_GAP})*$", re.I)
-# A yes that says to send the request ("send it", "yes submit"), wherever it is typed.
-SAYS_SEND = re.compile(r"\b(?:send|submit)\b", re.I)
 # A yes in the visitor's own words ("spot on, send", "aye", "yes that's ok with me", "all good
 # send it on"): every word agrees, sends or is politeness, and one of them agrees or sends. Any
 # other word (a detail, "but", "not", "change", "wait", a question word) makes it no plain yes.

@@ -42,3 +42,30 @@ def answer_accuracy(examples: list[tuple[str, str]], replies: list[str | None]) 
     right = sum(reply is not None and keys.get(reply) == intent
                 for (_, intent), reply in zip(examples, replies, strict=True))
     return right / len(examples)
+
+
+def blind_questions() -> dict[str, list[dict]]:
+    """The blind sets' held-out questions asked alone (tests/eval/heldout/): what visitors really
+    send, written by people who never saw the training data."""
+    from trainer.blind_eval import load_set
+
+    return {name: load_set("heldout", name) for name in ("real_style", "other_treatments")}
+
+
+def real_style_accuracy(items: list[dict], replies: list[str | None]) -> float:
+    """The right answer, or an honest "the documents don't say" where they don't (make eval's rule)."""
+    from trainer.blind_eval import right_reply
+    from trainer.replies import Catalogue
+
+    catalogue = Catalogue()
+    right = sum(reply is not None and right_reply(item["expect"], item.get("mentions"), catalogue.kind_of(reply), reply)
+                for item, reply in zip(items, replies, strict=True))
+    return right / len(items)
+
+
+def facts_given(replies: list[str | None]) -> float:
+    """The share of replies stating a micro-needling fact (to questions about other treatments)."""
+    from trainer.replies import Catalogue
+
+    catalogue = Catalogue()
+    return sum(reply is not None and catalogue.kind_of(reply).states_facts for reply in replies) / len(replies)

@@ -10,8 +10,11 @@ time, then loaded in rounds, taking turns (the machine is shared: each gets its 
 On the held-out phrasings of tests/nlu_holdout.yml it measures training time (fresh cache),
 start-up (processes started until the first answer), p50/p95 latency with one visitor,
 throughput and latency with 16 visitors, resident memory of every server process after the
-load, and held-out intent and answer accuracy. Then bench/breakdown.py times each stage of a
-message, as stock Rasa serves it and as this project does.
+load, and held-out intent and answer accuracy; and, on the blind sets' held-out questions asked
+alone (tests/eval/heldout/: what visitors really send, scored as `make eval` scores them), the
+real-style questions answered right and the questions about other treatments given a
+micro-needling fact. Then bench/breakdown.py times each stage of a message, as stock Rasa
+serves it and as this project does.
 
 It prints the table with the ratios ours / default against issue #16's targets, writes
 bench/results.json and draws bench/results.png. Ratios come from one run on one machine: they
@@ -76,6 +79,8 @@ LABELS = {
     "errors_16": "errors, 16 visitors",
     "intent_accuracy": "held-out intent accuracy",
     "answer_accuracy": "held-out answer accuracy",
+    "blind_real_style": "blind real-style questions, right answer (held-out)",
+    "blind_other_facts": "blind other-treatment questions given a micro-needling fact (held-out)",
 }
 
 
@@ -149,6 +154,7 @@ def measure(starts: dict[str, Callable[[Path], servings.Served]], examples: list
     taking turns, and measures answers and memory; all stay up until the end."""
     texts = [text for text, _ in examples]
     checked = accuracy.answerable(examples)
+    blind = accuracy.blind_questions()
     rounds = 2 if quick else 3
     solo_texts = texts[: 100 if quick else len(texts)]
     seconds = (8 if quick else 30) / rounds
@@ -172,8 +178,12 @@ def measure(starts: dict[str, Callable[[Path], servings.Served]], examples: list
                 many[name].add(asyncio.run(load.many_visitors(served.urls, texts, seconds, f"r{r}")))
         for name, served in running.items():
             replies = asyncio.run(load.answers(served.urls, [text for text, _ in checked]))
+            real_style = asyncio.run(load.answers(served.urls, [item["text"] for item in blind["real_style"]]))
+            other = asyncio.run(load.answers(served.urls, [item["text"] for item in blind["other_treatments"]]))
             results[name].update(solo[name].one_visitor(), **many[name].many_visitors(),
-                                 answer_accuracy=accuracy.answer_accuracy(checked, replies), **served.memory_mb())
+                                 answer_accuracy=accuracy.answer_accuracy(checked, replies),
+                                 blind_real_style=accuracy.real_style_accuracy(blind["real_style"], real_style),
+                                 blind_other_facts=accuracy.facts_given(other), **served.memory_mb())
     finally:
         for served in running.values():
             served.stop()

@@ -82,3 +82,17 @@ def test_memory_of_a_process_tree_is_read_from_proc():
     rss, pss = servings.memory_mb(os.getpid())
     assert rss > 10 and 0 < pss <= rss
     assert servings.process_tree(os.getpid())[0] == os.getpid()
+
+
+def test_the_blind_rows_score_replies_as_make_eval_does():
+    import accuracy
+
+    from actions import answers, registry
+
+    price = answers.cost(1)
+    not_covered = registry.answer("ask_not_covered", [])
+    items = [{"text": "how much is it", "expect": "cost"}, {"text": "does insurance cover it", "expect": "not_covered"},
+             {"text": "how much for 3", "expect": "cost", "mentions": "€510"}]
+    assert accuracy.real_style_accuracy(items, [price, not_covered, price]) == pytest.approx(2 / 3)
+    assert accuracy.facts_given([price, not_covered, None]) == pytest.approx(1 / 3)
+    assert len(accuracy.blind_questions()["real_style"]) > 100

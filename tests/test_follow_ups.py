@@ -303,6 +303,6 @@ def test_asking_whether_a_reported_reaction_is_normal_asks_about_it(reader):
                 tracker=after_a_reaction) == "report_adverse_reaction"
     # After a fact there is no reaction to ask about: no safety reply. (Nor does the phrase alone
     # make it a follow-up of the fact: that gave held-out everyday questions after a fact a fact,
-    # docs/architecture.md, the seventh round.)
+    # docs/architecture.md, the sixth round.)
     assert read(reader, "is that meant to happen? what do i do", "ask_procedure", confidence=0.76,
                 tracker=conversation()) != "report_adverse_reaction"
