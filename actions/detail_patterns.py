@@ -237,7 +237,7 @@ _AGREEING = set("""
 yes yess yeah yea yeh ya yah ye yep yup yas aye sure ok okay k kk agree agreed consent consented confirm confirmed
 correct right fine grand great perfect lovely good absolutely definitely certainly sound spot send sent submit
 submitted proceed happy cool brilliant brill super fab deal alright exactly deffo defo def tá accept accepted deadly
-oui si sí ja
+oui
 👍 👌 ✅
 """.split())
 _AGREEING_PHRASES = re.compile(r"\b(?:no (?:problem|probs|worries|bother)|not a problem|of course"
@@ -354,7 +354,8 @@ CONTACT_REQUEST = re.compile(r"\b(?:call|ring|phone|contact|email|e-mail|text|tx
                              r"|\bbook\b.*\b(?:consultation|appointment|in)\b"
                              r"|\b(?:consultation|consult|appointment)s?\b"
                              # "I would like to discuss hyperpigmentation. Email: …": with the clinic's team.
-                             r"|\b(?:like|love|want|wanna|wish|hoping|hope)\s+to\s+(?:discuss|talk to someone"
+                             r"|(?<!n't )(?<!not )(?<!dont )\b(?:like|love|want|wanna|wish|hoping|hope)\s+to\s+"
+                             r"(?:discuss(?!\s+(?:whether|if|how|why|what|when|is|does|do|can))|talk to someone"
                              r"|speak to someone|speak with someone|talk to somebody|speak to somebody)\b", re.I)
 _EDGE_FILLERS = re.compile(
     rf"^(?:(?:{_GREETING_LEAD}|hi+|hey+|ok|okay|so|well|um|erm|yeah|yes|yep|sure|right|great|cool|oh|ah|sorry|actually"
@@ -448,13 +449,15 @@ def looks_like_time(text: str) -> bool:
     return bool(TIME_PHRASE.search(text) or _LOOSE_TIME.search(text))
 
 
-# "any time really but mornings r better": the time preferred.
-_PREFERRED_TIME = re.compile(r"\bbut\s+(?P<time>.+?)\s+(?:r|are|is|'re|'s|would be|work|works|suit|suits)\s+"
+# "any time really but mornings r better": the time preferred ("mornings but tuesdays are better"
+# says both).
+_PREFERRED_TIME = re.compile(r"\b(?:any ?time|whenever|any day|either)\b.*?\bbut\s+(?P<time>.+?)\s+"
+                             r"(?:r|are|is|'re|'s|would be|work|works|suit|suits)\s+"
                              r"(?:better|best|preferable|ideal|easier|easiest)\b", re.I)
-# "after 6pm, i work mornings": the reason the time suits, said after it; "mornings, i'm free till
-# 12" says more of the time and stays.
-_TIME_REASON = re.compile(r",\s*(?:as |because |cos |coz |since )?(?:i|i'm|im|i am)\b"
-                          r"(?!.*\b(?:can|could|free|available|also|too|or|and|until|till|til|from)\b).*$", re.I)
+# "after 6pm, i work mornings": why the time suits, said after it; "mornings, i'm free till 12" and
+# "tuesday, i'm busy after 3" say more of the time and stay.
+_TIME_REASON = re.compile(r",\s*(?:as |because |cos |coz |since )?(?:i|i'm|im|i am)\s+(?:work|working|at work|in work)"
+                          r"(?:\s+\w+)?[\s.!]*$", re.I)
 
 
 def time_value(text: str) -> str:
@@ -487,7 +490,8 @@ def time_value(text: str) -> str:
 
 
 # "wrinkles n fine lines, I'm 52 so": the visitor's age, said beside the concern.
-_AGE_ASIDE = re.compile(r"[\s,;-]+(?:i'?m|im|i am)\s+(?:only\s+|nearly\s+|almost\s+|in my\s+)?\d+(?:s)?\b.*$", re.I)
+_AGE_ASIDE = re.compile(r"[\s,;-]+(?:i'?m|im|i am)\s+(?:only\s+|nearly\s+|almost\s+|in my\s+)?\d{2}s?"
+                        r"(?:\s*(?:yrs?|years?)(?:\s*old)?)?(?:\s+(?:so|lol|haha|tho|now))*[\s.!]*$", re.I)
 
 
 def concern_value(text: str) -> str:

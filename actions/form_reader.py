@@ -114,7 +114,7 @@ def _contact_in(text: str) -> tuple[str | None, str | None, str]:
             break
     numbers = [m for m in details.PHONE.finditer(text)
                if details.PHONE_DIGITS[0] <= len(re.findall(r"\d", m.group())) <= details.PHONE_DIGITS[1]]
-    if len(numbers) >= 2 and _SELF_CORRECTED.search(text[numbers[0].end():numbers[-1].start()]):
+    if len(numbers) >= 2 and _SELF_CORRECTED.fullmatch(text[numbers[0].end():numbers[-1].start()]):
         # "087 111 2223 no wait 087 111 2232 sorry, new phone": the last number given.
         last = numbers[-1]
         return email, last.group().strip(), _cut(_cut(text, last.start(), last.end()),
@@ -124,8 +124,10 @@ def _contact_in(text: str) -> tuple[str | None, str | None, str]:
     return email, phone, text
 
 
-# Words that take back what was just typed: "087 111 2223 no wait 087 111 2232".
-_SELF_CORRECTED = re.compile(r"\b(?:no|wait|sorry|i mean|i meant|actually|correction|scratch that|oops)\b", re.I)
+# Only words that take back what was just typed, between two numbers: "087 111 2223 no wait 087 111
+# 2232"; "mob no. 087 …, home no. 01 …" and "087 … or if no answer 01 …" give two.
+_SELF_CORRECTED = re.compile(r"[\s,;:!-]*(?:(?:no|wait|sorry|i mean|i meant|actually|correction|scratch that|oops"
+                             r"|my bad|lol)[\s,;:!-]*)+", re.I)
 
 
 def _cut(text: str, start: int, end: int) -> str:
@@ -292,21 +294,38 @@ def _read_correction(reading: Reading, text: str) -> bool:
     return False
 
 
+def _said_again(again: str, name: str, capitals: bool) -> bool:
+    """Whether ``again`` is ``name`` said more fully, not a clause about someone ("Tom. Tom Kelly's
+    son", "ciara. ciara kelly recommended u"): a word or two more, no possessive, and capitalised
+    where the visitor writes with capitals."""
+    added = again.split()[len(name.split()):]
+    return 1 <= len(added) <= 2 and "'s" not in again.lower() and "’s" not in again.lower() \
+        and (not capitals or all(word[:1].isupper() for word in added))
+
+
 def fuller_name(candidate: str, known: str) -> bool:
     """Whether ``candidate`` is the name the form has, given more fully ("Ruth" - "Ruth Kinsella")."""
     first = known.split()[0].lower() if known.split() else ""
     return candidate.lower() != known.lower() and candidate.lower().split()[0] == first and len(candidate) > len(known)
 
 
-def respelt_name(candidate: str, known: str) -> bool:
-    """Whether ``candidate`` is the name the form has, spelt again ("Kieran O Reilly" - "sorry I
-    mean Kieran O'Reilly"): as many words, or one fewer or more, and nearly the same letters."""
+# Words of a respelling: "sorry I mean Kieran O'Reilly", "spelt", "typo".
+_RESPELLING = re.compile(r"\b(?:sorry|i mean|i meant|actually|spelt|spelled|spelling|typo|correction|oops)\b", re.I)
+
+
+def respelt_name(candidate: str, known: str, said_to_be: bool = False) -> bool:
+    """Whether ``candidate`` is the name the form has, spelt again: the same letters ("Kieran O
+    Reilly" - "Kieran O'Reilly"), or, said to be a respelling ("sorry I mean …"), nearly the same
+    letters in as many words, or one fewer or more. "Sinead Byrne 087… its my wifes phone" for
+    Sean Byrne is someone else."""
     a, b = _folded(candidate), _folded(known)
     if a == b or abs(len(candidate.split()) - len(known.split())) > 1 or len(known.split()) < 2:
         return False
+    if re.sub(r"\W", "", a) == re.sub(r"\W", "", b):
+        return True
     from difflib import SequenceMatcher
 
-    return SequenceMatcher(None, a, b).ratio() >= 0.8
+    return said_to_be and SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
 def detail_named(word: str) -> str:
@@ -506,7 +525,8 @@ def _take_name(reading: Reading, part: str, step: str | None, known_name: str | 
     if NAME in reading.found:
         # "Its Ahmed. Ahmed Rahman.", "I'm Maeve, well Maeve Doherty": the name again, more fully.
         again = clean_edges(NAME_TAIL.sub("", clean_edges(part)))
-        if again and plausible_name(again) and fuller_name(again, reading.found[NAME]):
+        if again and plausible_name(again) and fuller_name(again, reading.found[NAME]) \
+                and _said_again(again, reading.found[NAME], reading.text != reading.text.lower()):
             reading.found[NAME] = again
             return ""
         return part
@@ -536,7 +556,7 @@ def _take_name(reading: Reading, part: str, step: str | None, known_name: str | 
     if not candidate or not plausible_name(candidate):
         return part
     if step != NAME and known_name:
-        if fuller_name(candidate, known_name) or respelt_name(candidate, known_name):
+        if fuller_name(candidate, known_name) or respelt_name(candidate, known_name, bool(_RESPELLING.search(part))):
             reading.found[NAME] = candidate
             return ""
         if step == CONTACT and " " not in known_name.strip() and len(candidate.split()) <= 2 \

@@ -418,6 +418,11 @@ def found(text, step=None, name_known=False):
      {"visitor_name": "Maeve Doherty", "phone": "087 111 2232"}),
     # Two numbers without taking one back: the longer is the one (as before).
     ("call me on 01 234 567 or 087 111 2232", None, {"phone": "087 111 2232"}),
+    ("mob no. 087 111 2223, home no. 01 234 5678", "visitor_contact", {"phone": "087 111 2223"}),
+    ("087 111 2223 or if no answer 01 234 5678", "visitor_contact", {"phone": "087 111 2223"}),
+    # Words about someone else are no fuller name.
+    ("My name is Tom. Tom Kelly's son. 0871112223", None, {"visitor_name": "Tom", "phone": "0871112223"}),
+    ("its ciara. ciara kelly recommended u. 0871112223", None, {"visitor_name": "ciara", "phone": "0871112223"}),
 ])
 def test_the_reader_takes_every_detail_a_message_carries(text, step, details_found):
     assert found(text, step) == details_found
@@ -430,6 +435,9 @@ def test_the_reader_takes_every_detail_a_message_carries(text, step, details_fou
     # The name spelt again at the next question.
     ("sorry I mean Kieran O'Reilly", "visitor_contact", "Kieran O Reilly", {"visitor_name": "Kieran O'Reilly"}),
     ("Kieran Brady", "visitor_contact", "Kieran O Reilly", {}),
+    ("Kieran O'Reilly", "visitor_contact", "Kieran O Reilly", {"visitor_name": "Kieran O'Reilly"}),
+    # Someone else's name, not said to be a respelling, is not taken for the visitor's.
+    ("Sinead Byrne 0871112223 its my wifes phone", "visitor_contact", "Sean Byrne", {"phone": "0871112223"}),
 ])
 def test_the_name_given_more_fully(text, step, known, details_found):
     assert found(text, step, known) == details_found
@@ -465,6 +473,12 @@ def test_the_name_given_more_fully(text, step, known, details_found):
     ("after 6pm, i work mornings", "preferred_time", "after 6pm"),
     ("mornings, i'm free till 12", "preferred_time", "mornings, i'm free till 12"),
     ("wrinkles n fine lines, I'm 52 so", "concern", "wrinkles n fine lines"),
+    # What the clinic's team must know stays: a constraint on the time, pregnancy beside a concern.
+    ("tuesday, i'm busy after 3", "preferred_time", "tuesday, i'm busy after 3"),
+    ("Monday, i work nights so any time after 12 is good", "preferred_time",
+     "Monday, i work nights so any time after 12 is good"),
+    ("melasma, I'm 3 months pregnant", "concern", "melasma, I'm 3 months pregnant"),
+    ("pigmentation i am 40 and also have rosacea", "concern", "pigmentation i am 40 and also have rosacea"),
 ])
 def test_the_answer_to_the_question_asked(text, step, value):
     assert form_reader.read(text, step).rest == value
@@ -548,9 +562,21 @@ def test_a_part_of_the_name_corrected(text, step, known, name):
     ("no concern really", "concern", "skip"),
     ("oui yes", "storage_consent", "yes"),
 ])
+
+
 def test_yes_no_skip_and_leaving(text, step, what):
     reading = form_reader.read(text, step)
     assert [w for w in ("leaving", "yes", "skip", "no") if getattr(reading, w)][:1] == [what]
+
+
+def test_wanting_to_discuss_asks_for_the_team_but_asking_whether_is_a_question():
+    assert detail_patterns.CONTACT_REQUEST.search("I would like to discuss hyperpigmentation")
+    assert not detail_patterns.CONTACT_REQUEST.search("I don't want to talk to someone, just tell me")
+    assert detail_patterns.is_question("I would like to discuss whether it is safe in pregnancy?")
+
+
+def test_a_name_that_is_also_a_yes_elsewhere_is_a_name():
+    assert form_reader.read("Si", "visitor_name").found == {"visitor_name": "Si"}
 
 
 @pytest.mark.parametrize("text", ["yes but change the time", "send it to my other email", "ok wait",
