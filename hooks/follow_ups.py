@@ -62,7 +62,7 @@ _GOES_ON = re.compile(r"^\W*(?:(?:ok|okay|right|oh)\W+)?(?:so|and|but|then|also|
 _ASKS_IF_NORMAL = re.compile(
     r"\b(?:normal|meant to|supposed to|to be expected|worried|worry|worrying|concerned|concerning"
     r"|what (?:do|should|can) i do|should i (?:be|come|go|call|see|worry|do)"
-    r"|is (?:this|that|it) (?:ok|okay|alright|fine))\b", re.IGNORECASE)
+    r"|is (?:this|that) (?:ok|okay|alright|fine))\b", re.IGNORECASE)
 
 _COMPARISON_WORDS = {"and", "what", "about", "how", "vs", "versus", "or", "the", "specifically", "then", "compared",
                      "to", "with", "against", "like", "ok", "so", "is", "it", "better", "than", "worse", "same", "as",

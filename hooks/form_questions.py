@@ -46,6 +46,10 @@ REQUEST_WORDS = re.compile(
     re.IGNORECASE)
 
 
+# Words of a correction: "can i change my mobile?", "i made a typo, can i fix it?" ask about one.
+_SPEAKS_OF_A_CHANGE = re.compile(r"\b(?:change|changing|fix|correct|update|edit|amend|typo|mistake|wrong|spelt|spelled"
+                                 r"|mobile|surname)\b", re.IGNORECASE)
+
 # Rasa's own bookkeeping actions, not what the assistant said.
 _NOT_ACTIONS = {"action_listen", "action_session_start"}
 
@@ -121,7 +125,8 @@ class FormQuestionsInContext(GraphComponent):
         text = message.get(TEXT) or ""
         return (message.get(INTENT) or {}).get("name") in self.corrections and tracker is not None \
             and not tracker.active_loop_name and not self.request_just_spoken_of(tracker) \
-            and not text.startswith("/") and is_question(text) and not REQUEST_WORDS.search(text)
+            and not text.startswith("/") and is_question(text) and not REQUEST_WORDS.search(text) \
+            and not _SPEAKS_OF_A_CHANGE.search(text)
 
     def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
         for message in messages:

@@ -306,3 +306,11 @@ def test_asking_whether_a_reported_reaction_is_normal_asks_about_it(reader):
     # docs/architecture.md, the sixth round.)
     assert read(reader, "is that meant to happen? what do i do", "ask_procedure", confidence=0.76,
                 tracker=conversation()) != "report_adverse_reaction"
+
+
+def test_a_new_question_right_after_a_reaction_is_its_own(reader):
+    events = [UserUttered("my face is covered in little blisters now", {"name": "report_adverse_reaction",
+                                                                        "confidence": 0.99})]
+    tracker = DialogueStateTracker.from_events("visitor", events, slots=[_slot("last_topic")])
+    assert read(reader, "is it ok to have another session next week?", "ask_sessions", tracker=tracker) \
+        != "report_adverse_reaction"

@@ -141,3 +141,5 @@ def test_a_correction_asked_outside_the_form_of_no_detail_is_a_question_the_docu
     assert reading("change the time to mornings") == "change_detail"
     assert reading("can i change my email?") == "change_detail"
     assert reading("is there a time limit to use them", form="consultation_form") == "change_detail"
+    assert reading("can i change my mobile?") == "change_detail"
+    assert reading("i made a typo, can i fix it?") == "change_detail"
