@@ -63,9 +63,9 @@ def real_style_accuracy(items: list[dict], replies: list[str | None]) -> float:
     return right / len(items)
 
 
-def facts_given(replies: list[str | None]) -> float:
-    """The share of replies stating a micro-needling fact (to questions about other treatments)."""
+def facts_given(replies: list[list[str]]) -> float:
+    """The share of questions (about other treatments) whose replies state a micro-needling fact."""
     from trainer.replies import Catalogue
 
     catalogue = Catalogue()
-    return sum(reply is not None and catalogue.kind_of(reply).states_facts for reply in replies) / len(replies)
+    return sum(any(catalogue.kind_of(reply).states_facts for reply in replied) for replied in replies) / len(replies)

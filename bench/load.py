@@ -8,6 +8,7 @@ machine the load changes by the minute, and each serving gets its share of every
 import asyncio
 import statistics
 import time
+import uuid
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -88,10 +89,16 @@ async def many_visitors(urls: list[str], texts: list[str], seconds: float, prefi
 
 async def answers(urls: list[str], texts: list[str]) -> list[str | None]:
     """The first reply's text to each phrasing, each in a conversation of its own."""
-    replies: list[str | None] = []
+    return [replies[0] if replies else None for replies in await all_replies(urls, texts)]
+
+
+async def all_replies(urls: list[str], texts: list[str]) -> list[list[str]]:
+    """Every reply's text to each phrasing, each in a new conversation of its own."""
+    replies: list[list[str]] = []
     async with aiohttp.ClientSession() as session:
         for i, text in enumerate(texts):
-            async with session.post(urls[i % len(urls)], json={"sender": f"accuracy-{i}", "message": text}) as reply:
+            sender = f"accuracy-{uuid.uuid4().hex}"
+            async with session.post(urls[i % len(urls)], json={"sender": sender, "message": text}) as reply:
                 body = await reply.json()
-            replies.append(body[0].get("text") if body else None)
+            replies.append([str(r.get("text")) for r in body or [] if r.get("text")])
     return replies

@@ -179,7 +179,7 @@ def measure(starts: dict[str, Callable[[Path], servings.Served]], examples: list
         for name, served in running.items():
             replies = asyncio.run(load.answers(served.urls, [text for text, _ in checked]))
             real_style = asyncio.run(load.answers(served.urls, [item["text"] for item in blind["real_style"]]))
-            other = asyncio.run(load.answers(served.urls, [item["text"] for item in blind["other_treatments"]]))
+            other = asyncio.run(load.all_replies(served.urls, [item["text"] for item in blind["other_treatments"]]))
             results[name].update(solo[name].one_visitor(), **many[name].many_visitors(),
                                  answer_accuracy=accuracy.answer_accuracy(checked, replies),
                                  blind_real_style=accuracy.real_style_accuracy(blind["real_style"], real_style),

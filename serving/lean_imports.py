@@ -179,8 +179,8 @@ def _import_skops() -> None:
         importlib.import_module(IMPORTED_FIRST)
     finally:
         sklearn.utils.all_estimators = all_estimators
-        sys.meta_path.remove(quicker)
         quicker.restore()
+        sys.meta_path.remove(quicker)
 
 
 class _QuickerTrustLists(importlib.abc.MetaPathFinder):

@@ -94,5 +94,5 @@ def test_the_blind_rows_score_replies_as_make_eval_does():
     items = [{"text": "how much is it", "expect": "cost"}, {"text": "does insurance cover it", "expect": "not_covered"},
              {"text": "how much for 3", "expect": "cost", "mentions": "€510"}]
     assert accuracy.real_style_accuracy(items, [price, not_covered, price]) == pytest.approx(2 / 3)
-    assert accuracy.facts_given([price, not_covered, None]) == pytest.approx(1 / 3)
+    assert accuracy.facts_given([[price], [not_covered], [], [not_covered, price]]) == pytest.approx(2 / 4)
     assert len(accuracy.blind_questions()["real_style"]) > 100
