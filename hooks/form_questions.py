@@ -15,8 +15,9 @@ classifier's next reading is taken, with its own confidence, and the components 
 one (the subject check, follow-ups, the fallback) treat it as they would have.
 
 A correction of a detail (``change_detail``) asked as a question outside the form, when nothing
-was just said of a request and it speaks of no detail, is a question about the clinic that the
-documents don't answer: "is there a time limit to use them" (the package) is no "change the time".
+was just said of a request and it speaks of no detail and no change, is a question about the
+clinic that the documents don't answer: "is there a time limit to use them" (the package) is no
+"change the time"; "can i change my mobile?" still gets the reply that no request is in progress.
 """
 import re
 from typing import Any
