@@ -24,7 +24,11 @@ stamp, same thing?" asks the last question of the stamp).
 A bare number after a price ("4?", "2 then") becomes ``follow_up``, which the answer
 action resolves against the last topic (actions/context.py).
 """
+import hashlib
+import inspect
 import re
+from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,6 +46,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_union
 
 from actions import context, registry
+from hooks.context_model import ContextModel, load_conversations, questions_of_their_own
 from hooks.readings import load_trained, replace_intent, save_trained
 from hooks.scope import DomainWords
 
@@ -130,10 +135,22 @@ class FollowUpContext(GraphComponent):
             "reaction_intent": "report_adverse_reaction",
             "after_a_reaction_intents": ["out_of_scope", "follow_up", "ask_side_effects", "ask_downtime",
                                          "ask_aftercare"],
+            # Labelled conversations for the learned context model (hooks/context_model.py), and
+            # how sure its reading must be to replace the classifier's after a fact.
+            "conversations": "data/conversations.yml",
+            "context_min_confidence": 0.6,
+            # What the context model may read besides the FAQs: a question the documents don't
+            # answer ("does the package expire?"), a reaction ("is that normal, its still red").
+            "context_also_reads": ["ask_not_covered", "report_adverse_reaction"],
+            # Readings it leaves to the rules: a detail typed as if for the form ("joke pls", "4?").
+            "context_keeps": ["inform"],
+            # NLU examples of each intent the context model learns as questions of their own.
+            "own_questions_per_intent": 25,
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 features: Any = None, topics: Any = None, domain_words: DomainWords | None = None) -> None:
+                 features: Any = None, topics: Any = None, domain_words: DomainWords | None = None,
+                 context_model: ContextModel | None = None) -> None:
         self.config = config
         self.topics_wanted = set(registry.load()) - set(config["not_topics"])
         self.replaceable = (set(config["replaceable"]) | self.topics_wanted | {config["follow_up_intent"]}) \
@@ -156,18 +173,34 @@ class FollowUpContext(GraphComponent):
         self.after_a_reaction_intents = set(config["after_a_reaction_intents"])
         self.model_storage, self.resource = model_storage, resource
         self.features, self.topics, self.domain_words = features, topics, domain_words
+        self.context_model = context_model
+        self.context_min_confidence = float(config["context_min_confidence"])
+        self.context_reads = self.topics_wanted | set(config["context_also_reads"])
+        self.context_keeps = set(config["context_keeps"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "FollowUpContext":
         return cls(config, model_storage, resource)
 
-    # --- training: the topic model --------------------------------------------------------
+    # --- training: the topic model and the context model ---------------------------------
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The labelled conversations are read here, not given by the graph, and the context
+        model's code is in its own module: a change to either must retrain this component (Rasa's
+        hook for a component's own data; its cache would otherwise restore the old model)."""
+        path = Path(config.get("conversations") or cls.get_default_config()["conversations"])
+        digest = hashlib.sha256(Path(inspect.getfile(ContextModel)).read_bytes())
+        digest.update(path.read_bytes() if path.exists() else b"")
+        return digest.hexdigest()
 
     def train(self, training_data: TrainingData) -> Resource:
         texts, labels, follow_ups = [], [], []
+        examples: dict[str, list[str]] = defaultdict(list)
         for example in training_data.intent_examples:
             intent = example.get(INTENT)
+            examples[intent].append(example.get(TEXT))
             if intent in self.topics_wanted or intent == self.out_of_scope:
                 texts.append(example.get(TEXT))
                 labels.append(intent)
@@ -185,15 +218,22 @@ class FollowUpContext(GraphComponent):
         # The words of the domain's questions and of its follow-ups ("tho", "really", "ok so").
         self.domain_words = DomainWords([t for t, label in zip(texts, labels, strict=True)
                                          if label != self.out_of_scope] + follow_ups)
+        conversations = load_conversations(Path(self.config["conversations"]))
+        if conversations and self.topics is not None:
+            asked_before = {intent: examples[intent] for intent in self.topics_wanted if examples.get(intent)}
+            own = {intent: examples[intent] for intent in self.context_reads | {self.out_of_scope}
+                   | {self.config["other_treatment_intent"]} if examples.get(intent)}
+            self.context_model = ContextModel(self.features, self.topics).fit(
+                conversations + questions_of_their_own(own, asked_before, int(self.config["own_questions_per_intent"])))
         save_trained(self.model_storage, self.resource, self.MODEL_FILE,
-                     (self.features, self.topics, self.domain_words))
+                     (self.features, self.topics, self.domain_words, self.context_model))
         return self.resource
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "FollowUpContext":
-        features, topics, domain_words = load_trained(model_storage, resource, cls.MODEL_FILE)
-        return cls(config, model_storage, resource, features, topics, domain_words)
+        features, topics, domain_words, context_model = load_trained(model_storage, resource, cls.MODEL_FILE)
+        return cls(config, model_storage, resource, features, topics, domain_words, context_model)
 
     # --- prediction ------------------------------------------------------------------------
 
@@ -206,6 +246,12 @@ class FollowUpContext(GraphComponent):
                 text = event.text or ""
                 return None if text.startswith("/") else text
         return None
+
+    @staticmethod
+    def earlier_message(tracker: DialogueStateTracker | None) -> str:
+        """The visitor's message before the last one ("how much is it" / "and for 3?" / "so 4?")."""
+        said = [e.text or "" for e in reversed(tracker.events) if isinstance(e, UserUttered)][:2] if tracker else []
+        return said[1] if len(said) == 2 and not said[1].startswith("/") else ""
 
     def previous_message(self, tracker: DialogueStateTracker | None) -> str | None:
         """The visitor's last message when no fact answered it ("hi, i saw ye do CIT"), outside
@@ -286,12 +332,36 @@ class FollowUpContext(GraphComponent):
         best = int(np.argmax(probabilities))
         return str(self.topics.classes_[best]), float(probabilities[best])
 
-    def reading(self, message: Message, previous: str, previous_topic: str | None = None) -> str | None:
+    def learned_reading(self, message: Message, previous: str, earlier: str = "") -> str | None:
+        """The context model's reading of the message with the two before it, when it is sure
+        and it differs from the classifier's (hooks/context_model.py)."""
+        intent = (message.get(INTENT) or {}).get("name")
+        if self.context_model is None or intent not in self.replaceable or intent in self.context_keeps:
+            return None
+        if intent == self.out_of_scope and not self.leans_on_context(message):
+            # "how much is an eye test", "can i shower after" / "who won strictly": a subject of its
+            # own. The model, which sees few everyday questions asked mid-conversation, would read
+            # many as the last topic again.
+            return None
+        reading, confidence = self.context_model.read(message.get(TEXT) or "", previous, earlier)
+        if confidence < self.context_min_confidence or reading not in self.context_reads:
+            return None
+        # Also when it agrees with the classifier: made sure, the reading is answered as it is, not
+        # asked about ("did you mean…?") or moved to the FAQ of a concern it names.
+        return reading
+
+    def reading(self, message: Message, previous: str, previous_topic: str | None = None,
+                earlier: str = "") -> str | None:
         """The intent that replaces the classifier's, or None when it stands."""
         text = message.get(TEXT) or ""
         intent = (message.get(INTENT) or {}).get("name")
         if intent == self.config["other_treatment_intent"]:
             return self.comparison_follow_up(message, previous_topic)
+        learned = self.learned_reading(message, previous, earlier)
+        if learned:
+            # Before the rules for what a message names: "and theres no chance of scarring if they
+            # do it?" after the practitioner asks about scarring, not the concern "scarring".
+            return learned
         if intent in self.config["fragment_intents"] and self.carries_an_anchor(message):
             # "under my eyes?" read as a yes: a fragment naming an area or concern, after a fact.
             return self.follow_up
@@ -366,13 +436,16 @@ class FollowUpContext(GraphComponent):
         if previous is None:
             before = self.previous_message(tracker)
             for message in messages if before else []:
-                topic = self.topic_without_an_answer_before(message, before)
+                # "i have rosacea on my cheeks" / "would micro needling make it worse?"
+                topic = self.learned_reading(message, before, self.earlier_message(tracker)) \
+                    or self.topic_without_an_answer_before(message, before)
                 if topic:
                     replace_intent(message, topic)
             return messages
         previous_topic = tracker.get_slot(self.config["topic_slot"]) if tracker else None
+        earlier = self.earlier_message(tracker)
         for message in messages:
-            replacement = self.reading(message, previous, previous_topic)
+            replacement = self.reading(message, previous, previous_topic, earlier)
             if replacement is None:
                 continue
             replace_intent(message, replacement)

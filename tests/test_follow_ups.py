@@ -10,6 +10,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from hooks.follow_ups import FollowUpContext
 
+# The rules alone: no labelled conversations, so no learned context model (tested below and in
+# tests/test_context_model.py).
+RULES_ONLY = {**FollowUpContext.get_default_config(), "conversations": "no-such-file.yml"}
+
 EXAMPLES = {
     "ask_serum": ["what serum do you use", "what do you put on after the needling", "which serum is applied after",
                   "what product goes on my skin after", "who makes the serum you use", "what brand is the serum",
@@ -27,7 +31,7 @@ EXAMPLES = {
 def reader(tmp_path_factory):
     storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
     # Six examples a topic: the previous question needs its full weight to tip "and what is in it?".
-    config = {**FollowUpContext.get_default_config(), "context_weight": 1.0}
+    config = {**RULES_ONLY, "context_weight": 1.0}
     component = FollowUpContext(config, storage, Resource("follow_ups"))
     component.train(TrainingData([Message(data={"text": text, "intent": intent})
                                   for intent, texts in EXAMPLES.items() for text in texts]))
@@ -173,7 +177,7 @@ def device_reader(tmp_path_factory):
                          "how do i boil an egg", "what is the capital of france"],
     }
     storage = LocalModelStorage(tmp_path_factory.mktemp("devices"))
-    component = FollowUpContext(FollowUpContext.get_default_config(), storage, Resource("devices"))
+    component = FollowUpContext(RULES_ONLY, storage, Resource("devices"))
     component.train(TrainingData([Message(data={"text": text, "intent": intent})
                                   for intent, texts in examples.items() for text in texts]))
     return component
@@ -239,7 +243,7 @@ def test_a_follow_up_about_an_everyday_thing_is_everyday(reader):
 
 def test_a_reading_nlu_is_too_unsure_of_takes_the_reading_with_context_at_the_lower_bar():
     # Below FallbackClassifier's threshold the alternative is "did you mean…?".
-    config = {**FollowUpContext.get_default_config(), "context_weight": 1.0, "min_confidence": 0.99,
+    config = {**RULES_ONLY, "context_weight": 1.0, "min_confidence": 0.99,
               "follow_up_min_confidence": 0.3}
     component = FollowUpContext(config, None, None)
     component.topics, component.features, component.domain_words = "model", None, None
@@ -279,7 +283,7 @@ def test_a_bare_follow_up_after_a_message_no_fact_answered_is_read_with_it(reade
 
 def test_a_reading_the_classifier_had_second_and_the_context_agree_on_is_taken():
     # "so i wont feel anything at all??": out_of_scope 0.38 and pain 0.33 alone; pain 0.55 with context.
-    component = FollowUpContext(FollowUpContext.get_default_config(), None, None)
+    component = FollowUpContext(RULES_ONLY, None, None)
     component.topics, component.features, component.domain_words = "model", None, None
     component.in_context = lambda text, previous: (("out_of_scope", 0.88), ("ask_pain", 0.55))
     ranking = [{"name": "out_of_scope", "confidence": 0.38}, {"name": "ask_pain", "confidence": 0.33}]
@@ -314,3 +318,81 @@ def test_a_new_question_right_after_a_reaction_is_its_own(reader):
     tracker = DialogueStateTracker.from_events("visitor", events, slots=[_slot("last_topic")])
     assert read(reader, "is it ok to have another session next week?", "ask_sessions", tracker=tracker) \
         != "report_adverse_reaction"
+
+
+# --- the learned context model (hooks/context_model.py), trained from labelled conversations ---
+
+CONVERSATIONS = """
+conversations:
+- turns: ["what serum do you use", "who makes it?"]
+  intent: ask_serum
+- turns: ["what do you put on after the needling", "is it safe?"]
+  intent: ask_serum
+- turns: ["which serum is applied after", "where does it come from"]
+  intent: ask_serum
+- turns: ["what brand is the serum", "is it natural?"]
+  intent: ask_serum
+- turns: ["how much is it", "is it safe?"]
+  intent: ask_cost
+- turns: ["what does it cost", "who makes it?"]
+  intent: ask_cost
+- turns: ["price for one session", "is it natural?"]
+  intent: ask_cost
+- turns: ["how much for the package", "where does it come from"]
+  intent: ask_cost
+"""
+
+
+@pytest.fixture(scope="module")
+def learned_reader(tmp_path_factory):
+    """A reader with a context model learned from eight conversations: the same four sub-questions
+    ask about the serum after the serum and about the price after the price."""
+    folder = tmp_path_factory.mktemp("learned")
+    (folder / "conversations.yml").write_text(CONVERSATIONS, encoding="utf-8")
+    config = {**FollowUpContext.get_default_config(), "conversations": str(folder / "conversations.yml"),
+              "own_questions_per_intent": 6}
+    component = FollowUpContext(config, LocalModelStorage(tmp_path_factory.mktemp("model")), Resource("learned"))
+    component.train(TrainingData([Message(data={"text": text, "intent": intent})
+                                  for intent, texts in EXAMPLES.items() for text in texts]))
+    return component
+
+
+def learned(reader, text, intent, previous):
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.6}})
+    return reader.learned_reading(message, previous)
+
+
+def test_the_learned_reading_of_a_sub_question_follows_the_conversation(learned_reader):
+    assert learned(learned_reader, "is it safe?", "follow_up", "how much is it") == "ask_cost"
+    assert learned(learned_reader, "is it safe?", "follow_up", "what do you put on after the needling") == "ask_serum"
+    assert read(learned_reader, "is it safe?", "follow_up", tracker=conversation("how much is it", "ask_cost")) \
+        == "ask_cost"
+
+
+def test_a_question_of_its_own_keeps_its_reading_after_another(learned_reader):
+    assert learned(learned_reader, "what does it cost", "ask_cost", "what serum do you use") == "ask_cost"
+
+
+def test_the_learned_model_never_replaces_a_detail_typed_for_the_form(learned_reader):
+    assert read(learned_reader, "is it safe?", "inform", tracker=conversation()) == "inform"
+
+
+def test_the_learned_model_leaves_an_everyday_question_that_does_not_lean_on_the_last_one(learned_reader):
+    assert read(learned_reader, "how do i boil an egg", "out_of_scope", tracker=conversation()) == "out_of_scope"
+
+
+def test_the_learned_model_survives_saving_and_loading(learned_reader):
+    loaded = FollowUpContext.load(learned_reader.config, learned_reader.model_storage, learned_reader.resource, None)
+    assert loaded.context_model is not None
+    assert learned(loaded, "who makes it?", "follow_up", "how much is it") == "ask_cost"
+
+
+def test_a_change_to_the_conversations_retrains_the_component(tmp_path):
+    """Rasa's cache restores a component whose fingerprint is unchanged: the conversations are
+    part of it."""
+    path = tmp_path / "conversations.yml"
+    path.write_text(CONVERSATIONS, encoding="utf-8")
+    config = {**FollowUpContext.get_default_config(), "conversations": str(path)}
+    before = FollowUpContext.fingerprint_addon(config)
+    path.write_text(CONVERSATIONS + "- turns: [\"cost?\", \"and 2?\"]\n  intent: ask_cost\n", encoding="utf-8")
+    assert FollowUpContext.fingerprint_addon(config) != before
