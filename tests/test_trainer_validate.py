@@ -157,3 +157,21 @@ def test_the_clinic_changing_its_price_names_the_stale_facts(project):
     stale = sorted(line.split(":")[0].strip("- ") for line in output.splitlines() if "is not word for word" in line)
     assert stale == ["CURRENCY", "PACKAGE_PRICE", "PACKAGE_TREATMENTS", "PRICE_SINGLE"]
     assert "'The cost for 1 Treatment is €180 or a package of 5 for €550.'" in output
+
+
+def test_a_conversation_labelled_with_an_unknown_intent_fails_naming_it(project):
+    with (project / "data" / "conversations.yml").open("a", encoding="utf-8") as f:
+        f.write('- turns: ["how much is it", "and for 3?"]\n  intent: ask_price\n')
+    code, output = run_checks(project)
+    assert code == 1
+    assert ("data/conversations.yml, intent 'ask_price':\n    The conversation ending 'and for 3?' names an intent "
+            "that domain.yml does not list.") in output
+
+
+def test_a_conversation_without_its_intent_fails_naming_it(project):
+    with (project / "data" / "conversations.yml").open("a", encoding="utf-8") as f:
+        f.write('- turns: ["how much is it", "and for 3?"]\n')
+    code, output = run_checks(project)
+    assert code == 1
+    assert "data/conversations.yml:\n    conversations.yml, conversation" in output
+    assert "('and for 3?'): give the 'intent' whose answer the last message wants" in output

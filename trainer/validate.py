@@ -177,7 +177,24 @@ def check(root: Path = ROOT) -> list[Problem]:
     # 5. Every fact's quote stands verbatim in its seed document.
     problems += quote_problems(facts.all_facts(), seeds)
 
+    # 6. The labelled conversations the context model learns from name intents of the domain.
+    problems += conversation_problems(root, intents)
+
     return problems
+
+
+def conversation_problems(root: Path, intents: list[str]) -> list[Problem]:
+    from hooks.context_model import ConversationsError, load_conversations
+
+    file = "data/conversations.yml"
+    try:
+        conversations = load_conversations(root / file)
+    except ConversationsError as error:
+        return [Problem(file, "", str(error))]
+    return [Problem(file, c.intent,
+                    f"The conversation ending '{c.message}' names an intent that domain.yml does not list. "
+                    f"Use one of domain.yml's intents (for example ask_cost, ask_not_covered, out_of_scope).")
+            for c in conversations if c.intent not in intents]
 
 
 def registry_problems(faqs, registry, answers, facts, intents, domain, training, root) -> list[Problem]:
