@@ -322,25 +322,12 @@ def test_a_new_question_right_after_a_reaction_is_its_own(reader):
 
 # --- the learned context model (hooks/context_model.py), trained from labelled conversations ---
 
-CONVERSATIONS = """
-conversations:
-- turns: ["what serum do you use", "who makes it?"]
-  intent: ask_serum
-- turns: ["what do you put on after the needling", "is it safe?"]
-  intent: ask_serum
-- turns: ["which serum is applied after", "where does it come from"]
-  intent: ask_serum
-- turns: ["what brand is the serum", "is it natural?"]
-  intent: ask_serum
-- turns: ["how much is it", "is it safe?"]
-  intent: ask_cost
-- turns: ["what does it cost", "who makes it?"]
-  intent: ask_cost
-- turns: ["price for one session", "is it natural?"]
-  intent: ask_cost
-- turns: ["how much for the package", "where does it come from"]
-  intent: ask_cost
-"""
+# The same four sub-questions ask about the serum after the serum, about the price after the price.
+SUB_QUESTIONS = ["who makes it?", "is it safe?", "where does it come from", "is it natural?"]
+CONVERSATIONS = "conversations:\n" + "".join(
+    f'- turns: ["{before}", "{after}"]\n  intent: {intent}\n'
+    for intent, questions in (("ask_serum", EXAMPLES["ask_serum"][:4]), ("ask_cost", EXAMPLES["ask_cost"][:4]))
+    for before, after in zip(questions, SUB_QUESTIONS, strict=True))
 
 
 @pytest.fixture(scope="module")
