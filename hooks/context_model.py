@@ -72,9 +72,14 @@ def load_conversations(path: Path = CONVERSATIONS_FILE) -> list[Conversation]:
     for number, entry in enumerate(entries, start=1):
         turns = entry.get("turns") if isinstance(entry, dict) else None
         intent = entry.get("intent") if isinstance(entry, dict) else None
-        if not isinstance(turns, list) or len(turns) < 2 or not all(isinstance(t, str) and t.strip() for t in turns):
+        if not isinstance(turns, list) or len(turns) < 2:
             raise ConversationsError(f"{path.name}, conversation {number}: 'turns' must list at least two of the "
                                      f"visitor's messages, oldest first.")
+        for turn in turns:
+            if not isinstance(turn, str) or not turn.strip():
+                # YAML reads an unquoted yes, no, on, 3 or an empty entry as something other than text.
+                raise ConversationsError(f"{path.name}, conversation {number}: the turn {turn!r} is not a message. "
+                                         f"Put every turn in double quotes, e.g. [\"how much is it\", \"yes\"].")
         if not isinstance(intent, str) or not intent:
             raise ConversationsError(f"{path.name}, conversation {number} ({turns[-1]!r}): give the 'intent' whose "
                                      f"answer the last message wants, e.g. 'intent: ask_cost'.")

@@ -76,6 +76,16 @@ _COMPARISON_WORDS = {"and", "what", "about", "how", "vs", "versus", "or", "the",
 _ASKS_WHICH_DEVICE = re.compile(r"\b(?:or|vs|versus|difference|better|which)\b", re.IGNORECASE)
 
 
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def conversations_file(config: dict[str, Any]) -> Path:
+    """The labelled conversations' file: a relative path is the project's, wherever Rasa runs from
+    (from elsewhere it would silently find none, and train no context model)."""
+    path = Path(config.get("conversations") or FollowUpContext.get_default_config()["conversations"])
+    return path if path.is_absolute() else PROJECT / path
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class FollowUpContext(GraphComponent):
     MODEL_FILE = "follow_ups.pkl"
@@ -190,7 +200,7 @@ class FollowUpContext(GraphComponent):
         """The labelled conversations are read here, not given by the graph, and the context
         model's code is in its own module: a change to either must retrain this component (Rasa's
         hook for a component's own data; its cache would otherwise restore the old model)."""
-        path = Path(config.get("conversations") or cls.get_default_config()["conversations"])
+        path = conversations_file(config)
         digest = hashlib.sha256(Path(inspect.getfile(ContextModel)).read_bytes())
         digest.update(path.read_bytes() if path.exists() else b"")
         return digest.hexdigest()
@@ -218,7 +228,7 @@ class FollowUpContext(GraphComponent):
         # The words of the domain's questions and of its follow-ups ("tho", "really", "ok so").
         self.domain_words = DomainWords([t for t, label in zip(texts, labels, strict=True)
                                          if label != self.out_of_scope] + follow_ups)
-        conversations = load_conversations(Path(self.config["conversations"]))
+        conversations = load_conversations(conversations_file(self.config))
         if conversations and self.topics is not None:
             asked_before = {intent: examples[intent] for intent in self.topics_wanted if examples.get(intent)}
             own = {intent: examples[intent] for intent in self.context_reads | {self.out_of_scope}
@@ -232,8 +242,10 @@ class FollowUpContext(GraphComponent):
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "FollowUpContext":
-        features, topics, domain_words, context_model = load_trained(model_storage, resource, cls.MODEL_FILE)
-        return cls(config, model_storage, resource, features, topics, domain_words, context_model)
+        # (A model trained before the context model holds three parts: it loads, without one.)
+        features, topics, domain_words, *context_model = load_trained(model_storage, resource, cls.MODEL_FILE)
+        return cls(config, model_storage, resource, features, topics, domain_words,
+                   context_model[0] if context_model else None)
 
     # --- prediction ------------------------------------------------------------------------
 

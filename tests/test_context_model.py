@@ -33,6 +33,8 @@ def test_the_projects_conversations_load_and_name_intents_of_the_domain():
     ("turns: []", "must have a 'conversations:' list"),
     ("conversations:\n- turns: [\"price?\"]\n  intent: ask_cost", "conversation 1: 'turns' must list at least two"),
     ("conversations:\n- turns: [\"price?\", \"and 2?\"]", "conversation 1 ('and 2?'): give the 'intent'"),
+    ("conversations:\n- turns: [\"is it ok?\", yes]\n  intent: affirm", "the turn True is not a message. Put every "
+                                                                          "turn in double quotes"),
 ])
 def test_a_bad_entry_gets_an_error_naming_the_file_the_entry_and_the_fix(tmp_path, text, says):
     path = tmp_path / "conversations.yml"

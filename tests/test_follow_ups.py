@@ -8,7 +8,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from hooks.follow_ups import FollowUpContext
+from hooks.follow_ups import FollowUpContext, conversations_file
 
 # The rules alone: no labelled conversations, so no learned context model (tested below and in
 # tests/test_context_model.py).
@@ -383,3 +383,30 @@ def test_a_change_to_the_conversations_retrains_the_component(tmp_path):
     before = FollowUpContext.fingerprint_addon(config)
     path.write_text(CONVERSATIONS + "- turns: [\"cost?\", \"and 2?\"]\n  intent: ask_cost\n", encoding="utf-8")
     assert FollowUpContext.fingerprint_addon(config) != before
+
+
+def test_the_conversations_are_the_projects_wherever_rasa_runs_from(tmp_path, monkeypatch):
+    """A relative path is the project's: from another folder, training would otherwise find no
+    conversations and silently train no context model."""
+    at_the_root = FollowUpContext.fingerprint_addon(FollowUpContext.get_default_config())
+    monkeypatch.chdir(tmp_path)
+    assert FollowUpContext.fingerprint_addon(FollowUpContext.get_default_config()) == at_the_root
+    assert conversations_file(FollowUpContext.get_default_config()).exists()
+
+
+def test_a_model_trained_before_the_context_model_still_loads(reader, tmp_path):
+    from hooks.readings import save_trained
+
+    save_trained(reader.model_storage, Resource("older"), FollowUpContext.MODEL_FILE,
+                 (reader.features, reader.topics, reader.domain_words))
+    older = FollowUpContext.load(reader.config, reader.model_storage, Resource("older"), None)
+    assert older.context_model is None
+    assert read(older, "and what is in it?", "ask_cost", tracker=conversation()) == "ask_serum"
+
+
+def test_after_a_message_no_fact_answered_the_learned_model_reads_with_it(learned_reader):
+    events = [UserUttered("hi", {"name": "greet", "confidence": 0.99}),
+              UserUttered("how much is it", {"name": "ask_cost", "confidence": 0.9})]
+    tracker = DialogueStateTracker.from_events("visitor", events, slots=[_slot("last_topic")])
+    assert learned_reader.earlier_message(tracker) == "hi"
+    assert read(learned_reader, "is it safe?", "follow_up", tracker=tracker) == "ask_cost"
