@@ -8,7 +8,9 @@ for the form.
 
 Rasa's default recipe hands an NLU component the conversation's tracker when its
 ``process`` takes a ``tracker`` argument (the processor parses each message with it). This
-component uses it. When the visitor's message depends on what came before (the classifier
+component uses it in two ways. First it asks a model learned from labelled conversations
+(hooks/context_model.py, data/conversations.yml); a sure reading of it stands. Otherwise
+the rules below decide. When the visitor's message depends on what came before (the classifier
 says ``follow_up``, or the message is short and leans on the last question with "it",
 "that", "tho", "and", "really"…), it classifies the message again, with the previous
 question's words added at a lower weight (``context_weight``), by a topic model trained
@@ -146,7 +148,7 @@ class FollowUpContext(GraphComponent):
             "after_a_reaction_intents": ["out_of_scope", "follow_up", "ask_side_effects", "ask_downtime",
                                          "ask_aftercare"],
             # Labelled conversations for the learned context model (hooks/context_model.py), and
-            # how sure its reading must be to replace the classifier's after a fact.
+            # how sure its reading must be to stand, after an answer or a message no fact answered.
             "conversations": "data/conversations.yml",
             "context_min_confidence": 0.6,
             # What the context model may read besides the FAQs: a question the documents don't
@@ -345,8 +347,8 @@ class FollowUpContext(GraphComponent):
         return str(self.topics.classes_[best]), float(probabilities[best])
 
     def learned_reading(self, message: Message, previous: str, earlier: str = "") -> str | None:
-        """The context model's reading of the message with the two before it, when it is sure
-        and it differs from the classifier's (hooks/context_model.py)."""
+        """The context model's reading of the message with the two before it, when it is sure:
+        a reading that replaces the classifier's, or confirms it (hooks/context_model.py)."""
         intent = (message.get(INTENT) or {}).get("name")
         if self.context_model is None or intent not in self.replaceable or intent in self.context_keeps:
             return None
