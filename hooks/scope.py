@@ -98,6 +98,15 @@ _NAME_FOR = re.compile(r"^\W*(?:(?:hi|hiya|hey|hello|ok|so|um|and|what about|is|
 # Opening words that name no treatment ("tips for wrinkles", "anything for acne scars").
 _NOT_A_NAME = {"tips", "help", "advice", "anything", "something", "options", "best", "good", "what", "which",
                "time", "price", "prices", "cost", "costs", "much", "long"}
+# A name opening a question, before what is asked of it: "endolift jawline downtime", "velashape
+# how many sessions before i notice anything", "letybo - is that a new one?", "glo2facial, how long
+# does it take". Brands and devices are named faster than any list grows.
+_NAME_FIRST = re.compile(
+    r"^\W*(?:(?:hi|hiya|hey|hello|ok|okay|so|um|and|what about|how about|is|are|does|do|any|the|a|an)\W+)*"
+    r"(?P<name>[a-z0-9][a-z0-9'.-]*(?:\s+[a-z0-9][a-z0-9'.-]*){0,3}?)"
+    r"(?=\s*(?:$|[,?:!(/]|\s-|\s+(?:for|price|prices|pricing|cost|costs|downtime|recovery|sessions?|results?"
+    r"|aftercare|how|what|whats|does|do|is|are|will|can|any|worth|side|vs|treatments?)\b))")
+_ALPHANUMERIC_NAME = re.compile(r"^(?=.*\d)(?=.*[a-z]{3})[a-z0-9]+$")  # "glo2facial", "morpheus8"
 # Micro-needling's devices by brand ("skinpen", "dermapen", "eclipse micropen"): the subject.
 _MICRONEEDLING_DEVICE = re.compile(r"pen$|needl|derma|roll|stamp|collagen")
 # Words of a comparison: "is it better than laser?" compares; "microdermabrasion for blackheads
@@ -338,6 +347,20 @@ class ScopeCheck(GraphComponent):
             return [" ".join(words)]
         return []
 
+    def named_first(self, text: str) -> bool:
+        """A name the lists lack opens the question: its first word is one no domain example
+        uses, even with a typo, or a brand's letters and digits ("glo2facial"), and what follows
+        asks something of it ("endolift jawline downtime", "velashape how many sessions…")."""
+        match = _NAME_FIRST.match(text.lower())
+        if not match or self.domain_words is None:
+            return False
+        first, *rest = match.group("name").split()
+        first = re.sub(r"[^a-z0-9]", "", first)
+        if first in _NOT_A_NAME or _MICRONEEDLING_DEVICE.search(first) or set(rest) & ENGLISH_STOP_WORDS:
+            # "tattoo on my arm, can you go over it?" tells of the visitor, names no treatment.
+            return False
+        return bool(self.domain_words.foreign(first)) or bool(_ALPHANUMERIC_NAME.match(first))
+
     def anchored(self, message: Message) -> bool:
         return vocabulary.MICRONEEDLING in self.treatments(message) or any(
             e.get("entity") in self.anchors for e in message.get(ENTITIES) or [])
@@ -381,15 +404,21 @@ class ScopeCheck(GraphComponent):
             return self.intent
         if intent != self.out_of_scope and self.names_an_uncovered_subject(message):
             return self.not_covered
-        if self.anchored(message):
+        if vocabulary.MICRONEEDLING in named:
             return None
         text = message.get(TEXT) or ""
-        relevance = self.relevance_of(text)
-        if relevance < self.threshold:
-            return self.business_or_everyday(message, intent)
-        if relevance < self.foreign_threshold and self.domain_words and self.domain_words.foreign(text):
-            return self.business_or_everyday(message, intent)
-        return None
+        if not self.anchored(message):
+            relevance = self.relevance_of(text)
+            if relevance < self.threshold:
+                return self.business_or_everyday(message, intent)
+            if relevance < self.foreign_threshold and self.domain_words and self.domain_words.foreign(text):
+                return self.business_or_everyday(message, intent)
+        # Read as the clinic's question, a body area or concern in it: but about a name the lists
+        # lack ("bodytite arms recovery time"). Asked after the relevance model, so an everyday
+        # question that opens with a name ("netflix price?") stays everyday.
+        if intent in self.config["not_questions"]:  # "ok bye" names nothing
+            return None
+        return self.intent if self.named_first(text) else None
 
     @staticmethod
     def could_be_a_reaction(text: str) -> bool:

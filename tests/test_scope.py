@@ -3,7 +3,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from hooks.scope import DomainWords, ScopeCheck, TreatmentNames
 
-CONFIG = {**ScopeCheck.get_default_config(), "keep": ["ask_vs_other_treatments", "greet"]}
+CONFIG = {**ScopeCheck.get_default_config(), "keep": ["ask_vs_other_treatments", "greet"],
+          "not_questions": ["greet", "goodbye"]}
 
 
 class Relevance:
@@ -202,6 +203,27 @@ def test_a_name_the_lists_lack_opening_a_question_for_a_concern_is_another_treat
     # The domain's own names, and words that name nothing ("tips for …"), are not.
     assert check("hurt for my eyelids?", "ask_pain", [("body_area", "eyelids")]) == "ask_pain"
     assert check("tips for wrinkles", "ask_pain", [("skin_condition", "wrinkles")]) == "ask_pain"
+
+
+def test_a_name_the_lists_lack_opening_a_question_is_another_treatment():
+    # A brand opening the question, before what is asked of it, with or without an anchor.
+    assert check("zapmax arms recovery time", "ask_downtime", [("body_area", "arms")]) == "ask_other_treatment"
+    assert check("zapmax how many sessions before i notice anything", "ask_sessions") == "ask_other_treatment"
+    assert check("zapmax - is that a new one?", "ask_device_hygiene") == "ask_other_treatment"
+    assert check("glo2facial, how long does it take", "ask_session_duration") == "ask_other_treatment"
+
+
+def test_an_opening_word_that_names_no_treatment_leaves_the_question_alone():
+    # The domain's words, micro-needling's devices, a visitor telling of themselves.
+    assert check("downtime how long?", "ask_downtime") == "ask_downtime"
+    assert check("skinpen for my eyelids, how many sessions", "ask_sessions", [("body_area", "eyelids")]) \
+        == "ask_sessions"
+    assert check("tattoo on my eyelids, does it hurt", "ask_pain", [("body_area", "eyelids")]) == "ask_pain"
+    # An everyday question that opens with a name stays everyday: the relevance model reads it first.
+    assert check("netflix price?", "ask_cost", relevance=0.5) == "out_of_scope"
+    # Micro-needling named: it is the subject.
+    assert check("zapmax or microneedling, which costs less", "ask_cost", [("treatment", "microneedling")]) \
+        == "ask_cost"
 
 
 def test_a_comparison_reading_without_words_of_a_comparison_asks_about_the_treatment():
