@@ -15,12 +15,12 @@ pytestmark = pytest.mark.server  # blind_eval starts the action server
 # set -> the worst acceptable score (everyday/other_treatments: share given a fact).
 FLOORS = {
     "everyday": 0.01,          # target met: at most 1% (0.3% today, 1/315)
-    "other_treatments": 0.05,  # target 0; 4.5% today (14/311)
-    "real_style": 0.90,        # target met: 94.8% today (109/115)
+    "other_treatments": 0.05,  # target 0; 4.5% today (23/511, with the ninth round's held-out writer)
+    "real_style": 0.90,        # target met: 93.8% today (183/195)
     "follow_ups": 0.84,        # target 90%; 85.8% today (411/479), with the learned context model
     # Context applied where it doesn't belong: the same questions asked after an answer.
-    "everyday_after_a_fact": 0.013,   # target met: 1.0% (3/315)
-    "real_style_after_a_fact": 0.90,  # target met: 94.8% today
+    "everyday_after_a_fact": 0.013,   # target met: 0.6% (2/315)
+    "real_style_after_a_fact": 0.90,  # target met: 93.3% today
 }
 
 
