@@ -434,6 +434,11 @@ class FollowUpContext(GraphComponent):
         if tracker is None or tracker.active_loop_name:
             return False
         intent = (message.get(INTENT) or {}).get("name")
+        if intent == self.config["other_treatment_intent"]:
+            # "sudocrem, can i put it on?": a name the subject check took for another treatment's,
+            # in what the classifier read as an aftercare question. Its reading decides.
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            intent = next((r.get("name") for r in ranking if r.get("name") != intent), intent)
         short = len((message.get(TEXT) or "").split()) <= self.fragment_words * 3
         if not short or not (intent in self.after_a_reaction_intents
                              or (intent in self.replaceable and _ASKS_IF_NORMAL.search(message.get(TEXT) or ""))):

@@ -29,6 +29,7 @@ better than laser?"), not with two ("fraxel vs co2?": neither is micro-needling)
 """
 import hashlib
 import re
+from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -106,7 +107,6 @@ _NAME_FIRST = re.compile(
     r"(?P<name>[a-z0-9][a-z0-9'.-]*(?:\s+[a-z0-9][a-z0-9'.-]*){0,3}?)"
     r"(?=\s*(?:$|[,?:!(/]|\s-|\s+(?:for|price|prices|pricing|cost|costs|downtime|recovery|sessions?|results?"
     r"|aftercare|how|what|whats|does|do|is|are|will|can|any|worth|side|vs|treatments?)\b))")
-_ALPHANUMERIC_NAME = re.compile(r"^(?=.*\d)(?=.*[a-z]{3})[a-z0-9]+$")  # "glo2facial", "morpheus8"
 # Micro-needling's devices by brand ("skinpen", "dermapen", "eclipse micropen"): the subject.
 _MICRONEEDLING_DEVICE = re.compile(r"pen$|needl|derma|roll|stamp|collagen")
 # Words of a comparison: "is it better than laser?" compares; "microdermabrasion for blackheads
@@ -192,8 +192,12 @@ class ScopeCheck(GraphComponent):
             # Intents whose meaning holds when another treatment is named, or that are not
             # questions for the documents (greetings, the consultation form's replies).
             "keep": [],
-            # Intents that are not questions: neither side of the relevance model.
+            # Intents that are not questions: neither side of the relevance model. Their examples'
+            # words (first names, "thx", "lovely") never open a name the lists lack.
             "not_questions": [],
+            # Readings hooks/follow_ups.py resolves with the conversation: their first word is the
+            # visitor's about the last answer ("wow, is that each?"), never a treatment's name.
+            "context_intents": ["follow_up"],
             "compare_intent": "ask_vs_other_treatments",
             "out_of_scope_intent": "out_of_scope",
             # A question about the clinic's business read as everyday becomes this.
@@ -243,7 +247,7 @@ class ScopeCheck(GraphComponent):
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  relevance: Any = None, domain_words: DomainWords | None = None,
                  treatment_names: TreatmentNames | None = None,
-                 business: BusinessQuestions | None = None) -> None:
+                 business: BusinessQuestions | None = None, chat_words: set[str] | None = None) -> None:
         self.config = config
         self.entity = config["entity"]
         self.intent = config["intent"]
@@ -257,6 +261,7 @@ class ScopeCheck(GraphComponent):
         self.relevance = relevance
         self.domain_words = domain_words
         self.treatment_names = treatment_names
+        self.chat_words = chat_words or set()
         self.business = business or BusinessQuestions(config["business_entity"])
         self.not_covered = config["not_covered_intent"]
         self.uncovered_entity = config["uncovered_entity"]
@@ -281,18 +286,23 @@ class ScopeCheck(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """Training reads the other treatments' list: a change to it retrains this component
-        (Rasa's cache would otherwise restore the old typo list)."""
-        return hashlib.sha256(vocabulary.OTHER_TREATMENTS_FILE.read_bytes()).hexdigest()
+        """Training reads the other treatments' list, and what it keeps is this module's choice: a
+        change to either retrains this component (Rasa's cache would otherwise restore the old
+        typo list, or a model without what the new code reads)."""
+        digest = hashlib.sha256(vocabulary.OTHER_TREATMENTS_FILE.read_bytes())
+        digest.update(Path(__file__).read_bytes())
+        return digest.hexdigest()
 
     # --- training: the relevance model --------------------------------------------------
 
     def train(self, training_data: TrainingData) -> Resource:
         skip = set(self.config["not_questions"])
         texts, labels = [], []
+        self.chat_words = set()
         for example in training_data.intent_examples:
             intent = example.get(INTENT)
             if intent in skip:
+                self.chat_words |= set(_WORD.findall((example.get(TEXT) or "").lower()))
                 continue
             if intent == self.intent:
                 continue  # about other treatments: the entity decides those, not relevance
@@ -310,14 +320,16 @@ class ScopeCheck(GraphComponent):
             self.relevance.fit(texts, labels)
         self.treatment_names = TreatmentNames(vocabulary.other_treatments())
         save_trained(self.model_storage, self.resource, self.MODEL_FILE,
-                     (self.relevance, self.domain_words, self.treatment_names))
+                     (self.relevance, self.domain_words, self.treatment_names, self.chat_words))
         return self.resource
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "ScopeCheck":
-        relevance, domain_words, treatment_names = load_trained(model_storage, resource, cls.MODEL_FILE)
-        return cls(config, model_storage, resource, relevance, domain_words, treatment_names)
+        relevance, domain_words, treatment_names, *chat_words = load_trained(model_storage, resource, cls.MODEL_FILE)
+        # A model trained before the chat words were kept has none: it loads all the same.
+        return cls(config, model_storage, resource, relevance, domain_words, treatment_names,
+                   chat_words=chat_words[0] if chat_words else None)
 
     # --- prediction ------------------------------------------------------------------------
 
@@ -347,19 +359,34 @@ class ScopeCheck(GraphComponent):
             return [" ".join(words)]
         return []
 
-    def named_first(self, text: str) -> bool:
+    def named_first(self, message: Message) -> bool:
         """A name the lists lack opens the question: its first word is one no domain example
-        uses, even with a typo, or a brand's letters and digits ("glo2facial"), and what follows
-        asks something of it ("endolift jawline downtime", "velashape how many sessions…")."""
-        match = _NAME_FIRST.match(text.lower())
+        uses, even with a typo, and what follows asks something of it ("endolift jawline
+        downtime", "velashape how many sessions…", "glo2facial, how long does it take")."""
+        text = (message.get(TEXT) or "").lower()
+        match = _NAME_FIRST.match(text)
         if not match or self.domain_words is None:
             return False
-        first, *rest = match.group("name").split()
-        first = re.sub(r"[^a-z0-9]", "", first)
-        if first in _NOT_A_NAME or _MICRONEEDLING_DEVICE.search(first) or set(rest) & ENGLISH_STOP_WORDS:
-            # "tattoo on my arm, can you go over it?" tells of the visitor, names no treatment.
+        start = match.start("name")
+        if any(e.get("entity") != self.entity and e.get("start", -1) <= start < e.get("end", -1)
+               for e in message.get(ENTITIES) or []):
+            return False  # "stretchmarks, how many sessions": a concern or an area the extractor knows
+        raw, *rest = match.group("name").split()
+        first = re.sub(r"[^a-z0-9]", "", raw)
+        if len(first) < 4 or raw[0].isdigit() or first in _NOT_A_NAME or first in self.chat_words \
+                or _MICRONEEDLING_DEVICE.search(first) or self.two_known_words(first):
+            # "plz how much is it", "45yrs old, will it help", "aoife, how many sessions" (a name the
+            # consultation examples hold), "thankyou, how many sessions".
             return False
-        return bool(self.domain_words.foreign(first)) or bool(_ALPHANUMERIC_NAME.match(first))
+        if set(rest) & ENGLISH_STOP_WORDS or rest[-1:] == ["skin"]:
+            # "tattoo on my arm, can you go over it?", "tanned skin, is it safe": the visitor.
+            return False
+        return bool(self.domain_words.foreign(first))
+
+    def two_known_words(self, word: str) -> bool:
+        """"thankyou", "howmuch": two of the domain's words run together."""
+        known = (self.domain_words.words if self.domain_words else set()) | self.chat_words
+        return any(word[:i] in known and word[i:] in known for i in range(2, len(word) - 1))
 
     def anchored(self, message: Message) -> bool:
         return vocabulary.MICRONEEDLING in self.treatments(message) or any(
@@ -416,9 +443,9 @@ class ScopeCheck(GraphComponent):
         # Read as the clinic's question, a body area or concern in it: but about a name the lists
         # lack ("bodytite arms recovery time"). Asked after the relevance model, so an everyday
         # question that opens with a name ("netflix price?") stays everyday.
-        if intent in self.config["not_questions"]:  # "ok bye" names nothing
-            return None
-        return self.intent if self.named_first(text) else None
+        if intent in self.config["not_questions"] or intent in self.config["context_intents"]:
+            return None  # "ok bye" names nothing; "wow, is that each?" is about the last answer
+        return self.intent if self.named_first(message) else None
 
     @staticmethod
     def could_be_a_reaction(text: str) -> bool:

@@ -312,6 +312,24 @@ def test_asking_whether_a_reported_reaction_is_normal_asks_about_it(reader):
                 tracker=conversation()) != "report_adverse_reaction"
 
 
+def test_a_product_named_right_after_a_reaction_asks_about_the_reaction(reader):
+    # "sudocrem, can i put it on?": the subject check read another treatment; the classifier aftercare.
+    events = [UserUttered("my face is really swollen and hot since yesterday", {"name": "report_adverse_reaction",
+                                                                                 "confidence": 0.99})]
+    tracker = DialogueStateTracker.from_events("visitor", events, slots=[_slot("last_topic")])
+
+    def after_the_reaction(classifier_read):
+        message = Message(data={"text": "sudocrem, can i put it on?",
+                                "intent": {"name": "ask_other_treatment", "confidence": 1.0},
+                                "intent_ranking": [{"name": "ask_other_treatment", "confidence": 1.0},
+                                                   {"name": classifier_read, "confidence": 0.7}],
+                                "entities": []})
+        return reader.process([message], tracker=tracker)[0].get("intent")["name"]
+
+    assert after_the_reaction("ask_aftercare") == "report_adverse_reaction"
+    assert after_the_reaction("ask_cost") == "ask_other_treatment"  # "how much is botox?" is its own
+
+
 def test_a_new_question_right_after_a_reaction_is_its_own(reader):
     events = [UserUttered("my face is covered in little blisters now", {"name": "report_adverse_reaction",
                                                                         "confidence": 0.99})]

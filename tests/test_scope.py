@@ -226,6 +226,35 @@ def test_an_opening_word_that_names_no_treatment_leaves_the_question_alone():
         == "ask_cost"
 
 
+def _read_first(text, intent, spans=(), chat_words=()):
+    """The check with domain words nearer the real ones, and entities with their offsets."""
+    words = DomainWords(["how much is it", "does it hurt", "how many sessions", "thank you", "is it safe",
+                         "will it help my stretchmarks", "is there any downtime", "what about my eyelids"])
+    component = ScopeCheck(CONFIG, None, None, Relevance(0.9), words, TreatmentNames([]), chat_words=set(chat_words))
+    entities = [{"entity": e, "value": text[a:b], "start": a, "end": b} for e, a, b in spans]
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
+                            "intent_ranking": [{"name": intent, "confidence": 0.8}], "entities": entities})
+    return component.process([message])[0].get("intent")["name"]
+
+
+def test_an_opening_word_of_the_visitors_own_is_no_treatments_name():
+    assert _read_first("zapmax, how many sessions", "ask_sessions") == "ask_other_treatment"
+    # A first name the consultation's examples hold; a short word; digits; two words run together.
+    assert _read_first("aoife, how many sessions", "ask_sessions", chat_words={"aoife"}) == "ask_sessions"
+    assert _read_first("plz how much is it", "ask_cost") == "ask_cost"
+    assert _read_first("45yrs old, will it help", "ask_conditions") == "ask_conditions"
+    assert _read_first("thankyou, how many sessions", "ask_sessions") == "ask_sessions"
+    # The visitor's skin, and a concern the entity extractor found under the first word.
+    assert _read_first("tanned skin, is it safe", "ask_suitability") == "ask_suitability"
+    assert _read_first("striae, how many sessions", "ask_sessions", [("skin_condition", 0, 6)]) == "ask_sessions"
+
+
+def test_a_follow_up_reading_is_left_to_the_conversation():
+    # "yikes, is that each?" after the price: hooks/follow_ups.py reads it with the last answer.
+    assert _read_first("yikes, is that each?", "follow_up") == "follow_up"
+    assert _read_first("yikes, is that each?", "ask_cost") == "ask_other_treatment"  # what the guard prevents
+
+
 def test_a_comparison_reading_without_words_of_a_comparison_asks_about_the_treatment():
     # "microdermabrasion for blackheads any good?" read as the comparison: it compares nothing.
     assert check("microdermabrasion for blackheads any good?", "ask_vs_other_treatments",
