@@ -347,15 +347,18 @@ class ScopeCheck(GraphComponent):
         return named
 
     def named_for_a_concern(self, text: str) -> list[str]:
-        """"emface for wrinkles", "subcision for rolling acne scars": words the domain never
-        uses, opening the question and followed by "for", name what is asked about; the
-        micro-needling questions' names ("dermaroller for stretch marks") are the domain's."""
+        """"emface for wrinkles", "subcision for rolling acne scars", "facial cupping for
+        puffiness": one or two words opening the question before "for", the last a word the
+        domain never uses, name what is asked about; the micro-needling questions' names
+        ("dermaroller for stretch marks") are the domain's."""
         match = _NAME_FOR.match(text.lower())
         if not match or self.domain_words is None:
             return []
         words = match.group("name").split()
-        if all(len(w) >= 4 and w not in _NOT_A_NAME and not _MICRONEEDLING_DEVICE.search(w)
-               and self.domain_words.foreign(w) for w in words):
+        if any(w in _NOT_A_NAME or w in ENGLISH_STOP_WORDS or _MICRONEEDLING_DEVICE.search(w) for w in words):
+            return []
+        # The name's last word is its head, and foreign: "punch excision", "facial cupping".
+        if len(words[-1]) >= 4 and self.domain_words.foreign(words[-1]):
             return [" ".join(words)]
         return []
 

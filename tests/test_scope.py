@@ -200,6 +200,9 @@ def test_a_name_the_lists_lack_opening_a_question_for_a_concern_is_another_treat
     # "zapmax for acne scars": a word the domain never uses, before "for" and a concern.
     assert check("zapmax for acne scars, does it hurt", "ask_pain", [("skin_condition", "acne scars")]) \
         == "ask_other_treatment"
+    # Two words, the last foreign, the first the domain's: "facial cupping for puffiness".
+    assert check("eyelid excision for acne scars, how much", "ask_cost", [("skin_condition", "acne scars")]) \
+        == "ask_other_treatment"
     # The domain's own names, and words that name nothing ("tips for …"), are not.
     assert check("hurt for my eyelids?", "ask_pain", [("body_area", "eyelids")]) == "ask_pain"
     assert check("tips for wrinkles", "ask_pain", [("skin_condition", "wrinkles")]) == "ask_pain"
