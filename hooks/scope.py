@@ -29,6 +29,7 @@ better than laser?"), not with two ("fraxel vs co2?": neither is micro-needling)
 """
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,13 @@ _SPEAKS_TO_THE_CLINIC = re.compile(r"\b(?:you|your|u|ur|yous|clinic)\b")
 # A question, for small talk that may hide one ("bye, see you saturday" doesn't; "do you take card?" does).
 _QUESTION = re.compile(r"\?|^\W*(?:do|does|can|could|will|would|is|are|what|whats|what's|how|when|where|which|who)\b",
                        re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    value: str
 
 
 class BusinessQuestions:
@@ -363,28 +371,35 @@ class ScopeCheck(GraphComponent):
         return []
 
     def named_first(self, message: Message) -> bool:
+        return self.name_first(message) is not None
+
+    def name_first(self, message: Message) -> Span | None:
         """A name the lists lack opens the question: its first word is one no domain example
         uses, even with a typo, and what follows asks something of it ("endolift jawline
-        downtime", "velashape how many sessions…", "glo2facial, how long does it take")."""
+        downtime", "velashape how many sessions…", "glo2facial, how long does it take"). The
+        name's span ends where a concern or an area the extractor found begins ("endolift")."""
         text = (message.get(TEXT) or "").lower()
         match = _NAME_FIRST.match(text)
         if not match or self.domain_words is None:
-            return False
-        start = match.start("name")
-        if any(e.get("entity") != self.entity and e.get("start", -1) <= start < e.get("end", -1)
-               for e in message.get(ENTITIES) or []):
-            return False  # "stretchmarks, how many sessions": a concern or an area the extractor knows
+            return None
+        start, end = match.span("name")
+        others = [e for e in message.get(ENTITIES) or [] if e.get("entity") != self.entity]
+        if any(e.get("start", -1) <= start < e.get("end", -1) for e in others):
+            return None  # "stretchmarks, how many sessions": a concern or an area the extractor knows
         raw, *rest = match.group("name").split()
         first = re.sub(r"[^a-z0-9]", "", raw)
         if len(first) < 4 or raw[0].isdigit() or first in _NOT_A_NAME or first in self.chat_words \
                 or _MICRONEEDLING_DEVICE.search(first) or self.two_known_words(first):
             # "plz how much is it", "45yrs old, will it help", "aoife, how many sessions" (a name the
             # consultation examples hold), "thankyou, how many sessions".
-            return False
+            return None
         if set(rest) & ENGLISH_STOP_WORDS or rest[-1:] == ["skin"]:
             # "tattoo on my arm, can you go over it?", "tanned skin, is it safe": the visitor.
-            return False
-        return bool(self.domain_words.foreign(first))
+            return None
+        if not self.domain_words.foreign(first):
+            return None
+        end = min([end] + [e["start"] for e in others if start < e.get("start", -1) < end])
+        return Span(start, len(text[start:end].rstrip()) + start, text[start:end].strip())
 
     def two_known_words(self, word: str) -> bool:
         """"thankyou", "howmuch": two of the domain's words run together."""
@@ -534,7 +549,25 @@ class ScopeCheck(GraphComponent):
             if replacement is None:
                 continue
             replace_intent(message, replacement)
+            if replacement == self.intent:
+                self.name_the_unlisted(message)
         return messages
+
+    def name_the_unlisted(self, message: Message) -> None:
+        """A name the lists lack, read from the question's shape, becomes the ``treatment``
+        entity the answer names ("I can't tell you about endolift"), as a listed one does."""
+        entities = message.get(ENTITIES) or []
+        if any(e.get("entity") == self.entity for e in entities):
+            return
+        text = (message.get(TEXT) or "").lower()
+        match = _NAME_FOR.match(text)
+        span = Span(*match.span("name"), match.group("name")) if match and self.named_for_a_concern(text) \
+            else self.name_first(message)
+        if span is None:
+            return
+        named = {"entity": self.entity, "value": span.value, "start": span.start, "end": span.end,
+                 "extractor": type(self).__name__}
+        message.set(ENTITIES, [*entities, named], add_to_output=True)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

@@ -252,6 +252,25 @@ def test_an_opening_word_of_the_visitors_own_is_no_treatments_name():
     assert _read_first("striae, how many sessions", "ask_sessions", [("skin_condition", 0, 6)]) == "ask_sessions"
 
 
+def test_the_name_read_from_the_shape_is_what_the_answer_names():
+    def named(text, intent, spans=()):
+        words = DomainWords(["how much is it", "how long will i be red", "will it help my jawline", "downtime"])
+        component = ScopeCheck(CONFIG, None, None, Relevance(0.9), words, TreatmentNames([]))
+        entities = [{"entity": e, "value": text[a:b], "start": a, "end": b} for e, a, b in spans]
+        message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
+                                "intent_ranking": [], "entities": entities})
+        component.process([message])
+        return [(e["value"], text[e["start"]:e["end"]].lower()) for e in message.get("entities")
+                if e["entity"] == "treatment"]
+
+    # The span stops where an area the extractor found begins.
+    assert named("Endolift jawline downtime", "ask_downtime", [("body_area", 9, 16)]) == [("endolift", "endolift")]
+    assert named("zapmax cupping for puffiness - will i be red", "ask_side_effects") \
+        == [("zapmax cupping", "zapmax cupping")]
+    # A listed name is the extractor's; nothing is added.
+    assert named("botox, how much is it", "ask_cost", [("treatment", 0, 5)]) == [("botox", "botox")]
+
+
 def test_a_follow_up_reading_is_left_to_the_conversation():
     # "yikes, is that each?" after the price: hooks/follow_ups.py reads it with the last answer.
     assert _read_first("yikes, is that each?", "follow_up") == "follow_up"
