@@ -7,9 +7,10 @@ micro-needling, so only the first may get a micro-needling price. This component
 the *subject*, after the classifier and the entity extractor and before FallbackClassifier:
 
 1. Another treatment named (entity ``treatment``: spaCy's EntityRuler, terms in
-   actions/vocabulary.py and data/other_treatments.yml), and not micro-needling: the
-   intent becomes ``ask_other_treatment`` ("The clinic's information here covers
-   micro-needling only…"), unless the intent keeps its meaning with another treatment in
+   actions/vocabulary.py and data/other_treatments.yml; or a name the lists lack, read from
+   the question's shape: "facial cupping for puffiness", "endolift jawline downtime"), and
+   not micro-needling: the intent becomes ``ask_other_treatment`` ("The clinic's information
+   here covers micro-needling only…"), unless the intent keeps its meaning with another treatment in
    it (``keep``: "is it better than laser?", "I had botox and my face is swollen").
 2. Something of the domain named (micro-needling, a body area, a skin concern, a number of
    treatments): the classifier's intent stands.
@@ -370,9 +371,6 @@ class ScopeCheck(GraphComponent):
             return [" ".join(words)]
         return []
 
-    def named_first(self, message: Message) -> bool:
-        return self.name_first(message) is not None
-
     def name_first(self, message: Message) -> Span | None:
         """A name the lists lack opens the question: its first word is one no domain example
         uses, even with a typo, and what follows asks something of it ("endolift jawline
@@ -463,7 +461,7 @@ class ScopeCheck(GraphComponent):
         # question that opens with a name ("netflix price?") stays everyday.
         if intent in self.config["not_questions"] or intent in self.config["context_intents"]:
             return None  # "ok bye" names nothing; "wow, is that each?" is about the last answer
-        return self.intent if self.named_first(message) else None
+        return self.intent if self.name_first(message) else None
 
     @staticmethod
     def could_be_a_reaction(text: str) -> bool:
