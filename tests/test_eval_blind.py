@@ -15,15 +15,25 @@ pytestmark = pytest.mark.server  # blind_eval starts the action server
 # set -> the worst acceptable score (everyday/other_treatments: share given a fact).
 FLOORS = {
     "everyday": 0.01,          # target met: at most 1% (0.3% today, 1/315)
-    # target 0; 5.1% today (26/511: the ninth round's held-out writer's 200 names the lists lack
-    # came in at 17 given a fact, 13 now; the first 311 went 14 -> 13)
-    "other_treatments": 0.055,
+    "other_treatments": 0.05,  # target 0; 4.2% today (13/311), the writers before the ninth round
     "real_style": 0.90,        # target met: 93.8% today (183/195)
     "follow_ups": 0.84,        # target 90%; 85.8% today (411/479), with the learned context model
     # Context applied where it doesn't belong: the same questions asked after an answer.
     "everyday_after_a_fact": 0.013,   # target met: 0.6% (2/315)
     "real_style_after_a_fact": 0.90,  # target met: 93.3% today
 }
+
+
+# The ninth round's held-out writer of other treatments (200 names the lists lacked; split by
+# writer, tests/eval/README.md) is guarded apart, so the floor above keeps its meaning: 17 given
+# a fact before that round's changes, 13 today.
+NINTH_ROUND_WRITER_FLOOR = 0.07
+NINTH_ROUND_MARKER = "# Items after these: writer 9.3"
+
+
+def items_before_the_ninth_round() -> int:
+    text = (blind_eval.SETS / "heldout" / "other_treatments.yml").read_text(encoding="utf-8")
+    return text.split(NINTH_ROUND_MARKER)[0].count("\n- text:")
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +46,12 @@ def test_held_out_blind_set_does_not_get_worse(results, name, capsys):
     result = results[name]
     with capsys.disabled():
         blind_eval.report({name: result}, "heldout")
+    if name == "other_treatments":
+        first = items_before_the_ninth_round()
+        assert 0 < first < len(result.outcomes)
+        result, ninth = (blind_eval.SetResult(name, result.outcomes[:first]),
+                         blind_eval.SetResult(name, result.outcomes[first:]))
+        assert ninth.score <= NINTH_ROUND_WRITER_FLOOR
     if name in blind_eval.LOWER_IS_BETTER:
         assert result.score <= FLOORS[name]
     else:
