@@ -204,6 +204,8 @@ def read_reply(tracker: Tracker) -> Reply:
         if reading.joined_by and isinstance(reply.slots.get(slot), str) and isinstance(given, str) and given \
                 and step != slot:
             reply.slots[slot] = f"{given} {reading.joined_by} {reply.slots[slot]}"
+    if reading.change and reading.change in reply.slots:  # "typo in my name, its Cathal not Cahal": respelt
+        reading.change = None
     if reading.change:  # "change my email": asked again
         reply.slots.update({reading.change: None, CONFIRMED: None})
         reply.say.append(("utter_change_detail", {"detail": DETAIL_LABELS[reading.change]}))

@@ -33,16 +33,23 @@ _PART = (r"mornings?|morns?|arvos?|aftns?|afternoons?|evenings?|eves|nights?|lun
          # as typed in a hurry: "evnings", "mornin", "aftanoon"
          r"|evn?ings?|evenin'?s?|evngs?|mornin'?s?|mornngs?|aftern?oons?|afternon|aftanoons?|aftrn?oons?|nite"
          r"|after work|after school|before work|first thing|day ?time|during the day|during the week|school hours"
-         r"|work hours|office hours|business hours|midweek|mid-week|early doors")
+         r"|work hours|office hours|business hours|midweek|mid-week|early doors"
+         r"|(?:after|before) (?:the )?school run|school run|(?:after|when) the kids are in bed")
 _WHEN = (r"today|tonight|tomorrow|tomorow|tommorow|tmrw|tmr|tomoz|2moro|2morro|2morrow|2day|2nite|tonite"
          r"|this week|next week|this month|next month"
          r"|the weekend|asap|a\.s\.a\.p\.?|as soon as possible|as soon as you can|any ?time|whenever(?: suits)?"
          r"|any day|no preference|all day|whatever suits|any time that suits|the earlier the better"
          r"|the sooner the better|as early as possible|earliest possible|first available|soonest|n\s?e\s?time")
+_HOUR_WORD = r"\s*(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _CLOCK = (r"(?:between\s+)?\d{1,2}(?:[:.]\d{2})?\s?(?:-|–|to|and|till|until)\s?\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)?"
           r"(?=\s|$|[,.!;])(?<!\d{3})"
           r"|\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.?|p\.m\.?|o'?clock|ish)\b|\d{1,2}[:.]\d{2}\b|noon|midnight"
           r"|half (?:past )?\d{1,2}"
+          # "five thirty onwards", "after six", "half seven"
+          rf"|(?:(?:after|aftr|before|around|about|from|at|by|until|till|til|past)\s+|half (?:past )?)?{_HOUR_WORD}"
+          r"(?:\s+(?:thirty|fifteen|forty[- ]five|o'?clock))?(?=\s+(?:onwards|on|or later|ish|pm|am|in the)\b)"
+          rf"|(?:after|aftr|before|around|about|from|by|until|till|til|past|half (?:past )?){_HOUR_WORD}\b"
+          rf"|{_HOUR_WORD}\s+(?:thirty|fifteen|forty[- ]five|o'?clock)\b"
           r"|(?:after|aftr|before|around|about|from|at|by|until|till|til|past|between|after about)\s+\d{1,2}"
           r"(?:[:.]\d{2})?(?:\s?(?:am|pm|ish))?(?!\s*(?:sessions?|treatments?|weeks?|days?|months?|years?|times?"
           r"|%|euros?|pounds?|€|\d))")
@@ -64,7 +71,7 @@ TIME_LEAD = re.compile(r"(?:\b(?:(?:the )?best time (?:to (?:call|ring|reach|con
 TIME_TAIL = re.compile(r"^\s*(?:(?:is|are|would be|would|will|works?|suits?|usually|generally|probably|always)\s+)*"
                         r"(?:best|better|good|great|ideal|fine|ok|okay|easiest|suit(?:s)?(?: me)?(?: best| better)?"
                         r"|work(?:s)? (?:best )?"
-                        r"(?:for me)?)(?:\s+for me)?(?:\s+(?:to be honest|tbh|really))?\b", re.I)
+                        r"(?:for me)?)(?:\s+for (?:me|her|him|them|us))?(?:\s+(?:to be honest|tbh|really))?\b", re.I)
 # Said of a time that no longer suits ("mornings are no good now", "can't do mornings"): that
 # time is not the answer, another one in the message is.
 TIME_REJECTED_AFTER = re.compile(
@@ -110,7 +117,8 @@ morning mornings afternoon afternoons evening evenings night nights today tonigh
 weekend weekends asap anytime lunchtime week month monday tuesday wednesday thursday friday saturday sunday
 mondays tuesdays wednesdays thursdays fridays saturdays sundays stop cancel skip none n/a
 regards clinic nvm agree agreed consent consented confirm confirmed submit aye
-re regarding concerning consultation consultations consult appointment appointments callback
+re regarding concerning consultation consultations consult appointment appointments callback call-back
+request requests enquiry
 """.split())
 # Greetings, in English, Irish and other languages: a message's opening, never a name
 # ("Bonjour, please call me, Jean-Luc Moreau"; "Dia duit, is mise Áine").
@@ -133,7 +141,7 @@ team someone somebody anyone anybody something nothing anything everything quest
 treatment treatments cost costs price prices pricing hurt pain painful downtime session sessions result results
 skin face never mind forget quit exit opening hours open located location noon free available interested
 finally thinking looking wondering busy pregnant unsure worried nervous curious ready keen based currently
-still new sorry spelt spelled from cork dublin
+still new sorry spelt spelled from cork dublin heard already filled
 good fair enough grand great cool lovely perfect alright brilliant brill super fab deal sound right fine
 instead wait oops now typo whatsapp landline viber signal telegram either both whichever same later back
 gmail hotmail yahoo outlook icloud eircom
@@ -145,11 +153,13 @@ NOT_NAME |= _CONCERN_WORDS
 
 # --- concerns --------------------------------------------------------------------------------
 
-_CONDITIONS = sorted({t for g in vocabulary.CONDITION_TERMS.values() for t in g} | set(vocabulary.UNLISTED_CONDITIONS),
-                     key=len, reverse=True)
+# Marks the vocabulary doesn't name alone, said beside a concern ("acne scarring and some dark marks").
+_MORE_MARKS = ["dark marks", "red marks", "brown marks", "dark patches", "brown patches"]
+_CONDITIONS = sorted({t for g in vocabulary.CONDITION_TERMS.values() for t in g} | set(vocabulary.UNLISTED_CONDITIONS)
+                     | set(_MORE_MARKS), key=len, reverse=True)
 # Places the vocabulary has no answer about but a visitor names with a concern ("on my temples").
 _MORE_PLACES = ["temples", "temple", "jaw", "jawline", "cheekbones", "hairline", "upper lip", "lip", "brow", "brows",
-                "eyebrows", "elbows", "shoulders", "upper arms", "sides", "face and neck"]
+                "eyebrows", "elbows", "shoulders", "upper arms", "sides", "face and neck", "mouth", "nose", "lips"]
 _AREAS = sorted({t for g in vocabulary.AREA_TERMS.values() for t in g} | set(vocabulary.UNLISTED_AREAS)
                 | set(_MORE_PLACES), key=len, reverse=True)
 
@@ -161,20 +171,24 @@ def _alternatives(terms: list[str]) -> str:
 # "... on my chin", "... around my eyes": the place is part of the concern.
 # ("... on my cheeks and chin": more places joined to the first.)
 _AREA_TAIL = (rf"(?:\s+(?:on|around|round|'round|under|near|at|in|across|over|along|by|below|above)\s+"
-              rf"(?:(?:my|the|both|his|her)\s+(?:{_alternatives(_AREAS)}|[a-z]+)|{_alternatives(_AREAS)})"
-              rf"(?:\s*(?:,|and|&|or|\+)\s*(?:(?:my|the|both)\s+)?(?:{_alternatives(_AREAS)})\b)*)")
+              rf"(?:(?:my|the|both|his|her)\s+(?:(?:{_alternatives(_AREAS)})s?\b(?:\s+of\s+(?:my|the|both|his|her)\s+[a-z]+)?"
+              rf"|[a-z]+)|(?:{_alternatives(_AREAS)})\b)"
+              rf"(?:\s*(?:,|and|&|or|\+)\s*(?:(?:on|around|round|under|near|at|in|across|over|along|by|below|above)\s+)?"
+              rf"(?:(?:my|the|both)\s+)?(?:{_alternatives(_AREAS)})\b)*)")
 # "back acne scars", "forehead wrinkles": the place said first is part of the concern too.
 _AREA_HEAD = rf"(?:(?:{_alternatives(_AREAS)})\s+)?"
 # "pitted acne scars", "a scar on my chin from a fall", "scarring from acne": the visitor's words
 # around the concern are part of it.
 _CONDITION_HEAD = (r"(?:(?:old|bad|deep|some|my|the|a|fine|facial|pitted|boxcar|ice ?pick|rolling|raised|sunken"
                    r"|atrophic|stubborn|visible|mild|severe|small|big|large|little|enlarged|faint|hormonal|few"
-                   r"|lots of|loads of|pock)\s+)*")
+                   r"|lots of|loads of|pock|chicken ?pox|chicken-pox|surgical|surgery|c-section|burn|injury"
+                   r"|self-harm|self harm)\s+)*")
 _CONDITION_CAUSE = (r"(?:\s+from\s+(?:[a-z'-]+\s+){0,2}?(?:acne|spots|pimples|breakouts|chicken\s?pox|pregnancy"
                     r"|pregnancies|kids|surgery|operation|accident|fall|burns?|injury|c-section|sport|sun)\b)?")
 CONDITION = re.compile(
     rf"\b{_CONDITION_HEAD}{_AREA_HEAD}(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?{_CONDITION_CAUSE}"
-    rf"(?:\s*(?:and|&|\+)\s+(?:{_alternatives(_CONDITIONS)})\b{_AREA_TAIL}?{_CONDITION_CAUSE})*", re.I)
+    rf"(?:\s*(?:and|&|\+)\s+(?:(?:some|a few|a bit of|my|the|a)\s+)?{_CONDITION_HEAD}(?:{_alternatives(_CONDITIONS)})\b"
+    rf"{_AREA_TAIL}?{_CONDITION_CAUSE})*", re.I)
 def describes_a_reaction(text: str) -> bool:
     """A reaction word outside the concerns the clinic treats: "scar" in "acne scarring on my
     cheeks" names a concern, "swollen" in "my acne scars are swollen" a reaction."""
@@ -206,11 +220,16 @@ _CONCERN_FILLER_LEAD = re.compile(
     r"|(?:(?:it'?s|its|it is|that'?s|thats|the concern is|my concern is|concern is|concern:|mainly|mostly|more"
     r"|really|just|i want to discuss|i'?d like to discuss|i want to talk about|i'?d like to talk about"
     r"|i want to ask about|i'?m interested in|im interested in|interested in|i have|i'?ve got|ive got|i got"
-    r"|discuss|talk about|about|bout|regarding|re|for|with|to do with|it'?s to do with|its to do with)"
+    r"|discuss|talk about|about|bout|regarding|re|for|with|to do with|it'?s to do with|its to do with"
+    # "a consultation for open pores", "microneedling for my acne scars", "treating my acne scars"
+    r"|(?:an?\s+)?(?:(?:micro[- ]?needling|microneedlign|skin needling)\s+)?(?:consultation|consult|appointment)\s+"
+    r"(?:for|about|re|regarding))"
     r"\b[\s,:-]*))*"
     r"(?:(?:my|the|some|a few|a bit of)\s+)?", re.I)
-_CONCERN_FILLER_TAIL = re.compile(r"(?:[\s,.!-]*\b(?:actually|instead|please|pls|thanks|thank you|really|really"
-                                  r"|mostly|mainly|tbh|lol|i think|though)\b)+[\s.!]*$", re.I)
+_CONCERN_FILLER_TAIL = re.compile(
+    r"(?:[\s,.!-]*\b(?:actually|instead|please|pls|thanks|thank you|really|mostly|mainly|tbh|lol|i think|though"
+    r"|both really|both|(?:is )?what i(?:'?d like| want)? to (?:ask|talk|know) about"
+    r"|(?:that )?i want to (?:discuss|ask about|talk about)|i'?d like to discuss)\b)+[\s.!]*$", re.I)
 
 # --- yes, no, skip, leaving, corrections -------------------------------------------------------
 
@@ -237,7 +256,7 @@ _AGREEING = set("""
 yes yess yeah yea yeh ya yah ye yep yup yas aye sure ok okay k kk agree agreed consent consented confirm confirmed
 correct right fine grand great perfect lovely good absolutely definitely certainly sound spot send sent submit
 submitted proceed happy cool brilliant brill super fab deal alright exactly deffo defo def tá accept accepted deadly
-oui
+oui sí ja snd
 👍 👌 ✅
 """.split())
 _AGREEING_PHRASES = re.compile(r"\b(?:no (?:problem|probs|worries|bother)|not a problem|of course"
@@ -254,7 +273,8 @@ _ALONG = set("""
 it its it's that that's thats this is all everything everything's everythings please pls plz thanks thank you ta
 cheers thx ty then now on off away with me by for to of so just and also too well oh ah hmm hm um erm a million
 x xx xxx lol haha looks look sounds seems the i i'm im am i'd id be would will very much indeed totally fully
-as really quite yes-please one details info ahead go job
+as really quite yes-please one details info ahead go job them over you u can clinic fire she's he's she he we
+we're is happy with si gracias merci danke grazie obrigada obrigado
 """.split())
 
 
@@ -332,14 +352,16 @@ SHOULD_BE = re.compile(rf"\b(?:my|the)\s+(?P<field>{_FIELD})\s+(?:should be|shou
                        # "the concern is ...": for a name or a contact, "my ... is" introduces it.
                        rf"|\b(?:my|the)\s+(?P<topic>concern|topic|reason|preferred time)\s+is\s+(?P<topic_value>.+)$",
                        re.I)
-MAKE_IT = re.compile(rf"\bmake\s+(?:it|the\s+(?P<field>{_FIELD}))\s+(?P<value>.+)$", re.I)
+MAKE_IT = re.compile(rf"\b(?:make\s+(?:it|that|the\s+(?P<field>{_FIELD}))|(?:change|switch)\s+(?:it|that)\s+to)"
+                     rf"\s+(?P<value>.+)$", re.I)
 CHANGE = re.compile(r"\b(?:change|update|edit|correct|fix|wrong|redo|re-?enter|typo in|mistake in)\b", re.I)
 
 # --- parts of a message ----------------------------------------------------------------------
 
 # Where a message divides into parts ("Dr. Aisha Malik" is one).
-SPLIT = re.compile(r"\s*(?:[,;!?]+|(?<!\bdr)(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bst)\.(?:\s+|$)|\s[-–—]+\s|[–—]|\n"
-                   r"|\band\b|\bbut\b)\s*", re.I)
+# (A label's colon divides too: "Call back request: Eoin Ryan".)
+SPLIT = re.compile(r"\s*(?:[,;!?]+|(?<=[a-z]):(?=\s)|(?<!\bdr)(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bst)\.(?:\s+|$)"
+                   r"|\s[-–—]+\s|[–—]|\n|\band\b|\bbut\b)\s*", re.I)
 QUESTION_START = re.compile(r"^(?:what|where|when|how|why|who|which|whats|what's|wheres|where's|hows|how's"
                             r"|is(?! mise\b)|are"
                             r"|does|do|did|can|could|will|would(?!\s+(?:like|love|prefer|appreciate|be grateful))"
@@ -441,6 +463,8 @@ def plausible_name(text: str) -> bool:
         return False
     if all(w in NOT_NAME_LOWER for w in lowered):
         return False
+    if len(words) >= 2 and text == text.lower() and any(w in NOT_NAME_LOWER for w in lowered):
+        return False  # "never heard back", "im thinking": words of a sentence, in lower case
     return not TIME_PHRASE.search(text)
 
 
@@ -460,6 +484,21 @@ _TIME_REASON = re.compile(r",\s*(?:as |because |cos |coz |since )?(?:i|i'm|im|i 
                           r"(?:\s+\w+)?[\s.!]*$", re.I)
 
 
+# "after 7pm, i work til 6", "between 12 and 1 is best because lunch", "whenever, im off work this
+# month": why the time suits, said after it. "mornings, i'm free till 12" and "tuesday, i'm busy
+# after 3" say more of the time and stay.
+_TIME_ASIDE = re.compile(r"(?:\s*[,.;]\s*|\s+(?:pls|please)\s+|\s+(?=as\b|because\b|cos\b|coz\b|since\b|bc\b))"
+                         r"(?:(?:as|because|cos|coz|since|bc)\b.*|(?:i|i'm|im|i am|i've|ive|i have|i'll|ill|my)\s+"
+                         r"(?!(?:free|busy|available|around|only|not|can'?t|cannot|could|out)\b).*)$", re.I)
+# "im on nights so any time after 2", "after work. so like after 6": what leads to the time.
+_TIME_PREAMBLE = re.compile(r"^(?:(?:i'?m|im|i am|i)\b[^,.]{0,40}?\bso|[^.]{1,40}\.\s*so)\s+(?:like\s+)?", re.I)
+# "not friday, monday or tuesday", "not evenings, mornings before work": the time taken back first.
+_TIME_TAKEN_BACK = re.compile(r"^(?:sorry\s+|actually\s+|no\s+)*not\s+[^,]+,\s*", re.I)
+# "afternoons, mornings are bad for me": the time given, then one that doesn't suit.
+_TIME_THAT_DOESNT_SUIT = re.compile(r"\s*,\s*[^,]*?\b(?:are|is|r)\s+(?:no good|not good|bad|no use|not great|"
+                                    r"impossible|out)\b[^,]*$", re.I)
+
+
 def time_value(text: str) -> str:
     """A reply to "when?" as the visitor put it, without the lead-in and the comment
     ("I'd prefer mondays" -> "mondays", "evenings are usually best for me" -> "evenings")."""
@@ -470,6 +509,17 @@ def time_value(text: str) -> str:
     reason = _TIME_REASON.search(value)
     if reason and looks_like_time(value[:reason.start()]):
         value = value[:reason.start()]
+    for cut in (_TIME_ASIDE, _TIME_THAT_DOESNT_SUIT):
+        found = cut.search(value)
+        # ("Monday, i work nights so any time after 12": the aside gives the time, and stays.)
+        consequence = re.search(r"\bso\b(?P<then>.*)$", found.group(), re.I) if found else None
+        if found and TIME_PHRASE.search(value[:found.start()]) \
+                and not (consequence and TIME_PHRASE.search(consequence.group("then"))):
+            value = value[:found.start()]
+    for opening in (_TIME_TAKEN_BACK, _TIME_PREAMBLE):
+        found = opening.match(value)
+        if found and TIME_PHRASE.search(value[found.end():]):
+            value = value[found.end():]
     match = TIME_PHRASE.search(value)
     if match:
         lead = TIME_LEAD.search(value[:match.start()])
@@ -479,12 +529,14 @@ def time_value(text: str) -> str:
         tail = TIME_TAIL.match(value[match.end():]) if match else None
         if match and tail:
             value = value[:match.end()] + value[match.end() + tail.end():]
-    value = re.sub(r"^(?:i'?d prefer|i prefer|prefer|ideally|preferably|best(?: is)?|the best time is|usually)\s+",
+    value = re.sub(r"^(?:(?:honestly|eh|em|erm|um|hmm|well|like|ok|okay|i'?d prefer|i prefer|prefer|ideally|preferably"
+                   r"|best(?: is)?|the best time is|usually)[\s,]+)+",
                    "", value, flags=re.I)
     # Fillers go; a hedge after the time stays ("before 11 ideally": the clinic's team learns
     # that 11 is no hard limit).
-    value = re.sub(r"(?:\s+(?:instead|actually|please|pls|thanks|really|tbh"
-                   r"|to be honest|i guess|i think))+$", "", value, flags=re.I)
+    value = re.sub(r"(?:\s+(?:instead|actually|please|pls|thanks|really|tbh|tho|though|if poss|if possible"
+                   r"|if that'?s (?:ok|okay|alright)|if thats (?:ok|okay|alright)|works|is grand|is fine|so"
+                   r"|to be honest|i guess|i think|i suppose))+$", "", value, flags=re.I)
     value = re.sub(r"^on\s+(?=\S)", "", value, flags=re.I)  # "on Monday morning"
     return clean_edges(value)
 
@@ -494,12 +546,24 @@ _AGE_ASIDE = re.compile(r"[\s,;-]+(?:i'?m|im|i am)\s+(?:only\s+|nearly\s+|almost
                         r"(?:\s*(?:yrs?|years?)(?:\s*old)?)?(?:\s+(?:so|lol|haha|tho|now))*[\s.!]*$", re.I)
 
 
+# "microneedling for my acne scars", "treating my acne scars": the treatment before the concern it
+# is for. Only where a concern follows: "microneedling for my face" says what for.
+_TREATMENT_FOR = re.compile(r"^(?:(?:micro[- ]?needling|microneedlign|skin needling|the treatment|treatment)"
+                            r"\s+(?:for|on)|treating|treatment for)\s+(?:(?:my|the|some)\s+)?", re.I)
+
+
 def concern_value(text: str) -> str:
     """A reply to "what is it about?" as the visitor put it, without "it's about my"."""
     value = clean_edges(text)
     value = _CONCERN_FILLER_LEAD.sub("", value)
+    treatment = _TREATMENT_FOR.match(value)
+    if treatment and CONDITION.match(value[treatment.end():]):
+        value = value[treatment.end():]
     value = _CONCERN_FILLER_TAIL.sub("", value)
     value = _AGE_ASIDE.sub("", value)
+    taken_back = re.search(r"\s*,?\s+not\s+(?:the\s+|my\s+)?[a-z' -]{1,30}$", value, re.I)
+    if taken_back and CONDITION.search(value[:taken_back.start()]):
+        value = value[:taken_back.start()]  # "the scar on my knee from a fall, not acne"
     return value.strip(" ,.;:!?-–—\"'()")
 
 

@@ -45,6 +45,7 @@ from actions.detail_patterns import (
     NOPE,
     NOT_A_CONCERN,
     NOT_NAME,
+    QUESTION_START,
     REPLACED,
     SHOULD_BE,
     SKIP,
@@ -127,7 +128,9 @@ def _contact_in(text: str) -> tuple[str | None, str | None, str]:
 # Only words that take back what was just typed, between two numbers: "087 111 2223 no wait 087 111
 # 2232"; "mob no. 087 …, home no. 01 …" and "087 … or if no answer 01 …" give two.
 _SELF_CORRECTED = re.compile(r"[\s,;:!-]*(?:(?:no|wait|sorry|i mean|i meant|actually|correction|scratch that|oops"
-                             r"|my bad|lol)[\s,;:!-]*)+", re.I)
+                             r"|my bad|lol|that'?s wrong|thats wrong|wrong|that'?s not right|thats not right"
+                             r"|not that one)"
+                             r"[\s,;:!-]*)+", re.I)
 
 
 def _cut(text: str, start: int, end: int) -> str:
@@ -149,7 +152,8 @@ def read(text: str, step: str | None = None, known_name: str | None = None) -> R
     the form starts). ``known_name``: the name the form has; elsewhere than at the name step, a
     bare name is only taken when the form has none yet, or as a fuller form of it ("sarah" -
     "sarah murphy")."""
-    text = squeeze(text)
+    # A line break divides a message as a semicolon does ("Name: Chiamaka Okonkwo" / "Phone: …").
+    text = squeeze(re.sub(r"\s*\n\s*", " ; ", str(text or "").strip()))
     reading = Reading(text)
     if not text or text.startswith("/"):
         return reading
@@ -161,7 +165,8 @@ def read(text: str, step: str | None = None, known_name: str | None = None) -> R
             reading.leaving, reading.no = False, True
         return reading
     reading.email, reading.phone, remaining = _contact_in(text)
-    reading.replaced = _replacement(remaining)
+    # "the email is m.delaney@outlook.com not .ie": the new detail is given whole; nothing to respell.
+    reading.replaced = None if reading.email or reading.phone else _replacement(remaining)
     joined = JOINED.match(text)
     # "and make it mornings", "also change the time to 6": a correction replaces, it adds nothing.
     correcting = CHANGE.search(text) or CHANGE_REQUEST.search(text) or re.search(r"\b(?:instead|rather)\b", text, re.I)
@@ -198,6 +203,9 @@ def _replacement(text: str) -> tuple[str, str] | None:
     if not 1 <= len(old) <= 3 or len(before) < len(old):
         return None
     new = before[-len(old):]
+    said = TIME_PHRASE.search(match.group("before"))
+    if said and looks_like_time(" ".join(old)) and said.end() >= len(match.group("before").rstrip(" ,.;:!-")):
+        return " ".join(old), said.group()  # "after 6pm not 10am": "after 6pm"
     return " ".join(old), " ".join(new)
 
 
@@ -208,9 +216,11 @@ def _name_from_parts(text: str, known_name: str | None) -> str | None:
     for match in NAME_PART.finditer(text):
         words = []
         for word in match.group("value").split():
-            if word.lower().strip(".") in NOT_NAME:
+            if word.lower().strip(".,;!") in NOT_NAME or word.lower().strip(".,;!") in ("sorry", "tho", "though"):
+                break  # "my surname is spelt Keogh sorry, the email's right"
+            words.append(word.rstrip(",;!"))
+            if word[-1:] in ",;!":
                 break
-            words.append(word)
         if not words or not plausible_name(" ".join(words)):
             continue
         if match.group("part").lower() in FIRST_NAME_PARTS:
@@ -260,8 +270,9 @@ def _read_correction(reading: Reading, text: str) -> bool:
             continue
         groups = match.groupdict()
         field_word = groups.get("field") or groups.get("topic") or ""
-        slot = detail_named(field_word) if field_word else TIME
         value = groups.get("value") or groups.get("topic_value") or ""
+        # "make it evenings", "change it to stretch marks": the detail the value is.
+        slot = detail_named(field_word) if field_word else CONCERN if CONDITION.search(value) else TIME
         if slot == CONTACT:  # the new email or number is already read
             if reading.email or reading.phone:
                 return True
@@ -274,9 +285,13 @@ def _read_correction(reading: Reading, text: str) -> bool:
             reading.found[TIME] = time_value(value)
             return bool(reading.found[TIME])
         elif slot == CONCERN:
-            reading.found[CONCERN] = concern_value(value)
+            first = re.split(r"\s*[,;]\s*", value)[0]  # "stretch marks, the acne scars have faded"
+            reading.found[CONCERN] = concern_value(first if CONDITION.search(first) else value)
             return bool(reading.found[CONCERN])
-    if reading.email or reading.phone or not CHANGE.search(text):
+    # ("if i change my mind can i get them deleted?", "if my number changes can I update it later?"
+    # ask about the future: no detail changes now.)
+    if reading.email or reading.phone or _LATER.search(text) or not CHANGE.search(
+            re.sub(r"\bchang\w* (?:my|your|her|his|their) minds?\b", " ", text, flags=re.I)):
         return False
     for word in re.findall(r"[a-z]+(?:-[a-z]+)*", text.lower()):
         for slot, candidates in WHICH_WORDS.items():
@@ -292,6 +307,11 @@ def _read_correction(reading: Reading, text: str) -> bool:
                 reading.change = slot
                 return True
     return False
+
+
+# A question about a change some day: "if my number changes can I update it later?"
+_LATER = re.compile(r"\b(?:later|in future|in the future|afterwards|if(?! (?:possible|poss|you can|u can)\b))\b"
+                    r".*\?\s*$", re.I)
 
 
 def _said_again(again: str, name: str, capitals: bool) -> bool:
@@ -340,6 +360,9 @@ def detail_named(word: str) -> str:
     return CONCERN
 
 
+_SKIPPED = re.compile(r"\bskip\b|\brather not (?:say|share)\b|\bprefer not to (?:say|share)\b", re.I)
+
+
 def _read_concern_answer(reading: Reading, text: str, known_name: str | None) -> None:
     """At "what is it about?": a yes or no to the proposal, a skip, or the concern itself
     ("nope - wrinkles" is wrinkles). A time typed here is a time: "after 7pm" is no concern."""
@@ -347,7 +370,9 @@ def _read_concern_answer(reading: Reading, text: str, known_name: str | None) ->
     if is_yes(reply):
         reading.yes = True
         return
-    if SKIP.match(reply.strip(" .!")) or SKIP.match(clean_edges(reply)):
+    if SKIP.match(reply.strip(" .!")) or SKIP.match(clean_edges(reply)) or _SKIPPED.search(reply) \
+            and not CONDITION.search(reply):
+        # "id rather skip that one", "skip - will explain on the call", "rather not say, skip"
         reading.skip = reading.no = True
         return
     if is_question(reply) and not NOPE.match(reply):
@@ -417,7 +442,8 @@ def _read_time_answer(reading: Reading, text: str, known_name: str | None) -> No
 def _parts(text: str) -> list[tuple[str, bool]]:
     """The parts of a message (``SPLIT``), each with whether a question mark ends it. A
     concern is one part, whatever it holds ("acne scarring on my cheeks and chin")."""
-    concerns = [m.span() for m in CONDITION.finditer(text)]
+    # (and a time: "between 9 and 11am", "Monday and Friday afternoons")
+    concerns = [m.span() for m in CONDITION.finditer(text)] + [m.span() for m in TIME_PHRASE.finditer(text)]
     parts, start = [], 0
     for match in SPLIT.finditer(text):
         if "?" not in match.group() and any(a < match.start() and match.end() < b for a, b in concerns):
@@ -428,9 +454,12 @@ def _parts(text: str) -> list[tuple[str, bool]]:
     return [(part, asked) for part, asked in parts if part.strip()]
 
 
-def _asks(part: str, asked: bool) -> bool:
+def _asks(part: str, asked: bool, request: bool = False) -> bool:
     """Whether a part of a message is a question ("before I give my details does it hurt?");
-    "can someone call me?" asks to be contacted, which the details answer."""
+    "can someone call me?" asks to be contacted, which the details answer, and so do the parts
+    of that request ("can someone ring me on 085… any time after 4?", "… about acne scarring?")."""
+    if request and asked and not QUESTION_START.match(clean_edges(part)):
+        return False
     return is_question(part) or (asked and not CONTACT_REQUEST.search(part))
 
 
@@ -454,13 +483,14 @@ def _read_parts(reading: Reading, text: str, step: str | None, known_name: str |
         text = text.replace(f"{label}:", " ").replace(value, " , ") if slot in reading.found else text
     leftovers = []
     parts = _parts(text)
+    request = bool(CONTACT_REQUEST.search(reading.text))  # before its lead-in went with the number
     # A skin concern named anywhere is the concern: "reading about micro needling for ages, I
     # have acne scarring" is about the scarring; of several, the one said most fully ("I've had
     # acne since my teens and now have scarring on my forehead and temples").
-    named = max((m.group() for part, asked in parts if not _asks(part, asked) for m in CONDITION.finditer(part)),
-                key=len, default=None)
+    named = max((m.group() for part, asked in parts if not _asks(part, asked, request)
+                 for m in CONDITION.finditer(part)), key=len, default=None)
     for part, asked in parts:
-        if _asks(part, asked):
+        if _asks(part, asked, request):
             reading.question = True
             continue
         part = _take_concern(reading, part, named)
@@ -497,8 +527,13 @@ def _take_concern(reading: Reading, part: str, named: str | None = None) -> str:
     return part
 
 
+# An occasion's date is no time to call: "I have a wedding next month", "going on holiday in june".
+_OCCASION = re.compile(r"\b(?:wedding|holiday|holidays|hols|party|event|birthday|christening|communion|confirmation"
+                       r"|trip|honeymoon|debs|prom|graduation|hen|stag|flight|baby|due)\b", re.I)
+
+
 def _take_time(reading: Reading, part: str) -> str:
-    if TIME in reading.found:
+    if TIME in reading.found or _OCCASION.search(part):
         return part
     match = next((m for m in TIME_PHRASE.finditer(part) if not _rejected(part, m)), None)
     if not match:
@@ -561,8 +596,12 @@ def _take_name(reading: Reading, part: str, step: str | None, known_name: str | 
             return ""
         if step == CONTACT and " " not in known_name.strip() and len(candidate.split()) <= 2 \
                 and candidate[:1].isupper() and not reading.has_details and candidate.lower() != known_name.lower():
-            # "Conor" - "McNally": the surname, typed just after the first name.
-            reading.found[NAME] = f"{known_name.strip()} {candidate}"
+            # "Conor" - "McNally": the surname, typed just after the first name; "dee" - "actually
+            # put my full name, Dearbhla Whelan", "sean" - "sorry Seán Tierney": the whole name again.
+            whole = len(candidate.split()) == 2 and (_folded(candidate.split()[0]) == _folded(known_name.strip())
+                                                     or bool(_RESPELLING.search(reading.text))
+                                                     or bool(re.search(r"\bname\b", reading.text, re.I)))
+            reading.found[NAME] = candidate if whole else f"{known_name.strip()} {candidate}"
             return ""
         return part
     named_here = bool(NAME_TAIL.search(stripped))

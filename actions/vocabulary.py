@@ -64,11 +64,13 @@ UNLISTED_AREAS = [
 REACTION_STEMS = [
     "swell", "swollen", "puff", "bleed", "blood", "blister", "infect", "pus", "rash", "itch", "burn", "sore", "pain",
     "hurt", "agony", "red", "raw", "bump", "lump", "welt", "spot", "ooz", "weep", "crust", "scab", "peel", "flak",
-    "hot", "fever", "temperature", "allerg", "hive", "react", "sting", "throb", "bruis", "tender", "ache", "aching",
+    # ("hotmail" and "number" in a contact request are no reaction.)
+    "hot(?!mail)", "fever", "temperature", "allerg", "hive", "react", "sting", "throb", "bruis", "tender", "ache",
+    "aching",
     "inflam", "irritat", "blotch", "discolou", "dark", "mark", "scar", "breakout", "broke out", "broken out",
     "breaking out", "blown up", "tight",
     "dry", "worse", "wrong", "awful", "terrible", "emergency", "help", "doctor", "hospital", "a&e", "breath", "dizzy",
-    "faint", "nause", "vomit", "sick", "numb", "tingl", "smell", "stink", "cold sore", "herpes", "cyst", "pimple",
+    "faint", "nause", "vomit", "sick", "numb(?!er)", "tingl", "smell", "stink", "cold sore", "herpes", "cyst", "pimple",
     "whitehead", "hole", "wound", "open", "yellow", "green", "angry", "normal", "unwell", "shiver", r"ill\b", "feel",
     "breaking out", "purple", "closing up", "pinprick", "dots", "warm",
 ]

@@ -35,6 +35,14 @@ from leads import details
 # A name introduced as one: "my name is", "my name's", "I'm called".
 _SIGNED = re.compile(r"\b(?:my name is|my name's|my names|the name is|i am called|i'm called|im called)\s+\w",
                      re.IGNORECASE)
+# A consultation asked for in so many words ("cud i get a consutlation for acne scars", "my sister
+# had this done at yours… id like to come in for a consultation"): the request, however sure the
+# classifier is of another reading, unless the message also asks something else or describes a
+# reaction.
+_ASKS_FOR_A_CONSULTATION = re.compile(
+    r"\b(?:book|arrange|get|have|want|like|love|request|come in for|set up|schedule|organi[sz]e|looking for)\b"
+    r"[^.?!]{0,25}?\b(?:consul\w*|consut\w*|appointment|appt|call ?back|call-back"
+    r"|an? (?:call|ring|phone call|chat))\b", re.IGNORECASE)
 # Details taken out before looking for a question ("jo.does@example.com" has a full stop).
 _DETAILS = re.compile(r"\S+@\S+|\+?\d[\d\s().-]{5,}\d")
 
@@ -84,6 +92,14 @@ class ContactDetailsIntent(GraphComponent):
             return bool(CONTACT_REQUEST.search(text) and _SIGNED.search(text))
         return True
 
+    @staticmethod
+    def asks_for_a_consultation_only(text: str) -> bool:
+        if describes_a_reaction(text):
+            return False
+        parts = [part for part in SPLIT.split(_DETAILS.sub(" ", text)) if part and part.strip()]
+        return any(_ASKS_FOR_A_CONSULTATION.search(part) for part in parts) and not any(
+            is_question(part) and not _ASKS_FOR_A_CONSULTATION.search(part) for part in parts)
+
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name")
@@ -94,6 +110,8 @@ class ContactDetailsIntent(GraphComponent):
                 confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
                 if confidence < self.unsure_below and intent not in self.keep and CONTACT_REQUEST.search(text):
                     # "my sister had it done … Could someone from the clinic call me about my acne scars?"
+                    replace_intent(message, self.intent)
+                elif intent not in self.keep and self.asks_for_a_consultation_only(text):
                     replace_intent(message, self.intent)
                 continue
             if intent == self.reaction and describes_a_reaction(text):

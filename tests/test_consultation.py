@@ -423,6 +423,33 @@ def found(text, step=None, name_known=False):
     # Words about someone else are no fuller name.
     ("My name is Tom. Tom Kelly's son. 0871112223", None, {"visitor_name": "Tom", "phone": "0871112223"}),
     ("its ciara. ciara kelly recommended u. 0871112223", None, {"visitor_name": "ciara", "phone": "0871112223"}),
+    # A time or a concern joined by "and" is one detail; a line break divides like a comma.
+    ("I'm Ewa, please call 0899012345 between 9 and 11am about a consultation for melasma", None,
+     {"visitor_name": "Ewa", "phone": "0899012345", "preferred_time": "between 9 and 11am", "concern": "melasma"}),
+    ("Name Chiamaka Okafor, phone 089 443 2107, saturday mornings pls, about acne scarring and some dark marks",
+     None, {"visitor_name": "Chiamaka Okafor", "phone": "089 443 2107", "preferred_time": "saturday mornings",
+            "concern": "acne scarring and some dark marks"}),
+    ("Please contact me re acne scars\nName: Chiamaka Okonkwo\nPhone: +353 83 402 9917\nBest time: weekday evenings",
+     None, {"visitor_name": "Chiamaka Okonkwo", "phone": "+353 83 402 9917", "preferred_time": "weekday evenings",
+            "concern": "acne scars"}),
+    ("Call back request: Eoin Ryan, 0868812345, anytime before 11am", None,
+     {"visitor_name": "Eoin Ryan", "phone": "0868812345", "preferred_time": "anytime before 11am"}),
+    ("pls email me sarahjane.k@gmail.com\nthanks a mill\nSarah-Jane", None,
+     {"visitor_name": "Sarah-Jane", "email": "sarahjane.k@gmail.com"}),
+    # The parts of a request to be contacted are details, a question mark or not.
+    ("can someone ring me on 085 901 2277 any time after 4? its Declan Mahon btw", None,
+     {"visitor_name": "Declan Mahon", "phone": "085 901 2277", "preferred_time": "any time after 4"}),
+    ("Could someone phone me on 028 9024 6613 about acne scarring? Any day after 5.", None,
+     {"phone": "028 9024 6613", "concern": "acne scarring", "preferred_time": "Any day after 5"}),
+    ("Cellulite on the backs of my legs, 07384 551 902", None,
+     {"concern": "Cellulite on the backs of my legs", "phone": "07384 551 902"}),
+    # An occasion's date is no time to call; words of a sentence are no name.
+    ("how long is the redness after? I have a wedding next month", "concern", {}),
+    ("how long is the redness after? I have a wedding next month", "storage_consent", {}),
+    ("i think my sister already filled this in for me last week but never heard back, 083 118 2209", None,
+     {"phone": "083 118 2209"}),
+    # A number taken back in words: the last one.
+    ("087 123 4567 no wait thats wrong, 087 123 4576", "visitor_contact", {"phone": "087 123 4576"}),
 ])
 def test_the_reader_takes_every_detail_a_message_carries(text, step, details_found):
     assert found(text, step) == details_found
@@ -438,6 +465,9 @@ def test_the_reader_takes_every_detail_a_message_carries(text, step, details_fou
     ("Kieran O'Reilly", "visitor_contact", "Kieran O Reilly", {"visitor_name": "Kieran O'Reilly"}),
     # Someone else's name, not said to be a respelling, is not taken for the visitor's.
     ("Sinead Byrne 0871112223 its my wifes phone", "visitor_contact", "Sean Byrne", {"phone": "0871112223"}),
+    # The whole name typed again after a first name: it replaces it.
+    ("actually put my full name, Dearbhla Whelan", "visitor_contact", "dee", {"visitor_name": "Dearbhla Whelan"}),
+    ("sorry Seán Tierney", "visitor_contact", "sean", {"visitor_name": "Seán Tierney"}),
 ])
 def test_the_name_given_more_fully(text, step, known, details_found):
     assert found(text, step, known) == details_found
@@ -494,6 +524,9 @@ def test_the_answer_to_the_question_asked(text, step, value):
     # A question's shape, a correction's meaning.
     ("actually can you add that its about acne scars", "request_confirmed", "concern", "acne scars"),
     ("can you make it afternoons", "request_confirmed", "preferred_time", "afternoons"),
+    ("oh actually change it to stretch marks, the acne scars have faded", "request_confirmed", "concern",
+     "stretch marks"),
+    ("no my surname is spelt Keogh sorry, the email's right tho", "preferred_time", "visitor_name", "Keogh"),
 ])
 def test_corrections_in_plain_words(text, step, slot, value):
     assert form_reader.read(text, step).found[slot] == value
@@ -561,6 +594,14 @@ def test_a_part_of_the_name_corrected(text, step, known, name):
     ("nah skip", "concern", "skip"), ("no, rather not say thanks", "concern", "skip"),
     ("no concern really", "concern", "skip"),
     ("oui yes", "storage_consent", "yes"),
+    # Sending in the visitor's own words.
+    ("send it to them", "request_confirmed", "yes"), ("send to clinic", "request_confirmed", "yes"),
+    ("yep fire it off", "request_confirmed", "yes"), ("ok you can send it", "request_confirmed", "yes"),
+    ("perfect thank u, send", "request_confirmed", "yes"), ("send it over", "request_confirmed", "yes"),
+    ("yes she's happy with that", "storage_consent", "yes"), ("si, yes", "storage_consent", "yes"),
+    # A skip in a few more words is a skip, not a concern.
+    ("id rather skip that one", "concern", "skip"), ("skip - will explain on the call", "concern", "skip"),
+    ("rather not say, skip", "concern", "skip"), ("skip that q", "concern", "skip"),
 ])
 
 
@@ -668,6 +709,7 @@ NOW = {"visitor_name": "Neeve Kelly", "visitor_contact": "neeve@gmial.com / 087 
     ("the last digits are 1243 not 1234", "visitor_contact", "neeve@gmial.com / 087 123 1243"),
     ("it's 086 not 087", "visitor_contact", "neeve@gmial.com / 086 123 1234"),
     ("gmail not gmial", "visitor_contact", "neeve@gmail.com / 087 123 1234"),
+    ("sorry i meant after 6pm not Thursday evenings", "preferred_time", "after 6pm"),
 ])
 def test_words_of_a_detail_replaced_at_the_summary(text, slot, value):
     assert at_step("request_confirmed", text, "inform", 0.9, NOW)[0] == {slot: value, "request_confirmed": None}

@@ -88,3 +88,30 @@ def test_an_unsure_reading_of_a_request_to_be_contacted_is_one():
     assert ContactDetailsIntent(CONFIG).process([message])[0].get("intent")["name"] == "contact_clinic"
     # Sure of something else, it stands: "can you call me about the price, how much is it?" asks the price.
     assert read("could someone call me back, how much is it?", "ask_cost") == "ask_cost"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("hiya i was wondering cud i get a consutlation for acne scars, had them since i was a teen", "out_of_scope"),
+    ("hi there sorry to bother ye, my sister had this done at yours and swears by it so id like to come in for a "
+     "consultation aswell. Im Deirdre", "report_adverse_reaction"),
+    ("Hi there, I'm getting married in September and my makeup artist recommended micro needling. Could I book a "
+     "consultation?", "report_adverse_reaction"),
+    ("hiya id love a call about old scars on my forearms", "out_of_scope"),
+])
+def test_a_consultation_asked_for_in_so_many_words_is_a_request_however_sure_the_classifier(text, intent):
+    assert read(text, intent) == "contact_clinic"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("how much is a consultation?", "ask_cost"),
+    ("can i book a consultation and how much is it?", "ask_cost"),
+    ("do i need a consultation before my first session", "ask_procedure"),
+    ("i had one yesterday and my face is swollen, can i get an appointment", "report_adverse_reaction"),
+])
+def test_a_question_or_a_reaction_beside_the_request_stands(text, intent):
+    assert read(text, intent) == intent
+
+
+def test_a_phone_number_or_a_hotmail_address_is_no_reaction():
+    text = "hi im Agnieszka, i want consultation for stretch marks on hips, my number +353 87 654 3321, ag@hotmail.com"
+    assert read(text, "report_adverse_reaction") == "contact_clinic"
