@@ -84,6 +84,17 @@ def which_detail(text: str) -> str | None:
     return form_reader.read(f"change {text}").change if text else None
 
 
+def _as_said(text: str, entity: dict) -> str:
+    """The concern in the visitor's words, where the concern's pattern holds the entity: "old
+    chicken pox scars", "fine lines", "stretch marks on my tummy" (actions/detail_patterns.py)."""
+    start = entity.get("start")
+    if not isinstance(start, int):
+        return ""
+    span = next((m for m in detail_patterns.CONDITION.finditer(text) if m.start() <= start < m.end()), None)
+    said = detail_patterns.concern_value(span.group()) if span else ""
+    return said if len(said) <= details.MAX_CONCERN // 2 else ""
+
+
 def _where(text: str, entity: dict) -> str:
     """The place the visitor named with a concern, in their words: " around the mouth" in "does
     it work for wrinkles around the mouth" (the concern's pattern, actions/detail_patterns.py)."""
@@ -110,7 +121,8 @@ def proposed_concern(tracker: Tracker) -> str | None:
                 if entity.get("entity") == kind:
                     value = str(entity.get("value"))
                     if kind == "skin_condition":
-                        return (vocabulary.condition_key(value) or value) + _where(event.get("text") or "", entity)
+                        return _as_said(event.get("text") or "", entity) \
+                            or (vocabulary.condition_key(value) or value) + _where(event.get("text") or "", entity)
                     return f"the {vocabulary.area_key(value) or value}"
     for event in reversed(asked):
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
@@ -286,11 +298,19 @@ def plausible_answer(step: str, value: Any) -> bool:
     return True
 
 
+# "dont ring me, use my email instead", "use my phone instead of the email": one contact replaces the
+# other ("call me on 086… instead" adds a phone to the email).
+_INSTEAD = re.compile(r"\binstead of (?:the |my |an? )?(?:e-?mail|phone|number|mobile)\b"
+                      r"|\b(?:don'?t|do not|dont) (?:ring|call|phone|text|email|e-mail)\b", re.I)
+
+
 def details_in(reading: form_reader.Reading, tracker: Tracker) -> dict[str, Any]:
     """The slots the details of a message fill (a new email or phone joins the contact)."""
     slots: dict[str, Any] = dict(reading.found)
     if reading.email or reading.phone:
-        slots[CONTACT] = merged_contact(tracker.get_slot(CONTACT), reading.email, reading.phone)
+        given = details.Contact(email=reading.email, phone=reading.phone)
+        slots[CONTACT] = str(given) if _INSTEAD.search(reading.text) \
+            else merged_contact(tracker.get_slot(CONTACT), reading.email, reading.phone)
     return slots
 
 

@@ -29,7 +29,7 @@ _DAY = (r"(?:mon|tues?|wednes|thurs?|fri|satur|sun)days?|mon|tues?|weds?|thur?s?
         # shorthand: "wkends", "wknds", "wkdays"
         r"|wk ?ends?|wknds?|wk ?days?|wk ?nights?")
 _PART = (r"mornings?|morns?|arvos?|aftns?|afternoons?|evenings?|eves|nights?|lunch ?times?|lunch|midday|mid-day|noon"
-         r"|tea ?time"
+         r"|tea ?time|lunch ?tme|lunch ?tym"
          # as typed in a hurry: "evnings", "mornin", "aftanoon"
          r"|evn?ings?|evenin'?s?|evngs?|mornin'?s?|mornngs?|aftern?oons?|afternon|aftanoons?|aftrn?oons?|nite"
          r"|after work|after school|before work|first thing|day ?time|during the day|during the week|school hours"
@@ -38,6 +38,8 @@ _PART = (r"mornings?|morns?|arvos?|aftns?|afternoons?|evenings?|eves|nights?|lun
 _WHEN = (r"today|tonight|tomorrow|tomorow|tommorow|tmrw|tmr|tomoz|2moro|2morro|2morrow|2day|2nite|tonite"
          r"|this week|next week|this month|next month"
          r"|the weekend|asap|a\.s\.a\.p\.?|as soon as possible|as soon as you can|any ?time|whenever(?: suits)?"
+         # typed in a hurry: "anytme", "whenevr"
+         r"|any ?tme|any ?tym|whenevr|whenver|wheneva"
          r"|any day|no preference|all day|whatever suits|any time that suits|the earlier the better"
          r"|the sooner the better|as early as possible|earliest possible|first available|soonest|n\s?e\s?time")
 _HOUR_WORD = r"\s*(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
@@ -50,14 +52,16 @@ _CLOCK = (r"(?:between\s+)?\d{1,2}(?:[:.]\d{2})?\s?(?:-|–|to|and|till|until)\s
           r"(?:\s+(?:thirty|fifteen|forty[- ]five|o'?clock))?(?=\s+(?:onwards|on|or later|ish|pm|am|in the)\b)"
           rf"|(?:after|aftr|before|around|about|from|by|until|till|til|past|half (?:past )?){_HOUR_WORD}\b"
           rf"|{_HOUR_WORD}\s+(?:thirty|fifteen|forty[- ]five|o'?clock)\b"
-          r"|(?:after|aftr|before|around|about|from|at|by|until|till|til|past|between|after about)\s+\d{1,2}"
+          r"|(?:after|aftr|afta|before|b4|bfore|around|about|from|at|by|until|till|til|past|between|after about)"
+          r"\s+\d{1,2}"
           r"(?:[:.]\d{2})?(?:\s?(?:am|pm|ish))?(?!\s*(?:sessions?|treatments?|weeks?|days?|months?|years?|times?"
           r"|%|euros?|pounds?|€|\d))")
 _ATOM = rf"(?:{_CLOCK}|{_WHEN}|{_PART}|{_DAY})"
-_BEFORE = (r"(?:(?:any|every|early|late|mid|this|next|only|not|from|after|aftr|before|around|about|between|on|in the"
+_BEFORE = (r"(?:(?:any|every|early|late|mid|this|next|only|not|from|after|aftr|afta|before|b4|around|about|between"
+           r"|on|in the"
            r"|in|at|sometime|some time|by|until|till|later|earlier|weekday|weekend|most|any time|anytime)\s+)*")
 _JOIN = r"(?:\s*(?:,|/|&|\+|-)?\s*(?:and|or|to|till|until|til|but not|but|except|not|or maybe|maybe|n)?\s*)"
-_AFTER = (r"(?:\s+(?:only|onwards|on|or later|or so|at the latest|latest|ish))?"
+_AFTER = (r"(?:\s+(?:only|onwards|on|or later|or so|at the latest|latest|ish|am|pm))?"
           # "afternoons your time": where the visitor is abroad, the time zone is part of it.
           r"(?:\s+(?:your|my|our|irish|uk|us|local|eastern|pacific|central|gmt|est|pst)\s+time)?")
 # ("good evening" greets: no time in it.)
@@ -68,8 +72,8 @@ TIME_LEAD = re.compile(r"(?:\b(?:(?:the )?best time (?:to (?:call|ring|reach|con
                         r"|available|(?:please )?(?:call|ring|phone|text|contact|reach|try)(?: me)?|time:?"
                         r"|preferred time:?|when:?)\s*[:,-]?\s*)+$",
                         re.I)
-TIME_TAIL = re.compile(r"^\s*(?:(?:is|are|would be|would|will|works?|suits?|usually|generally|probably|always)\s+)*"
-                        r"(?:best|better|good|great|ideal|fine|ok|okay|easiest|suit(?:s)?(?: me)?(?: best| better)?"
+TIME_TAIL = re.compile(r"^\s*(?:(?:is|are|r|would be|would|will|works?|suits?|usually|generally|probably|always)\s+)*"
+                        r"(?:best|bst|better|good|great|ideal|fine|ok|okay|easiest|suit(?:s)?(?: me)?(?: best| better)?"
                         r"|work(?:s)? (?:best )?"
                         r"(?:for me)?)(?:\s+for (?:me|her|him|them|us))?(?:\s+(?:to be honest|tbh|really))?\b", re.I)
 # Said of a time that no longer suits ("mornings are no good now", "can't do mornings"): that
@@ -93,15 +97,23 @@ _NAME_TOKEN = r"[^\W\d_][^\W\d_'’.\-]*(?:['’.\-][^\W\d_]+)*\.?"
 NAME_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:my name is|my name's|my names|name's|names|name is|the name is"
                        r"|my nme is|my nam is|my anme is|my naem is|my mane is|nme is"
                        r"|name\s*:|i am called|i'm called|im called|they call me|people call me|this is|i'm|i am"
-                       r"|im|it's|its|it is|name|is mise)"
+                       r"|im|it's|its|it is|name|is mise|put my name (?:down )?as|put it as|put|use|change it to"
+                       r"|make it)"
                        r"(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
                        re.I)
-NAME_TAIL = re.compile(r"\s+here$", re.I)
+# After a name: "... here", and a note on its spelling ("Róisín McGrath (with the fadas sorry)",
+# "O'Driscoll with the apostrophe", "Siobhan with a bh").
+NAME_TAIL = re.compile(r"(?:\s+here|\s*\([^)]*\)?|\s+with (?:a|an|the|two|2) (?:fadas?|apostrophe|hyphen|accents?|space"
+                       r"|capital|[a-z]{1,2}\b)[^,.;]*)$", re.I)
 # "my surname is spelt Byrne", "last name: Lee", "first name is Ann": one part of the name.
 NAME_PART = re.compile(r"\b(?P<part>sur ?name|last name|second name|family name|first name|christian name|forename)"
                        r"(?:\s+(?:is|'s|should be|is actually|actually|is spelt|is spelled|spelt|spelled|as|now))*"
                        rf"\s*[:\-]?\s*(?P<value>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)", re.I)
 FIRST_NAME_PARTS = ("first name", "christian name", "forename")
+# "Raghunathan is my surname": the part named after its value.
+NAME_PART_AFTER = re.compile(rf"^\s*(?P<value>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)\s+(?:is|'s)\s+(?:my|the)\s+"
+                             r"(?P<part>sur ?name|last name|second name|family name|first name|christian name"
+                             r"|forename)\b", re.I)
 # Leads that also open other sentences ("it's about", "name Nguyen Thi Lan" as a label):
 # capitalised names only where the visitor writes with capitals.
 WEAK_NAME_LEAD = re.compile(r"this is|i'm|i am|im|it's|its|it is|name", re.I)
@@ -125,7 +137,8 @@ request requests enquiry
 GREETING_WORDS = set("""
 hi hello hey hiya heya howdy howya howaya yo greetings bonjour bonsoir salut coucou hola buenas buenos ciao
 buongiorno buonasera hallo servus moin hej hei ahoj czesc cześć dzien dzień dobry privet merhaba namaste aloha
-g'day olá haigh duit dhuit daoibh dhaoibh chara
+g'day olá haigh duit dhuit daoibh dhaoibh chara goedemiddag goedemorgen goedendag goedenavond
+labas sveiki tere szia zdravo konnichiwa annyeong
 """.split())
 NOT_NAME |= GREETING_WORDS
 # At the start of a message only: a greeting that is also a name elsewhere ("Salam", "Shalom").
@@ -141,7 +154,7 @@ team someone somebody anyone anybody something nothing anything everything quest
 treatment treatments cost costs price prices pricing hurt pain painful downtime session sessions result results
 skin face never mind forget quit exit opening hours open located location noon free available interested
 finally thinking looking wondering busy pregnant unsure worried nervous curious ready keen based currently
-still new sorry spelt spelled from cork dublin heard already filled
+still new sorry spelt spelled from cork dublin heard already filled flexible easy visiting
 good fair enough grand great cool lovely perfect alright brilliant brill super fab deal sound right fine
 instead wait oops now typo whatsapp landline viber signal telegram either both whichever same later back
 gmail hotmail yahoo outlook icloud eircom
@@ -256,7 +269,7 @@ _AGREEING = set("""
 yes yess yeah yea yeh ya yah ye yep yup yas aye sure ok okay k kk agree agreed consent consented confirm confirmed
 correct right fine grand great perfect lovely good absolutely definitely certainly sound spot send sent submit
 submitted proceed happy cool brilliant brill super fab deal alright exactly deffo defo def tá accept accepted deadly
-oui sí ja snd
+oui sí ja snd yh sorted agrees
 👍 👌 ✅
 """.split())
 _AGREEING_PHRASES = re.compile(r"\b(?:no (?:problem|probs|worries|bother)|not a problem|of course"
@@ -274,7 +287,7 @@ it its it's that that's thats this is all everything everything's everythings pl
 cheers thx ty then now on off away with me by for to of so just and also too well oh ah hmm hm um erm a million
 x xx xxx lol haha looks look sounds seems the i i'm im am i'd id be would will very much indeed totally fully
 as really quite yes-please one details info ahead go job them over you u can clinic fire she's he's she he we
-we're is happy with si gracias merci danke grazie obrigada obrigado
+we're is happy with si through in mate thn tht across your help gracias merci danke grazie obrigada obrigado
 """.split())
 
 
@@ -294,7 +307,8 @@ def is_yes(text: str) -> bool:
     marked = _AGREEING_PHRASES.sub(" yes ", text.lower().replace("\u2019", "'"))
     if "?" in marked or "@" in marked or re.search(r"\d", marked):
         return False
-    words = _word_bag(marked)
+    # ("yhh", "yaa", "sendd": a letter doubled at the end in a hurry.)
+    words = [w if w in _AGREEING or w in _ALONG else re.sub(r"(\w)\1+$", r"\1", w) for w in _word_bag(marked)]
     return bool(words) and any(w in _AGREEING for w in words) \
         and all(w in _AGREEING or w in _ALONG for w in words)
 
@@ -310,7 +324,8 @@ DECLINED = re.compile(r"\b(?:don'?t|do not|didn'?t|did not|rather not|rather you
 # A skip at the concern step: "skip", "skip for now", "i'll skip that", "just skip", "rather not say".
 SKIP = re.compile(r"^(?:(?:ok|okay|um|erm|hmm|no|nah|nope|actually|oh|i'?ll|i will|i'?d|id|just|can we|can i"
                   r"|let'?s|lets|we'?ll|please|pls)"
-                  r"\s+)*(?:(?:skip|pass)(?:\s+(?:on\s+)?(?:it|this|that|this one|that one|this question|that question"
+                  r"\s+)*(?:(?:skip|skp|pass)(?:\s+(?:on\s+)?(?:it|this|that|this one|that one|this question"
+                  r"|that question"
                   r"|this bit|that bit|this step|that step|the question))?|none|nothing|n/?a|no|nope|nah|no thanks"
                   r"|no thank you|not really|no concern|nothing in particular|nothing specific|nothing to add"
                   r"|(?:i'?d |id )?(?:rather|prefer) not (?:to )?(?:say|share|answer|go into it)|not saying"
@@ -445,6 +460,9 @@ def _name_particle(words: list[str], i: int) -> bool:
     return words[i] == "an" and 0 < i < len(words) - 1 and words[i - 1] in _IRISH_PATRONYMIC
 
 
+_NAME_PARTICLES = {"de", "la", "del", "van", "von", "der", "den", "bin", "bint", "ibn", "da", "dos", "di", "le"}
+
+
 def plausible_name(text: str) -> bool:
     """Whether ``text`` can be a person's name: one to five words of letters, none of them a
     word that names never hold ("evenings", "where", "acne"), and no everyday word in lower
@@ -453,7 +471,8 @@ def plausible_name(text: str) -> bool:
     if not text or len(text) > details.MAX_NAME or "?" in text:
         return False
     words = text.split()
-    if not 1 <= len(words) <= 5 or not all(re.fullmatch(_NAME_TOKEN, w) for w in words):
+    longest = 6 if any(w.lower() in _NAME_PARTICLES for w in words) else 5
+    if not 1 <= len(words) <= longest or not all(re.fullmatch(_NAME_TOKEN, w) for w in words):
         return False
     lowered = [w.lower().strip(".") for w in words]
     if any((w in NOT_NAME or re.sub(r"(\w)\1{2,}", r"\1", w) in NOT_NAME) and not _name_particle(lowered, i)
@@ -489,11 +508,14 @@ _TIME_REASON = re.compile(r",\s*(?:as |because |cos |coz |since )?(?:i|i'm|im|i 
 # after 3" say more of the time and stay.
 _TIME_ASIDE = re.compile(r"(?:\s*[,.;]\s*|\s+(?:pls|please)\s+|\s+(?=as\b|because\b|cos\b|coz\b|since\b|bc\b))"
                          r"(?:(?:as|because|cos|coz|since|bc)\b.*|(?:i|i'm|im|i am|i've|ive|i have|i'll|ill|my)\s+"
-                         r"(?!(?:free|busy|available|around|only|not|can'?t|cannot|could|out)\b).*)$", re.I)
+                         r"(?!(?:free|busy|available|around|only|not|can'?t|cannot|could|out|flexible|easy)\b).*"
+                         r"|(?:forgot|cause|cuz|coz)\b.*)$", re.I)
 # "im on nights so any time after 2", "after work. so like after 6": what leads to the time.
 _TIME_PREAMBLE = re.compile(r"^(?:(?:i'?m|im|i am|i)\b[^,.]{0,40}?\bso|[^.]{1,40}\.\s*so)\s+(?:like\s+)?", re.I)
-# "not friday, monday or tuesday", "not evenings, mornings before work": the time taken back first.
-_TIME_TAKEN_BACK = re.compile(r"^(?:sorry\s+|actually\s+|no\s+)*not\s+[^,]+,\s*", re.I)
+# "not friday, monday or tuesday", "not evenings, mornings before work", "wait no mornings are bad,
+# any time after 2": the time taken back first.
+_TIME_TAKEN_BACK = re.compile(r"^(?:(?:sorry|actually|no|wait)\s+)*(?:not\s+[^,]+"
+                              r"|[^,]+?\s+(?:are|is|r)\s+(?:bad|no good|not good|no use|out))\s*,\s*", re.I)
 # "afternoons, mornings are bad for me": the time given, then one that doesn't suit.
 _TIME_THAT_DOESNT_SUIT = re.compile(r"\s*,\s*[^,]*?\b(?:are|is|r)\s+(?:no good|not good|bad|no use|not great|"
                                     r"impossible|out)\b[^,]*$", re.I)

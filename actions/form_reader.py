@@ -40,6 +40,7 @@ from actions.detail_patterns import (
     NAME,
     NAME_LEAD,
     NAME_PART,
+    NAME_PART_AFTER,
     NAME_TAIL,
     NO,
     NOPE,
@@ -213,7 +214,7 @@ def _name_from_parts(text: str, known_name: str | None) -> str | None:
     """The name, from "first name Ann, surname Lee" or "my surname is spelt Byrne" (the name
     the form has, with that part replaced)."""
     first = last = None
-    for match in NAME_PART.finditer(text):
+    for match in [*NAME_PART.finditer(text), *NAME_PART_AFTER.finditer(text)]:
         words = []
         for word in match.group("value").split():
             if word.lower().strip(".,;!") in NOT_NAME or word.lower().strip(".,;!") in ("sorry", "tho", "though"):
@@ -248,10 +249,20 @@ def _respell_name(reading: Reading, step: str | None, known_name: str | None) ->
     known = (known_name or "").split()
     if step == NAME or not name or " " in name or len(known) < 2:
         return
+    if re.sub(r"\W", "", _folded(name)) == re.sub(r"\W", "", _folded("".join(known[:2]))):
+        reading.found[NAME] = " ".join([name] + known[2:])  # "Mary-Rose" for Mary Rose Keogh
+        return
     for i, word in enumerate(known):
         if word != name and _similar(_folded(word), _folded(name)):
             reading.found[NAME] = " ".join(known[:i] + [name] + known[i + 1:])
             return
+    if _FIRST_NAME_CORRECTED.search(reading.text):
+        # "no its Siobhan with a bh", "put my name as Caoimhín, the Irish version": the first name.
+        reading.found[NAME] = " ".join([name] + known[1:])
+
+
+_FIRST_NAME_CORRECTED = re.compile(r"^\W*(?:no|sorry|actually|oops|wait)?\W*(?:its|it's|it is|put my name as"
+                                   r"|put my name down as)\b", re.I)
 
 
 def _similar(a: str, b: str) -> bool:
@@ -271,6 +282,9 @@ def _read_correction(reading: Reading, text: str) -> bool:
         groups = match.groupdict()
         field_word = groups.get("field") or groups.get("topic") or ""
         value = groups.get("value") or groups.get("topic_value") or ""
+        value, _, more = value.partition(", and ")
+        if more:  # "actually make that afternoons, and its acne scarring on my chest and back"
+            _read_parts(reading, more, None, None)
         # "make it evenings", "change it to stretch marks": the detail the value is.
         slot = detail_named(field_word) if field_word else CONCERN if CONDITION.search(value) else TIME
         if slot == CONTACT:  # the new email or number is already read
@@ -339,8 +353,10 @@ def respelt_name(candidate: str, known: str, said_to_be: bool = False) -> bool:
     letters in as many words, or one fewer or more. "Sinead Byrne 087… its my wifes phone" for
     Sean Byrne is someone else."""
     a, b = _folded(candidate), _folded(known)
-    if a == b or abs(len(candidate.split()) - len(known.split())) > 1 or len(known.split()) < 2:
+    if candidate == known or abs(len(candidate.split()) - len(known.split())) > 1 or len(known.split()) < 2:
         return False
+    if a == b:
+        return True  # "Ciarán Ó Catháin" for Ciaran O Cathain: the fadas added
     if re.sub(r"\W", "", a) == re.sub(r"\W", "", b):
         return True
     from difflib import SequenceMatcher

@@ -70,7 +70,9 @@ REACTION_STEMS = [
     "inflam", "irritat", "blotch", "discolou", "dark", "mark", "scar", "breakout", "broke out", "broken out",
     "breaking out", "blown up", "tight",
     "dry", "worse", "wrong", "awful", "terrible", "emergency", "help", "doctor", "hospital", "a&e", "breath", "dizzy",
-    "faint", "nause", "vomit", "sick", "numb(?!er)", "tingl", "smell", "stink", "cold sore", "herpes", "cyst", "pimple",
+    # ("sick of them" is no reaction either.)
+    "faint", "nause", "vomit", "sick(?! of)", "numb(?!er)", "tingl", "smell", "stink", "cold sore", "herpes", "cyst",
+    "pimple",
     "whitehead", "hole", "wound", "open", "yellow", "green", "angry", "normal", "unwell", "shiver", r"ill\b", "feel",
     "breaking out", "purple", "closing up", "pinprick", "dots", "warm",
 ]
@@ -91,7 +93,7 @@ def describes_a_reaction(text: str) -> bool:
 # "something wrong?", "I feel…"): a sign on the skin or the body. Every reaction example but
 # none of "had my first one 3 weeks ago and see nothing yet, is that normal?" names one.
 _NOT_A_SIGN = {"normal", "feel", "help", "wrong", "worse", "awful", "terrible", "doctor", "hospital", "dark",
-               "mark", "open", "hole", "angry", "dry", "tight", "sick"}
+               "mark", "open", "hole", "angry", "dry", "tight", "sick(?! of)"}
 SIGN_WORDS = _stems([stem for stem in REACTION_STEMS if stem not in _NOT_A_SIGN] + ["patch"])
 
 

@@ -28,7 +28,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.detail_patterns import CONTACT_REQUEST, SPLIT, describes_a_reaction, is_question
+from actions.detail_patterns import CONTACT_REQUEST, QUESTION_START, SPLIT, describes_a_reaction, is_question
 from hooks.readings import replace_intent
 from leads import details
 
@@ -40,9 +40,17 @@ _SIGNED = re.compile(r"\b(?:my name is|my name's|my names|the name is|i am calle
 # classifier is of another reading, unless the message also asks something else or describes a
 # reaction.
 _ASKS_FOR_A_CONSULTATION = re.compile(
-    r"\b(?:book|arrange|get|have|want|like|love|request|come in for|set up|schedule|organi[sz]e|looking for)\b"
+    r"\b(?:book|arrange|get|have|want|wnt|wana|wanna|need|like|love|request|come in for|set up|schedule|organi[sz]e"
+    r"|looking for)\b"
     r"[^.?!]{0,25}?\b(?:consul\w*|consut\w*|appointment|appt|call ?back|call-back"
     r"|an? (?:call|ring|phone call|chat))\b", re.IGNORECASE)
+_ASKING_TO = re.compile(r"^(?:(?:hi|hey|hiya|hello|ok|okay|so|and|please|pls)\W+)*(?:can|could|may|would|will|cud|cn)"
+                        r"\s+(?:i|we|you|u|ye|yous|someone|somebody|sum1|some1)\b", re.I)
+def _asked(part: str) -> bool:
+    """A question's shape, whatever it names ("do i need a consultation first" asks)."""
+    return part.strip().endswith("?") or bool(QUESTION_START.match(part.strip()))
+
+
 # Details taken out before looking for a question ("jo.does@example.com" has a full stop).
 _DETAILS = re.compile(r"\S+@\S+|\+?\d[\d\s().-]{5,}\d")
 
@@ -97,8 +105,10 @@ class ContactDetailsIntent(GraphComponent):
         if describes_a_reaction(text):
             return False
         parts = [part for part in SPLIT.split(_DETAILS.sub(" ", text)) if part and part.strip()]
-        return any(_ASKS_FOR_A_CONSULTATION.search(part) for part in parts) and not any(
-            is_question(part) and not _ASKS_FOR_A_CONSULTATION.search(part) for part in parts)
+        # A request may be asked ("could I book a consultation?"); "do i need a consultation first?" asks.
+        asked_for = [part for part in parts if _ASKS_FOR_A_CONSULTATION.search(part)
+                     and (not _asked(part) or _ASKING_TO.match(part.strip()))]
+        return bool(asked_for) and not any(_asked(part) and part not in asked_for for part in parts)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

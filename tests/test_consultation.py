@@ -273,6 +273,11 @@ def test_the_concern_proposed_comes_from_before_the_form():
         "intent": {"name": "ask_conditions"}, "entities": [{"entity": "skin_condition", "value": "wrinkles",
                                                             "start": 17, "end": 25}]}}
     assert proposed_concern(tracker(asked, started)) == "wrinkles around the mouth"
+    # The concern in the visitor's own words, not the vocabulary's key ("scars").
+    asked = {"event": "user", "text": "does micro needling work on old chicken pox scars", "parse_data": {
+        "intent": {"name": "ask_conditions"}, "entities": [{"entity": "skin_condition", "value": "scars",
+                                                            "start": 44, "end": 49}]}}
+    assert proposed_concern(tracker(asked, started)) == "old chicken pox scars"
     # A long unanswered question is shortened to fit a request's concern.
     long_question = "can I have it while pregnant " + "and breastfeeding " * 30
     proposal = proposed_concern(tracker(user(long_question, "ask_not_covered"), started))
@@ -468,6 +473,7 @@ def test_the_reader_takes_every_detail_a_message_carries(text, step, details_fou
     # The whole name typed again after a first name: it replaces it.
     ("actually put my full name, Dearbhla Whelan", "visitor_contact", "dee", {"visitor_name": "Dearbhla Whelan"}),
     ("sorry Seán Tierney", "visitor_contact", "sean", {"visitor_name": "Seán Tierney"}),
+    ("oh with fadas: Ciarán Ó Catháin", "visitor_contact", "Ciaran O Cathain", {"visitor_name": "Ciarán Ó Catháin"}),
 ])
 def test_the_name_given_more_fully(text, step, known, details_found):
     assert found(text, step, known) == details_found
@@ -508,6 +514,19 @@ def test_the_name_given_more_fully(text, step, known, details_found):
     ("Monday, i work nights so any time after 12 is good", "preferred_time",
      "Monday, i work nights so any time after 12 is good"),
     ("melasma, I'm 3 months pregnant", "concern", "melasma, I'm 3 months pregnant"),
+    # Asides after a time go, a time taken back before it goes; "im flexible" says more of it.
+    ("after 7pm, i work til 6", "preferred_time", "after 7pm"),
+    ("between 12 and 1 is best because lunch", "preferred_time", "between 12 and 1"),
+    ("im on nights so any time after 2 in the day", "preferred_time", "any time after 2 in the day"),
+    ("wait no mornings are bad, any time after 2", "preferred_time", "any time after 2"),
+    ("evenings r best", "preferred_time", "evenings"), ("saturday mornings if poss", "preferred_time",
+                                                         "saturday mornings"),
+    ("any time really, im flexible", "preferred_time", "any time really, im flexible"),
+    ("five thirty onwards", "preferred_time", "five thirty onwards"),
+    # Lead-ins before a concern go, where a concern follows: "microneedling for my face" says what for.
+    ("a consultation for open pores", "concern", "open pores"),
+    ("microneedling for my acne scars", "concern", "acne scars"),
+    ("sagging skin on my neck i want to ask about", "concern", "sagging skin on my neck"),
     ("pigmentation i am 40 and also have rosacea", "concern", "pigmentation i am 40 and also have rosacea"),
 ])
 def test_the_answer_to_the_question_asked(text, step, value):
@@ -527,6 +546,10 @@ def test_the_answer_to_the_question_asked(text, step, value):
     ("oh actually change it to stretch marks, the acne scars have faded", "request_confirmed", "concern",
      "stretch marks"),
     ("no my surname is spelt Keogh sorry, the email's right tho", "preferred_time", "visitor_name", "Keogh"),
+    ("actually make that afternoons, and its acne scarring on my chest and back", "request_confirmed", "concern",
+     "acne scarring on my chest and back"),
+    ("actually make that afternoons, and its acne scarring on my chest and back", "request_confirmed",
+     "preferred_time", "afternoons"),
 ])
 def test_corrections_in_plain_words(text, step, slot, value):
     assert form_reader.read(text, step).found[slot] == value
@@ -548,6 +571,14 @@ def test_a_time_that_no_longer_suits_without_another_is_asked_again():
     ("change my name to John", "request_confirmed", "John Smith", "John"),
     # "spelled it wrong", with the name in a part of its own; not a button's words.
     ("sorry spelled it wrong, Sinéad Kelly", "visitor_contact", "Sinead Kelly", "Sinéad Kelly"),
+    # A note on the spelling goes; the part it respells, or the first name, is replaced.
+    ("no its Siobhan with a bh", "request_confirmed", "Shivon Brennan", "Siobhan Brennan"),
+    ("wait put O'Driscoll with the apostrophe", "visitor_contact", "Caoimhe ODriscoll", "Caoimhe O'Driscoll"),
+    ("actually its Mary-Rose with a hyphen, sorry", "visitor_contact", "Mary Rose Keogh", "Mary-Rose Keogh"),
+    ("actually put my name as Caoimhín, the Irish version", "request_confirmed", "Kevin Ó Dálaigh",
+     "Caoimhín Ó Dálaigh"),
+    ("Raghunathan is my surname, sorry", "visitor_contact", "Priya", "Priya Raghunathan"),
+    ("Róisín McGrath (with the fadas sorry)", "visitor_name", None, "Róisín McGrath"),
 ])
 def test_a_part_of_the_name_corrected(text, step, known, name):
     assert form_reader.read(text, step, known).found["visitor_name"] == name
@@ -601,7 +632,11 @@ def test_a_part_of_the_name_corrected(text, step, known, name):
     ("yes she's happy with that", "storage_consent", "yes"), ("si, yes", "storage_consent", "yes"),
     # A skip in a few more words is a skip, not a concern.
     ("id rather skip that one", "concern", "skip"), ("skip - will explain on the call", "concern", "skip"),
-    ("rather not say, skip", "concern", "skip"), ("skip that q", "concern", "skip"),
+    ("rather not say, skip", "concern", "skip"), ("skip that q", "concern", "skip"), ("skp", "concern", "skip"),
+    # Typed in a hurry: a letter doubled, "yh", "sendd".
+    ("yh", "storage_consent", "yes"), ("yhh", "storage_consent", "yes"), ("k sendd", "request_confirmed", "yes"),
+    ("send it through", "request_confirmed", "yes"), ("send it across", "request_confirmed", "yes"),
+    ("sorted, send it", "request_confirmed", "yes"), ("yes she agrees", "storage_consent", "yes"),
 ])
 
 
@@ -657,6 +692,17 @@ def test_a_new_contact_replaces_its_own_kind_only():
     assert merged_contact("jane@example.com", None, "087 123 4567") == "jane@example.com / 087 123 4567"
     assert merged_contact("jane@example.com / 087 123 4567", "j@example.org", None) == "j@example.org / 087 123 4567"
     assert merged_contact("087 123 4567", None, "086 000 1111") == "086 000 1111"
+
+
+@pytest.mark.parametrize("text, contact", [
+    ("actually dont ring me, use my email instead, fk@example.com", "fk@example.com"),
+    ("use my phone instead of the email: 087 208 3361", "087 208 3361"),
+    ("or call me on 086 555 0000 instead", "fk@old.example.com / 086 555 0000"),
+])
+def test_a_contact_said_to_replace_the_other_kind_replaces_it(text, contact):
+    slots = {"visitor_contact": "fk@old.example.com / 085 442 1870"} if "dont ring" in text \
+        else {"visitor_contact": "fk@old.example.com"} if "or call" in text else {"visitor_contact": "e@example.com"}
+    assert at_step("request_confirmed", text, "inform", 0.9, slots)[0]["visitor_contact"] == contact
 
 
 # --- What the form makes of a message, at each step (ValidateConsultationForm) --------------

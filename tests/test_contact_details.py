@@ -97,6 +97,7 @@ def test_an_unsure_reading_of_a_request_to_be_contacted_is_one():
     ("Hi there, I'm getting married in September and my makeup artist recommended micro needling. Could I book a "
      "consultation?", "report_adverse_reaction"),
     ("hiya id love a call about old scars on my forearms", "out_of_scope"),
+    ("need a consult asap for scarring on my face", "ask_scarring"),
 ])
 def test_a_consultation_asked_for_in_so_many_words_is_a_request_however_sure_the_classifier(text, intent):
     assert read(text, intent) == "contact_clinic"
@@ -114,4 +115,9 @@ def test_a_question_or_a_reaction_beside_the_request_stands(text, intent):
 
 def test_a_phone_number_or_a_hotmail_address_is_no_reaction():
     text = "hi im Agnieszka, i want consultation for stretch marks on hips, my number +353 87 654 3321, ag@hotmail.com"
+    assert read(text, "report_adverse_reaction") == "contact_clinic"
+
+
+def test_sick_of_them_is_no_reaction():
+    text = "i have these acne scars since school and im sick of them lol, can yous ring me?? its Dean 086 773 2019"
     assert read(text, "report_adverse_reaction") == "contact_clinic"
