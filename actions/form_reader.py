@@ -391,7 +391,9 @@ def _read_concern_answer(reading: Reading, text: str, known_name: str | None) ->
         # "id rather skip that one", "skip - will explain on the call", "rather not say, skip"
         reading.skip = reading.no = True
         return
-    if is_question(reply) and not NOPE.match(reply):
+    # (A question about the form names a booking too: "is this form going to book me in?")
+    asked = is_question(reply) or (reply.endswith("?") and bool(QUESTION_START.match(clean_edges(reply))))
+    if asked and not NOPE.match(reply):
         reading.question = True
         return
     name = _name_given(reply, known_name, weak_leads=False)

@@ -450,6 +450,7 @@ def found(text, step=None, name_known=False):
      {"concern": "Cellulite on the backs of my legs", "phone": "07384 551 902"}),
     # An occasion's date is no time to call; words of a sentence are no name.
     ("how long is the redness after? I have a wedding next month", "concern", {}),
+    ("is this form going to book me in or just ask them to call?", "concern", {}),
     ("how long is the redness after? I have a wedding next month", "storage_consent", {}),
     ("i think my sister already filled this in for me last week but never heard back, 083 118 2209", None,
      {"phone": "083 118 2209"}),
