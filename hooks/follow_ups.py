@@ -61,6 +61,12 @@ _LEANS_ON_CONTEXT = re.compile(
 )
 
 
+# What ties a message with words of its own to the last answer: "so no cutting or stitches or
+# anything?", "even if i'm 60?", "what about the opposite, white patches", "is itchiness one of them".
+_CARRIES_ON = re.compile(r"^\W*(?:(?:ok|okay|right|oh|ah)\W+)?(?:so|but|even|what about|how about)\b"
+                         r"|\bone of (?:them|those|these)\b|\btoo\s*\??\s*$", re.IGNORECASE)
+
+
 # A message that goes on from the one before: "so …", "and …", "but …".
 _GOES_ON = re.compile(r"^\W*(?:(?:ok|okay|right|oh)\W+)?(?:so|and|but|then|also|plus|even)\b", re.IGNORECASE)
 
@@ -300,8 +306,9 @@ class FollowUpContext(GraphComponent):
         if words > self.max_words or (words > self.fragment_words and not _LEANS_ON_CONTEXT.search(text)):
             return False
         if name == self.out_of_scope:
-            # "how much is a pint of milk": a subject of its own, whatever came before.
-            return not (self.domain_words and self.domain_words.foreign(text))
+            # "how much is a pint of milk": a subject of its own, whatever came before; "so no
+            # cutting or stitches?", "is itchiness one of them": words of its own, said of the last.
+            return bool(_CARRIES_ON.search(text)) or not (self.domain_words and self.domain_words.foreign(text))
         return float(intent.get("confidence") or 0.0) <= self.max_faq_confidence
 
     def comparison_follow_up(self, message: Message, previous_topic: str | None) -> str | None:

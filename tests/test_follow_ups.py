@@ -100,6 +100,19 @@ def test_an_everyday_question_with_a_word_foreign_to_the_domain_stays_out_of_sco
     assert read(reader, "and how much is a pint of milk", "out_of_scope", tracker=tracker) == "out_of_scope"
 
 
+@pytest.mark.parametrize("text", ["so no cutting or stitches or anything?", "is itchiness one of them",
+                                  "what about the opposite, white patches", "so it'd suit my husband too?"])
+def test_words_of_its_own_said_of_the_last_answer_lean_on_it(reader, text):
+    message = Message(data={"text": text, "intent": {"name": "out_of_scope", "confidence": 0.8}})
+    assert reader.leans_on_context(message)
+
+
+def test_an_everyday_question_of_its_own_does_not_lean_on_the_last_answer(reader):
+    message = Message(data={"text": "how much is a pint of milk",
+                            "intent": {"name": "out_of_scope", "confidence": 0.8}})
+    assert not reader.leans_on_context(message)
+
+
 def test_a_bare_number_after_a_price_is_a_follow_up_not_a_detail(reader):
     tracker = conversation("2 then", "ask_cost")
     assert read(reader, "4?", "inform", tracker=tracker) == "follow_up"
