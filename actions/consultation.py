@@ -301,7 +301,8 @@ def plausible_answer(step: str, value: Any) -> bool:
 # "dont ring me, use my email instead", "use my phone instead of the email": one contact replaces the
 # other ("call me on 086… instead" adds a phone to the email).
 _INSTEAD = re.compile(r"\binstead of (?:the |my |an? )?(?:e-?mail|phone|number|mobile)\b"
-                      r"|\b(?:don'?t|do not|dont) (?:ring|call|phone|text|email|e-mail)\b", re.I)
+                      r"|\b(?:don'?t|do not|dont) (?:ring|call|phone|text)(?: me)?(?=\s*(?:[,.;!]|$|use\b|just\b))",
+                      re.I)
 
 
 def details_in(reading: form_reader.Reading, tracker: Tracker) -> dict[str, Any]:

@@ -42,15 +42,18 @@ _WHEN = (r"today|tonight|tomorrow|tomorow|tommorow|tmrw|tmr|tomoz|2moro|2morro|2
          r"|any ?tme|any ?tym|whenevr|whenver|wheneva"
          r"|any day|no preference|all day|whatever suits|any time that suits|the earlier the better"
          r"|the sooner the better|as early as possible|earliest possible|first available|soonest|n\s?e\s?time")
-_HOUR_WORD = r"\s*(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+# ("one" is no hour alone: "one on one chat"; "about ten years" and "two sessions" are counts.)
+_HOUR_WORD = (r"\s*(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+              r"(?!\s+(?:years?|yrs?|sessions?|treatments?|weeks?|days?|months?|times?|kids|children|of|or more"
+              r"|hours?|mins?|minutes?)\b)")
 _CLOCK = (r"(?:between\s+)?\d{1,2}(?:[:.]\d{2})?\s?(?:-|–|to|and|till|until)\s?\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)?"
           r"(?=\s|$|[,.!;])(?<!\d{3})"
           r"|\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.?|p\.m\.?|o'?clock|ish)\b|\d{1,2}[:.]\d{2}\b|noon|midnight"
           r"|half (?:past )?\d{1,2}"
           # "five thirty onwards", "after six", "half seven"
-          rf"|(?:(?:after|aftr|before|around|about|from|at|by|until|till|til|past)\s+|half (?:past )?)?{_HOUR_WORD}"
+          rf"|(?:(?:after|aftr|before|around|from|by|until|till|til|past)\s+|half (?:past )?)?{_HOUR_WORD}"
           r"(?:\s+(?:thirty|fifteen|forty[- ]five|o'?clock))?(?=\s+(?:onwards|on|or later|ish|pm|am|in the)\b)"
-          rf"|(?:after|aftr|before|around|about|from|by|until|till|til|past|half (?:past )?){_HOUR_WORD}\b"
+          rf"|(?:after|aftr|before|around|from|by|until|till|til|past|half (?:past )?){_HOUR_WORD}\b"
           rf"|{_HOUR_WORD}\s+(?:thirty|fifteen|forty[- ]five|o'?clock)\b"
           r"|(?:after|aftr|afta|before|b4|bfore|around|about|from|at|by|until|till|til|past|between|after about)"
           r"\s+\d{1,2}"
@@ -97,8 +100,9 @@ _NAME_TOKEN = r"[^\W\d_][^\W\d_'’.\-]*(?:['’.\-][^\W\d_]+)*\.?"
 NAME_LEAD = re.compile(r"(?:^|(?<=[\s,.;:!]))(?:my name is|my name's|my names|name's|names|name is|the name is"
                        r"|my nme is|my nam is|my anme is|my naem is|my mane is|nme is"
                        r"|name\s*:|i am called|i'm called|im called|they call me|people call me|this is|i'm|i am"
-                       r"|im|it's|its|it is|name|is mise|put my name (?:down )?as|put it as|put|use|change it to"
-                       r"|make it)"
+                       r"|im|it's|its|it is|name|is mise|put my name (?:down )?as"
+                       # "wait put O'Driscoll with the apostrophe": a respelling, said as one
+                       r"|(?:wait )?put(?=\s+\S+\s+with (?:a|an|the) (?:fadas?|apostrophe|hyphen|accents?)))"
                        r"(?:\s+(?:actually|really|now|spelt|spelled|spelt as|spelled as))*\s+",
                        re.I)
 # After a name: "... here", and a note on its spelling ("Róisín McGrath (with the fadas sorry)",
@@ -111,7 +115,7 @@ NAME_PART = re.compile(r"\b(?P<part>sur ?name|last name|second name|family name|
                        rf"\s*[:\-]?\s*(?P<value>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)", re.I)
 FIRST_NAME_PARTS = ("first name", "christian name", "forename")
 # "Raghunathan is my surname": the part named after its value.
-NAME_PART_AFTER = re.compile(rf"^\s*(?P<value>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)\s+(?:is|'s)\s+(?:my|the)\s+"
+NAME_PART_AFTER = re.compile(rf"(?P<value>{_NAME_TOKEN})\s+(?:is|'s)\s+my\s+"
                              r"(?P<part>sur ?name|last name|second name|family name|first name|christian name"
                              r"|forename)\b", re.I)
 # Leads that also open other sentences ("it's about", "name Nguyen Thi Lan" as a label):
@@ -269,7 +273,7 @@ _AGREEING = set("""
 yes yess yeah yea yeh ya yah ye yep yup yas aye sure ok okay k kk agree agreed consent consented confirm confirmed
 correct right fine grand great perfect lovely good absolutely definitely certainly sound spot send sent submit
 submitted proceed happy cool brilliant brill super fab deal alright exactly deffo defo def tá accept accepted deadly
-oui sí ja snd yh sorted agrees
+oui sí ja snd yh sorted
 👍 👌 ✅
 """.split())
 _AGREEING_PHRASES = re.compile(r"\b(?:no (?:problem|probs|worries|bother)|not a problem|of course"
@@ -281,13 +285,20 @@ _AGREEING_PHRASES = re.compile(r"\b(?:no (?:problem|probs|worries|bother)|not a 
                                r"(?:store|keep|save|hold|use) (?:them|it|my details|my info|my information|those|these"
                                r"|the details)"
                                # "send the request", "send it to the clinic"
-                               r"|send (?:the|my) request|send (?:it )?(?:on |over |off )?to the clinic)", re.I)
+                               r"|send (?:the|my) request|send (?:it )?(?:on |over |off )?to the clinic"
+                               # "send it to them", "ok you can send it", "yep fire it off", "yes she's happy
+                               # with that", "thank you very much for your help"
+                               r"|send (?:it )?(?:on |over |off |in |through |across )?to (?:the clinic|clinic|them"
+                               r"|the team)|send it (?:in|through|across|over)|(?:you|u) can send(?: it)?"
+                               r"|fire it (?:off|away|on)|(?:she|he|they)(?:'s| is|'re| are) (?:happy|ok|okay|fine"
+                               r"|grand) with (?:that|it|this)|(?:she|he|they) agrees?"
+                               r"|thanks? (?:you )?(?:very much |so much )?for (?:your|ur|all your) help)", re.I)
 _ALONG = set("""
 it its it's that that's thats this is all everything everything's everythings please pls plz thanks thank you ta
 cheers thx ty then now on off away with me by for to of so just and also too well oh ah hmm hm um erm a million
 x xx xxx lol haha looks look sounds seems the i i'm im am i'd id be would will very much indeed totally fully
-as really quite yes-please one details info ahead go job them over you u can clinic fire she's he's she he we
-we're is happy with si through in mate thn tht across your help gracias merci danke grazie obrigada obrigado
+as really quite yes-please one details info ahead go job mate si thn tht
+gracias merci danke grazie obrigada obrigado
 """.split())
 
 
@@ -304,7 +315,7 @@ def is_yes(text: str) -> bool:
     text = str(text or "").strip()
     if YES.match(text):
         return True
-    marked = _AGREEING_PHRASES.sub(" yes ", text.lower().replace("\u2019", "'"))
+    marked = _AGREEING_PHRASES.sub(" yes ", re.sub(r"\bthank u\b", "thank you", text.lower().replace("\u2019", "'")))
     if "?" in marked or "@" in marked or re.search(r"\d", marked):
         return False
     # ("yhh", "yaa", "sendd": a letter doubled at the end in a hurry.)
@@ -506,21 +517,16 @@ _TIME_REASON = re.compile(r",\s*(?:as |because |cos |coz |since )?(?:i|i'm|im|i 
 # "after 7pm, i work til 6", "between 12 and 1 is best because lunch", "whenever, im off work this
 # month": why the time suits, said after it. "mornings, i'm free till 12" and "tuesday, i'm busy
 # after 3" say more of the time and stay.
-_TIME_ASIDE = re.compile(r"(?:\s*[,.;]\s*|\s+(?:pls|please)\s+|\s+(?=as\b|because\b|cos\b|coz\b|since\b|bc\b))"
-                         r"(?:(?:as|because|cos|coz|since|bc)\b.*|(?:i|i'm|im|i am|i've|ive|i have|i'll|ill|my)\s+"
-                         r"(?!(?:free|busy|available|around|only|not|can'?t|cannot|could|out|flexible|easy)\b).*"
-                         r"|(?:forgot|cause|cuz|coz)\b.*)$", re.I)
+_TIME_ASIDE = re.compile(r"(?:\s*[,.;]\s*|\s+(?:pls|please)\s+|\s+(?=because\b|cos\b|coz\b|since\b|bc\b))"
+                         r"(?P<aside>(?P<reason>because|cos|coz|since|bc)\b.*|(?:i|i'm|im|i am|i've|ive|i have|i'll|ill"
+                         r"|my)\s+(?!(?:free|busy|available|around|only|not|can|can'?t|cannot|could|out|flexible|easy|be"
+                         r"|mean|meant|also|will|finish|start)\b).*|(?:forgot|cause|cuz)\b.*)$", re.I)
 # "im on nights so any time after 2", "after work. so like after 6": what leads to the time.
 _TIME_PREAMBLE = re.compile(r"^(?:(?:i'?m|im|i am|i)\b[^,.]{0,40}?\bso|[^.]{1,40}\.\s*so)\s+(?:like\s+)?", re.I)
 # "not friday, monday or tuesday", "not evenings, mornings before work", "wait no mornings are bad,
 # any time after 2": the time taken back first.
 _TIME_TAKEN_BACK = re.compile(r"^(?:(?:sorry|actually|no|wait)\s+)*(?:not\s+[^,]+"
                               r"|[^,]+?\s+(?:are|is|r)\s+(?:bad|no good|not good|no use|out))\s*,\s*", re.I)
-# "afternoons, mornings are bad for me": the time given, then one that doesn't suit.
-_TIME_THAT_DOESNT_SUIT = re.compile(r"\s*,\s*[^,]*?\b(?:are|is|r)\s+(?:no good|not good|bad|no use|not great|"
-                                    r"impossible|out)\b[^,]*$", re.I)
-
-
 def time_value(text: str) -> str:
     """A reply to "when?" as the visitor put it, without the lead-in and the comment
     ("I'd prefer mondays" -> "mondays", "evenings are usually best for me" -> "evenings")."""
@@ -531,13 +537,13 @@ def time_value(text: str) -> str:
     reason = _TIME_REASON.search(value)
     if reason and looks_like_time(value[:reason.start()]):
         value = value[:reason.start()]
-    for cut in (_TIME_ASIDE, _TIME_THAT_DOESNT_SUIT):
-        found = cut.search(value)
-        # ("Monday, i work nights so any time after 12": the aside gives the time, and stays.)
-        consequence = re.search(r"\bso\b(?P<then>.*)$", found.group(), re.I) if found else None
-        if found and TIME_PHRASE.search(value[:found.start()]) \
-                and not (consequence and TIME_PHRASE.search(consequence.group("then"))):
-            value = value[:found.start()]
+    aside = _TIME_ASIDE.search(value)
+    # An aside that says when stays ("Monday, i work nights so any time after 12", "tomorrow, i
+    # finish at 3"); a reason goes unless it makes an exception ("since i work evenings, but not friday").
+    if aside and TIME_PHRASE.search(value[:aside.start()]) and (
+            not TIME_PHRASE.search(aside.group("aside"))
+            or (aside.group("reason") and not re.search(r"\b(?:not|but|except|only)\b", aside.group("aside"), re.I))):
+        value = value[:aside.start()]
     for opening in (_TIME_TAKEN_BACK, _TIME_PREAMBLE):
         found = opening.match(value)
         if found and TIME_PHRASE.search(value[found.end():]):
@@ -583,8 +589,10 @@ def concern_value(text: str) -> str:
         value = value[treatment.end():]
     value = _CONCERN_FILLER_TAIL.sub("", value)
     value = _AGE_ASIDE.sub("", value)
-    taken_back = re.search(r"\s*,?\s+not\s+(?:the\s+|my\s+)?[a-z' -]{1,30}$", value, re.I)
-    if taken_back and CONDITION.search(value[:taken_back.start()]):
+    taken_back = re.search(r"(?P<comma>\s*,\s*|(?<!\bbut)(?<!\band)\s+)not\s+(?:the\s+|my\s+)?(?P<old>[a-z' -]{1,30})$",
+                           value, re.I)
+    if taken_back and CONDITION.search(value[:taken_back.start()]) and (
+            "," in taken_back.group("comma") or CONDITION.fullmatch(taken_back.group("old").strip())):
         value = value[:taken_back.start()]  # "the scar on my knee from a fall, not acne"
     return value.strip(" ,.;:!?-–—\"'()")
 

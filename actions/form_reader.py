@@ -148,13 +148,20 @@ def _cut(text: str, start: int, end: int) -> str:
     return f"{before} , {after}"
 
 
+def _lines_joined(text: str) -> str:
+    """A message typed over several lines, as one: the lines of a form ("Name: …" / "Phone: …", or
+    three lines or more) divide as a semicolon does; "Ann" / "Byrne" or "087 123" / "4567" is one."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    fields = len(lines) >= 3 or any(re.match(r"^\s*[A-Za-z][A-Za-z ]{0,20}:\s*\S", line) for line in lines)
+    return (" ; " if fields else " ").join(lines)
+
+
 def read(text: str, step: str | None = None, known_name: str | None = None) -> Reading:
     """Everything ``text`` says, typed at the form's ``step`` (the slot asked for; None when
     the form starts). ``known_name``: the name the form has; elsewhere than at the name step, a
     bare name is only taken when the form has none yet, or as a fuller form of it ("sarah" -
     "sarah murphy")."""
-    # A line break divides a message as a semicolon does ("Name: Chiamaka Okonkwo" / "Phone: …").
-    text = squeeze(re.sub(r"\s*\n\s*", " ; ", str(text or "").strip()))
+    text = squeeze(_lines_joined(str(text or "").strip()))
     reading = Reading(text)
     if not text or text.startswith("/"):
         return reading
@@ -261,8 +268,10 @@ def _respell_name(reading: Reading, step: str | None, known_name: str | None) ->
         reading.found[NAME] = " ".join([name] + known[1:])
 
 
-_FIRST_NAME_CORRECTED = re.compile(r"^\W*(?:no|sorry|actually|oops|wait)?\W*(?:its|it's|it is|put my name as"
-                                   r"|put my name down as)\b", re.I)
+# Said of a first name: "put my name as Caoimhín", "no its Siobhan with a bh" (a note on the spelling;
+# "no its Walsh" may be the surname, and is left to the form to ask).
+_FIRST_NAME_CORRECTED = re.compile(r"\bput my name (?:down )?as\b|^\W*(?:no|sorry|actually|oops|wait)?\W*(?:its|it's"
+                                   r"|it is)\b.*\b(?:with (?:a|an|the) \w+|spelt|spelled|spelling|version)\b", re.I)
 
 
 def _similar(a: str, b: str) -> bool:
@@ -282,8 +291,9 @@ def _read_correction(reading: Reading, text: str) -> bool:
         groups = match.groupdict()
         field_word = groups.get("field") or groups.get("topic") or ""
         value = groups.get("value") or groups.get("topic_value") or ""
-        value, _, more = value.partition(", and ")
-        if more:  # "actually make that afternoons, and its acne scarring on my chest and back"
+        first, _, more = value.partition(", and ")
+        if more and _kind(first) != _kind(more):  # "make that afternoons, and its acne scarring on my chest"
+            value = first
             _read_parts(reading, more, None, None)
         # "make it evenings", "change it to stretch marks": the detail the value is.
         slot = detail_named(field_word) if field_word else CONCERN if CONDITION.search(value) else TIME
@@ -324,8 +334,12 @@ def _read_correction(reading: Reading, text: str) -> bool:
 
 
 # A question about a change some day: "if my number changes can I update it later?"
-_LATER = re.compile(r"\b(?:later|in future|in the future|afterwards|if(?! (?:possible|poss|you can|u can)\b))\b"
-                    r".*\?\s*$", re.I)
+_LATER = re.compile(r"\bif (?:my|the|i|it|they)\b[^?]*\b(?:change|changes|changed|move|moves|moved)\b"
+                    r"|\b(?:later on|in future|in the future)\b", re.I)
+
+
+def _kind(text: str) -> str | None:
+    return CONCERN if CONDITION.search(text) else TIME if looks_like_time(text) else None
 
 
 def _said_again(again: str, name: str, capitals: bool) -> bool:
@@ -355,8 +369,8 @@ def respelt_name(candidate: str, known: str, said_to_be: bool = False) -> bool:
     a, b = _folded(candidate), _folded(known)
     if candidate == known or abs(len(candidate.split()) - len(known.split())) > 1 or len(known.split()) < 2:
         return False
-    if a == b:
-        return True  # "Ciarán Ó Catháin" for Ciaran O Cathain: the fadas added
+    if a == b:  # "Ciarán Ó Catháin" for Ciaran O Cathain: the fadas added (never taken away)
+        return sum(not c.isascii() for c in candidate) > sum(not c.isascii() for c in known)
     if re.sub(r"\W", "", a) == re.sub(r"\W", "", b):
         return True
     from difflib import SequenceMatcher
@@ -376,7 +390,8 @@ def detail_named(word: str) -> str:
     return CONCERN
 
 
-_SKIPPED = re.compile(r"\bskip\b|\brather not (?:say|share)\b|\bprefer not to (?:say|share)\b", re.I)
+# A skip said with more words: "id rather skip that one", "skip - will explain on the call".
+_SKIPPED = re.compile(r"\bsk(?:i)?p\b", re.I)
 
 
 def _read_concern_answer(reading: Reading, text: str, known_name: str | None) -> None:
@@ -547,16 +562,17 @@ def _take_concern(reading: Reading, part: str, named: str | None = None) -> str:
 
 # An occasion's date is no time to call: "I have a wedding next month", "going on holiday in june".
 _OCCASION = re.compile(r"\b(?:wedding|holiday|holidays|hols|party|event|birthday|christening|communion|confirmation"
-                       r"|trip|honeymoon|debs|prom|graduation|hen|stag|flight|baby|due)\b", re.I)
+                       r"|trip|honeymoon|debs|prom|graduation|hen|stag)\b", re.I)
 
 
 def _take_time(reading: Reading, part: str) -> str:
-    if TIME in reading.found or _OCCASION.search(part):
+    if TIME in reading.found:
         return part
-    match = next((m for m in TIME_PHRASE.finditer(part) if not _rejected(part, m)), None)
+    match = next((m for m in TIME_PHRASE.finditer(part) if not _rejected(part, m)
+                  and not _OCCASION.search(part[max(0, m.start() - 30):m.start()])), None)
     if not match:
-        if TIME_PHRASE.search(part):
-            reading.rejected_time = True
+        if any(_rejected(part, m) for m in TIME_PHRASE.finditer(part)):
+            reading.rejected_time = True  # not an occasion's date: a time said not to suit
         return part
     start = _lead_start(part, match.start())
     end = match.end()
@@ -617,8 +633,7 @@ def _take_name(reading: Reading, part: str, step: str | None, known_name: str | 
             # "Conor" - "McNally": the surname, typed just after the first name; "dee" - "actually
             # put my full name, Dearbhla Whelan", "sean" - "sorry Seán Tierney": the whole name again.
             whole = len(candidate.split()) == 2 and (_folded(candidate.split()[0]) == _folded(known_name.strip())
-                                                     or bool(_RESPELLING.search(reading.text))
-                                                     or bool(re.search(r"\bname\b", reading.text, re.I)))
+                                                     or bool(re.search(r"\bfull name\b", reading.text, re.I)))
             reading.found[NAME] = candidate if whole else f"{known_name.strip()} {candidate}"
             return ""
         return part
