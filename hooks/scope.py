@@ -109,6 +109,11 @@ _NAME_FIRST = re.compile(
     r"(?P<name>[a-z0-9][a-z0-9'.-]*(?:\s+[a-z0-9][a-z0-9'.-]*){0,3}?)"
     r"(?=\s*(?:$|[,?:!(/]|\s-|\s+(?:for|price|prices|pricing|cost|costs|downtime|recovery|sessions?|results?"
     r"|aftercare|how|what|whats|does|do|is|are|will|can|any|worth|side|vs|treatments?)\b))")
+# A kind of treatment named by a word the domain never uses: "gua sha facial", "lipodissolve
+# injections", "hollywood peel", "nefertiti lift", "glutathione drip".
+# (A lookahead, so that each word is tried: "the zapmax peel".)
+_OF_A_KIND = re.compile(r"\b(?=(?P<name>(?P<modifier>[a-z][a-z0-9'-]*)\s+(?:[a-z]+\s+)?(?:facials?|injections?|jabs?"
+                        r"|shots?|drips?|lifts?|therapy|wraps?|peels?|fillers?|threads?|massages?)\b))")
 # Micro-needling's devices by brand ("skinpen", "dermapen", "eclipse micropen"): the subject.
 _MICRONEEDLING_DEVICE = re.compile(r"pen$|needl|derma|roll|stamp|collagen")
 # Words of a comparison: "is it better than laser?" compares; "microdermabrasion for blackheads
@@ -345,15 +350,26 @@ class ScopeCheck(GraphComponent):
     def treatments(self, message: Message) -> list[str]:
         """The treatments the message names: the entity's values, misspelt names of other
         treatments among the words the domain doesn't use, and a name the lists lack in the
-        shape "<name> for <concern>"."""
+        shape "<name> for <concern>" or "<name> facial" (a peel, injections…)."""
         named = [vocabulary.treatment_key(str(e.get("value", ""))) for e in message.get(ENTITIES) or []
                  if e.get("entity") == self.entity]
         if self.treatment_names and self.domain_words:
             text = message.get(TEXT) or ""
             named += self.treatment_names.misspelt_in(text, self.domain_words)
             if not named:
-                named += self.named_for_a_concern(text)
+                named += self.named_for_a_concern(text) or self.named_by_its_kind(text)
         return named
+
+    def named_by_its_kind(self, text: str) -> list[str]:
+        """"gua sha facial aftercare?", "oxygeneo facial cost": a kind of treatment (a facial, a
+        peel, injections…) named by a word no domain example uses, even with a typo."""
+        for match in _OF_A_KIND.finditer(text.lower()):
+            modifier = match.group("modifier")
+            if len(modifier) >= 3 and modifier not in ENGLISH_STOP_WORDS \
+                    and not _MICRONEEDLING_DEVICE.search(modifier) \
+                    and self.domain_words is not None and self.domain_words.foreign(modifier):
+                return [match.group("name")]
+        return []
 
     def named_for_a_concern(self, text: str) -> list[str]:
         """"emface for wrinkles", "subcision for rolling acne scars", "facial cupping for

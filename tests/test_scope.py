@@ -216,6 +216,16 @@ def test_a_name_the_lists_lack_opening_a_question_is_another_treatment():
     assert check("glo2facial, how long does it take", "ask_session_duration") == "ask_other_treatment"
 
 
+def test_a_kind_of_treatment_named_by_a_word_the_domain_lacks_is_another_treatment():
+    # "gua sha facial aftercare?": a facial, a peel, injections…, named by a foreign word, anywhere.
+    assert check("gua sha facial aftercare?", "ask_aftercare") == "ask_other_treatment"
+    assert check("how much is the zapmax peel", "ask_cost") == "ask_other_treatment"
+    assert check("are lipodissolve injections sore", "ask_pain") == "ask_other_treatment"
+    # The domain's words before the kind ("does it hurt … eyelid peel"?) and micro-needling's devices don't.
+    assert check("how much is a peel for my eyelids", "ask_cost", [("body_area", "eyelids")]) == "ask_cost"
+    assert check("does a dermaroller facial hurt", "ask_pain") == "ask_pain"
+
+
 def test_an_opening_word_that_names_no_treatment_leaves_the_question_alone():
     # The domain's words, micro-needling's devices, a visitor telling of themselves.
     assert check("downtime how long?", "ask_downtime") == "ask_downtime"
