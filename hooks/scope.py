@@ -109,11 +109,17 @@ _NAME_FIRST = re.compile(
     r"(?P<name>[a-z0-9][a-z0-9'.-]*(?:\s+[a-z0-9][a-z0-9'.-]*){0,3}?)"
     r"(?=\s*(?:$|[,?:!(/]|\s-|\s+(?:for|price|prices|pricing|cost|costs|downtime|recovery|sessions?|results?"
     r"|aftercare|how|what|whats|does|do|is|are|will|can|any|worth|side|vs|treatments?)\b))")
-# A kind of treatment named by a word the domain never uses: "gua sha facial", "lipodissolve
-# injections", "hollywood peel", "nefertiti lift", "glutathione drip".
-# (A lookahead, so that each word is tried: "the zapmax peel".)
-_OF_A_KIND = re.compile(r"\b(?=(?P<name>(?P<modifier>[a-z][a-z0-9'-]*)\s+(?:[a-z]+\s+)?(?:facials?|injections?|jabs?"
-                        r"|shots?|drips?|lifts?|therapy|wraps?|peels?|fillers?|threads?|massages?)\b))")
+
+
+def _of_a_kind(words: list[str]) -> re.Pattern:
+    """A kind of treatment (data/other_treatments.yml, ``foreign_procedure_words``) after a word:
+    "gua sha facial", "lipodissolve injections", "hollywood peel". A lookahead, so that each word
+    is tried ("the zapmax peel")."""
+    kinds = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"\b(?=(?P<name>(?P<modifier>[a-z][a-z0-9'-]*)\s+(?:[a-z]+\s+)?(?:{kinds})\b))")
+
+
+_OF_A_KIND = _of_a_kind(vocabulary.procedure_words("foreign_procedure_words"))
 # Micro-needling's devices by brand ("skinpen", "dermapen", "eclipse micropen"): the subject.
 _MICRONEEDLING_DEVICE = re.compile(r"pen$|needl|derma|roll|stamp|collagen")
 # Words of a comparison: "is it better than laser?" compares; "microdermabrasion for blackheads
