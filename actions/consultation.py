@@ -86,24 +86,14 @@ def which_detail(text: str) -> str | None:
 
 def _as_said(text: str, entity: dict) -> str:
     """The concern in the visitor's words, where the concern's pattern holds the entity: "old
-    chicken pox scars", "fine lines", "stretch marks on my tummy" (actions/detail_patterns.py)."""
+    chicken pox scars", "wrinkles around the mouth", "stretch marks on my tummy"
+    (actions/detail_patterns.py); "" where it holds none, or too much to propose."""
     start = entity.get("start")
     if not isinstance(start, int):
         return ""
     span = next((m for m in detail_patterns.CONDITION.finditer(text) if m.start() <= start < m.end()), None)
     said = detail_patterns.concern_value(span.group()) if span else ""
     return said if len(said) <= details.MAX_CONCERN // 2 else ""
-
-
-def _where(text: str, entity: dict) -> str:
-    """The place the visitor named with a concern, in their words: " around the mouth" in "does
-    it work for wrinkles around the mouth" (the concern's pattern, actions/detail_patterns.py)."""
-    end = entity.get("end")
-    if not isinstance(end, int):
-        return ""
-    span = next((m for m in detail_patterns.CONDITION.finditer(text) if m.start() <= end <= m.end()), None)
-    tail = text[end:span.end()] if span else ""
-    return tail if len(tail) <= details.MAX_CONCERN // 2 else ""
 
 
 def proposed_concern(tracker: Tracker) -> str | None:
@@ -121,8 +111,7 @@ def proposed_concern(tracker: Tracker) -> str | None:
                 if entity.get("entity") == kind:
                     value = str(entity.get("value"))
                     if kind == "skin_condition":
-                        return _as_said(event.get("text") or "", entity) \
-                            or (vocabulary.condition_key(value) or value) + _where(event.get("text") or "", entity)
+                        return _as_said(event.get("text") or "", entity) or vocabulary.condition_key(value) or value
                     return f"the {vocabulary.area_key(value) or value}"
     for event in reversed(asked):
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
