@@ -56,8 +56,22 @@ MIN_TYPO_LENGTH = 4  # shorter words must be spelled as in the domain's examples
 
 def _deletions(word: str) -> set[str]:
     """The word with one letter left out, each way: two words within one typo of each other
-    (a letter added, dropped, changed or two swapped) share one of these or the word."""
+    (a letter added, dropped, changed or two swapped) share one of these or the word. Sharing
+    one is not enough, though: "caci" and "acid" share "aci" two typos apart (``one_typo``)."""
     return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def one_typo(word: str, other: str) -> bool:
+    """Are the words the same but for one letter added, dropped or changed, or two next to each
+    other swapped? ("acne"/"acen" yes; "caci"/"acid", "asking"/"making", "flip"/"lips" no.)"""
+    if word == other:
+        return True
+    if len(word) == len(other):
+        differ = [i for i, (a, b) in enumerate(zip(word, other, strict=True)) if a != b]
+        return len(differ) == 1 or (len(differ) == 2 and differ[1] == differ[0] + 1
+                                    and word[differ[0]] == other[differ[1]] and word[differ[1]] == other[differ[0]])
+    shorter, longer = sorted((word, other), key=len)
+    return len(longer) == len(shorter) + 1 and shorter in _deletions(longer)
 
 
 class DomainWords:
@@ -73,7 +87,11 @@ class DomainWords:
     def known(self, word: str) -> bool:
         if word in self.words:
             return True
-        return len(word) >= MIN_TYPO_LENGTH and (word in self.near or bool(_deletions(word) & self.near))
+        if len(word) < MIN_TYPO_LENGTH:
+            return False
+        # A letter dropped from a domain word, or one added to it; else one changed or swapped.
+        return word in self.near or bool(_deletions(word) & self.words) \
+            or any(one_typo(word, known) for known in self.neighbours(word))
 
     def neighbours(self, word: str) -> set[str]:
         """The domain's words within one typo of this one."""
@@ -88,7 +106,7 @@ class DomainWords:
         found = set(index.get(word, ()))
         for key in _deletions(word):
             found |= index.get(key, set())
-        return found
+        return {known for known in found if one_typo(word, known)}
 
     def foreign(self, text: str) -> list[str]:
         """Content words of the text that no domain example uses, even with one typo."""
@@ -183,7 +201,7 @@ class TreatmentNames:
         found = set(self.by_key.get(word, ()))
         for key in _deletions(word):
             found |= self.by_key.get(key, set())
-        return found
+        return {name for name in found if one_typo(word, name)}
 
     def misspelt_in(self, text: str, domain_words: DomainWords) -> list[str]:
         """Names of other treatments misspelt in the text. A word the domain's examples use

@@ -27,6 +27,21 @@ def check(text, intent, entities=(), relevance=0.9, ranking=None):
     return component.process([message])[0].get("intent")["name"]
 
 
+def test_one_typo_is_one_letter_added_dropped_changed_or_two_next_to_each_other_swapped():
+    words = DomainWords(["does it help acne", "is the acid strong", "how long will i be red"])
+    assert all(words.known(w) for w in ("acen", "acnee", "aicd", "stong", "strnog"))
+    # Two words sharing a letter left out can be two typos apart: "caci" is not "acid".
+    assert not words.known("caci")
+    assert not words.known("gnol")
+    # So "caci facial" is a kind of treatment named by a word the domain lacks.
+    scoped = DomainWords(["how much is it", "is the acid strong", "can you do my facial area"])
+    component = ScopeCheck(CONFIG, None, None, Relevance(0.9), scoped, TreatmentNames([]))
+    message = Message(data={"text": "caci facial course of 10 cost", "intent": {"name": "ask_cost", "confidence": 0.8},
+                            "intent_ranking": [{"name": "ask_cost", "confidence": 0.8}],
+                            "entities": [{"entity": "number", "value": "10"}]})
+    assert component.process([message])[0].get("intent")["name"] == "ask_other_treatment"
+
+
 def test_another_treatment_named_changes_the_intent():
     assert check("how much is botox?", "ask_cost", [("treatment", "botox")]) == "ask_other_treatment"
 
