@@ -39,6 +39,9 @@ def package_saving() -> float:
     return f.PRICE_SINGLE.value * f.PACKAGE_TREATMENTS.value - f.PACKAGE_PRICE.value
 
 
+_COUNT_WORDS = {2: "two", 3: "three", 4: "four"}
+
+
 def cost(treatments: int | None = None) -> str:
     """The price answer; with a number of treatments, the total and the cheaper option."""
     single, package, size = f.PRICE_SINGLE.value, f.PACKAGE_PRICE.value, f.PACKAGE_TREATMENTS.value
@@ -74,14 +77,19 @@ def cost(treatments: int | None = None) -> str:
             f"{head} The package of {size} costs {euros(package)} instead, "
             f"saving {euros(package_saving())} ({euros(package_per_treatment())} per treatment)."
         )
-    extra = treatments - size
-    # Arithmetic on the two prices, not a price the clinic states: said so. (From two packages
-    # on, which packages and singles would be cheapest is the clinic's to say.)
-    combined = (f" The package plus {extra} at the single price would come to {euros(package + extra * single)}, "
-                f"but the prices don\u2019t say whether the two combine;" if extra < size else ";")
+    packages, extra = divmod(treatments, size)
+    # Arithmetic on the two prices, not a price the clinic states: said so. The prices name one
+    # package and say nothing of buying two, or of a package with singles: the sum says what
+    # that would come to, and the clinic decides.
+    mix = " plus ".join(part for part in (
+        "the package" if packages == 1 else f"{_COUNT_WORDS.get(packages, str(packages))} packages",
+        f"{extra} at the single price" if extra else "") if part)
+    caveat = "the two combine" if packages == 1 else "more than one package can be bought" + (
+        ", or with singles" if extra else "")
     return (
         f"{head} The clinic\u2019s prices mention one package, {size} treatments for {euros(package)}, "
-        f"and nothing for more than {size}{'.' if extra < size else ''}{combined} "
+        f"and nothing for more than {size}. {mix[0].upper()}{mix[1:]} would come to "
+        f"{euros(packages * package + extra * single)}, but the prices don\u2019t say whether {caveat}; "
         f"please ask the clinic about pricing for {treatments}."
     )
 

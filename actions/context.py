@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from actions import vocabulary
+from actions import facts, vocabulary
 from actions.registry import Faq
 
 FOLLOW_UP = "follow_up"  # the intent of elliptical follow-ups ("and for 3?", "why?")
@@ -73,6 +73,21 @@ MAX_LONE_COUNT = 10  # larger lone numbers are ages, prices, percentages…
 # Words that ask a price ("what would 2 cost me", "so 3 would set me back what"); not "total" or
 # "come to", which ask for durations too ("how long in total for 3").
 ASKS_THE_PRICE = re.compile(r"\b(?:cost|costs|costing|price|prices|pricing|how much|set me back)\b|€", re.IGNORECASE)
+
+
+# "and if i bought 2 packages?", "what would two courses cost": packages, not treatments.
+_PACKAGES = re.compile(r"\b(\d+|[a-z]+)\s+(?:of (?:(?:the|your|ur|those|these) )?)?"
+                       r"(?:packages?|packs?|courses?|bundles?)\b", re.IGNORECASE)
+
+
+def packages_asked(text: str) -> int | None:
+    """The treatments in a number of packages the message names ("2 packages" -> 10)."""
+    match = _PACKAGES.search(text)
+    count = vocabulary.parse_number(match.group(1)) if match else None
+    if count is None or match is None or match.group(1).lower() in ("one", "single"):
+        return None  # "one package", "the single package": the price answer says it
+    treatments = count * int(facts.PACKAGE_TREATMENTS.value)
+    return treatments if treatments <= vocabulary.MAX_TREATMENTS else None
 
 
 def lone_count(text: str) -> int | None:
@@ -140,6 +155,10 @@ def resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic: 
         # "how long do they last?" after when results show: what the documents don't say.
         return Resolved(registry[NOT_COVERED], ())
     counted = next((faq for faq in registry.values() if "number" in faq.takes), None)
+    packages = packages_asked(text) if counted else None
+    if counted and packages and (resolved.faq is counted or ASKS_THE_PRICE.search(text)):
+        # "and if i bought 2 packages?": the price of that many treatments, not of 2.
+        return Resolved(counted, [str(packages)])
     if counted and resolved.faq is not counted and ASKS_THE_PRICE.search(text):
         # "ok so what would two set me back", after the number of sessions: a lone count and a
         # price's words ask the price of that many, whatever the reading.

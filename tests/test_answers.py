@@ -97,9 +97,12 @@ def test_unanswered_medical_questions_give_no_advice():
 def test_more_than_the_package_says_what_package_and_singles_would_come_to_and_that_it_is_not_a_price():
     six = answers.cost(6)
     assert "€1,020" in six and "€720" in six and "don\u2019t say whether the two combine" in six
-    # From two packages on, which mix is cheapest is the clinic's to say: no sum of ours.
+    # From two packages on, the same: the sum of packages and singles, and that the prices don't
+    # say whether more than one package can be bought.
+    ten = answers.cost(10)
+    assert "€1,700" in ten and "Two packages would come to €1,100" in ten and "more than one package" in ten
     twelve = answers.cost(12)
-    assert "€2,040" in twelve and "package plus" not in twelve
+    assert "€2,040" in twelve and "Two packages plus 2 at the single price would come to €1,440" in twelve
 
 
 def test_the_price_answer_gives_the_single_price_of_the_package_size():

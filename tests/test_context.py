@@ -121,3 +121,17 @@ def test_the_same_question_asked_of_something_else_stays_on_the_last_topic():
 def test_a_message_that_adds_to_the_last_continues_it():
     assert context.opens_like_a_follow_up("could you do my back too? have some there as well")
     assert not context.opens_like_a_follow_up("could you do my back")
+
+
+def test_a_number_of_packages_is_priced_as_that_many_treatments():
+    resolved = resolve("and if i bought 2 packages?", "ask_cost", "ask_cost", number=["2"])
+    assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["10"]
+    resolved = resolve("what would two courses set me back", "ask_sessions", "ask_sessions")
+    assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["10"]
+    assert context.packages_asked("a couple of packages") == 10
+    # One package is the price answer's own; too many packages is no plausible count.
+    assert context.packages_asked("is one package enough") is None
+    assert context.packages_asked("10 packages") is None
+    # Without a price's words, a count of packages read as another question keeps its reading.
+    assert resolve("are 2 packages too many for acne scars", "ask_sessions", "ask_sessions").faq.intent \
+        == "ask_sessions"
