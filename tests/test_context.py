@@ -108,6 +108,13 @@ def test_a_question_the_topic_leaves_open_gets_the_not_covered_answer():
     assert resolve("are the results permanent", "ask_results_time").faq.intent == "ask_not_covered"
     assert resolve("when will results show after my last session", "ask_results_time").faq.intent \
         == "ask_results_time"
+    # How to pay is not in the prices: "do u offer payment plans for the 5 package", "can i pay that in
+    # instalments" after the price.
+    assert resolve("do u offer payment plans for the 5 package", "ask_cost").faq.intent == "ask_not_covered"
+    assert resolve("can i pay that in instalments", "follow_up", "ask_cost").faq.intent == "ask_not_covered"
+    assert resolve("would i have to pay it all up front?", "ask_cost").faq.intent == "ask_not_covered"
+    assert resolve("and if i pay for 5 up front is it cheaper", "ask_cost", "ask_cost", number=["for 5"]).faq.intent \
+        == "ask_cost"
 
 
 def test_the_same_question_asked_of_something_else_stays_on_the_last_topic():
