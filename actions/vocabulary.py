@@ -229,7 +229,9 @@ TREATED_CONCERN_WORDS = sorted({t for forms in CONDITION_TERMS.values() for form
 # Words that describe rather than name: "a natural lift", "an instant lift".
 NOT_A_TREATMENT_NAME = ["natural", "instant", "quick", "little", "slight", "real", "nice", "good", "great", "visible",
                         "noticeable", "subtle", "overall", "some", "any", "much", "like", "hate", "need", "want",
-                        "get", "got", "give", "gives", "had", "have", "proper", "big", "small", "skin"]
+                        "get", "got", "give", "gives", "had", "have", "proper", "big", "small", "skin", "new", "old",
+                        "best", "bad", "same", "other", "cheap", "heard", "getting", "using", "use", "tried", "buy",
+                        "bought", "recommend"]
 
 
 def treatment_key(text: str) -> str:

@@ -74,11 +74,18 @@ def one_typo(word: str, other: str) -> bool:
     return len(longer) == len(shorter) + 1 and shorter in _deletions(longer)
 
 
+def _pairs(text: str) -> set[tuple[str, str]]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return set(zip(words, words[1:], strict=False))
+
+
 class DomainWords:
     """The words the domain's examples use, for "does this message name something else?"."""
 
     def __init__(self, texts: list[str]) -> None:
         self.words = {w for text in texts for w in _WORD.findall(text.lower())}
+        # Two words next to each other in an example: "numbing cream", "growth factor serum".
+        self.pairs = {pair for text in texts for pair in _pairs(text)}
         self.near = set(self.words)
         for word in self.words:
             if len(word) >= MIN_TYPO_LENGTH:
@@ -108,6 +115,12 @@ class DomainWords:
             found |= index.get(key, set())
         return {known for known in found if one_typo(word, known)}
 
+    def said_together(self, word: str, following: str) -> bool | None:
+        """Does a domain example say the two words in a row? None for a model trained before
+        the pairs were kept."""
+        pairs = getattr(self, "pairs", None)
+        return None if pairs is None else (word, following) in pairs
+
     def foreign(self, text: str) -> list[str]:
         """Content words of the text that no domain example uses, even with one typo."""
         return [w for w in _WORD.findall(text.lower())
@@ -134,12 +147,17 @@ def _of_a_kind(words: list[str]) -> re.Pattern:
     "gua sha facial", "lipodissolve injections", "hollywood peel". A lookahead, so that each word
     is tried ("the zapmax peel")."""
     kinds = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) or "(?!)"
-    return re.compile(rf"\b(?=(?P<name>(?P<modifier>[a-z][a-z0-9'-]*)\s+(?:[a-z]+\s+)?(?:{kinds})\b))")
+    return re.compile(rf"(?<![a-z0-9'])(?=(?P<name>(?P<modifier>[a-z0-9][a-z0-9'-]*)\s+(?:(?P<middle>[a-z0-9]+)\s+)?"
+                      rf"(?P<kind>{kinds})\b))")
 
 
 _OF_A_KIND = _of_a_kind(vocabulary.procedure_words("foreign_procedure_words"))
-# Micro-needling's devices by brand ("skinpen", "dermapen", "eclipse micropen"): the subject.
-_MICRONEEDLING_DEVICE = re.compile(r"pen$|needl|derma|roll|stamp|collagen")
+# Micro-needling's devices by brand ("skinpen", "dermapen", "eclipse micropen"): the subject; not
+# "dermamelan" or "dermaplaning".
+_MICRONEEDLING_DEVICE = re.compile(r"pen$|needl|derma(?:$|-|r|st|pen)|roll|stamp|collagen")
+# Before a kind of treatment or product, "collagen" is no device: "collagen powder"; "collagen
+# induction therapy" is the domain's own words.
+_DEVICE_BEFORE_A_KIND = re.compile(r"pen$|needl|derma(?:$|-|r|st|pen)|roll|stamp")
 # Words of a comparison: "is it better than laser?" compares; "microdermabrasion for blackheads
 # any good?" asks about microdermabrasion alone.
 _COMPARES = re.compile(r"\b(?:better|worse|best|vs|versus|compare[ds]?|comparison|difference|differ|different|than"
@@ -387,11 +405,23 @@ class ScopeCheck(GraphComponent):
     def named_by_its_kind(self, text: str) -> list[str]:
         """"gua sha facial aftercare?", "oxygeneo facial cost": a kind of treatment (a facial, a
         peel, injections…) named by a word no domain example uses, even with a typo."""
+        if self.domain_words is None:
+            return []
         for match in _OF_A_KIND.finditer(text.lower()):
-            modifier = match.group("modifier")
-            if len(modifier) >= 3 and modifier not in ENGLISH_STOP_WORDS \
-                    and not _MICRONEEDLING_DEVICE.search(modifier) \
-                    and self.domain_words is not None and self.domain_words.foreign(modifier):
+            modifier, middle, kind = match.group("modifier"), match.group("middle"), match.group("kind")
+            if len(modifier) < 3 or not modifier.isalpha() or modifier in ENGLISH_STOP_WORDS \
+                    or modifier in vocabulary.NOT_A_TREATMENT_NAME or _DEVICE_BEFORE_A_KIND.search(modifier):
+                continue
+            if self.domain_words.foreign(modifier):
+                return [match.group("name")]
+            # Words the domain uses, before the kind: a name when no example says them together
+            # ("chem peel", "jade roller", "meso therapy"), not "numbing cream" or "growth factor
+            # serum"; never a word that describes ("good", "new") or a device's ("dermaroller facial").
+            words = [modifier] + ([middle] if middle else [])
+            if any(w in ENGLISH_STOP_WORDS or w in vocabulary.NOT_A_TREATMENT_NAME or _DEVICE_BEFORE_A_KIND.search(w)
+                   for w in words):
+                continue
+            if self.domain_words.said_together(words[-1], kind) is False:
                 return [match.group("name")]
         return []
 

@@ -241,6 +241,31 @@ def test_a_kind_of_treatment_named_by_a_word_the_domain_lacks_is_another_treatme
     assert check("does a dermaroller facial hurt", "ask_pain") == "ask_pain"
 
 
+def test_a_kind_of_treatment_after_words_no_example_says_before_it_is_another_treatment():
+    # "jade roller", "chem peel": words the domain uses, but never before the kind or product.
+    words = DomainWords(["does it help fine lines", "is numbing cream put on first", "is there a jade colour",
+                         "what chemical peel", "does my skin peel", "how much is it"])
+    component = ScopeCheck(CONFIG, None, None, Relevance(0.9), words, TreatmentNames([]))
+
+    def intent_of(text, intent, entities=()):
+        message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
+                                "intent_ranking": [{"name": intent, "confidence": 0.8}],
+                                "entities": [{"entity": e, "value": v} for e, v in entities]})
+        return component.process([message])[0].get("intent")["name"]
+
+    assert intent_of("jade roller for fine lines", "ask_conditions", [("skin_condition", "fine lines")]) \
+        == "ask_other_treatment"
+    assert intent_of("how much is a chemical roller", "ask_cost") == "ask_other_treatment"
+    # Words an example says before it, words that describe, and micro-needling's devices: no name.
+    assert intent_of("is numbing cream put on first", "ask_pain") == "ask_pain"
+    assert intent_of("how long does my skin peel", "ask_downtime") == "ask_downtime"
+    assert intent_of("is a good cream enough", "ask_aftercare") == "ask_aftercare"
+    assert intent_of("how much is a dermaroller peel", "ask_cost") == "ask_cost"
+    # A model trained before the pairs were kept reads as before.
+    del words.pairs
+    assert intent_of("how much is a jade roller", "ask_cost") == "ask_cost"
+
+
 def test_an_opening_word_that_names_no_treatment_leaves_the_question_alone():
     # The domain's words, micro-needling's devices, a visitor telling of themselves.
     assert check("downtime how long?", "ask_downtime") == "ask_downtime"
