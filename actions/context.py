@@ -90,6 +90,13 @@ def packages_asked(text: str) -> int | None:
     return treatments if treatments <= vocabulary.MAX_TREATMENTS else None
 
 
+# Words that name a price ("how much" asks how much it helps, too), and the entities of the
+# answers a price question naming a concern or an area is read as.
+NAMES_A_PRICE = re.compile(r"\b(?:cost|costs|costing|price|prices|pricing|priced|set me back|charges?|fees?)\b|€",
+                           re.IGNORECASE)
+_SUBJECTS_OF_A_PRICE = {"skin_condition", "body_area"}
+
+
 def lone_count(text: str) -> int | None:
     """The count of treatments in a short question about cost that names one number and nothing
     it could measure ("so 4 would come to what", "ok what would six be"): the entity patterns
@@ -151,10 +158,14 @@ def resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic: 
     """The FAQ to answer for this message, given the topic answered before it (and NLU's
     ranking of the other intents it might be)."""
     resolved = _resolve(intent, entities, text, last_topic, registry, ranking)
+    counted = next((faq for faq in registry.values() if "number" in faq.takes), None)
+    if counted and resolved.faq and set(resolved.faq.takes) & _SUBJECTS_OF_A_PRICE and NAMES_A_PRICE.search(text):
+        # "dermaroller for acne scars price?", "skin needling on neck and chest, what would that
+        # cost": the concern or area read, but the price asked.
+        resolved = Resolved(counted, [str(lone)] if (lone := lone_count(text)) is not None else ())
     if resolved.faq and resolved.faq.asks_beyond(text) and NOT_COVERED in registry:
         # "how long do they last?" after when results show: what the documents don't say.
         return Resolved(registry[NOT_COVERED], ())
-    counted = next((faq for faq in registry.values() if "number" in faq.takes), None)
     packages = packages_asked(text) if counted else None
     if counted and packages and (resolved.faq is counted or ASKS_THE_PRICE.search(text)):
         # "and if i bought 2 packages?": the price of that many treatments, not of 2.

@@ -142,3 +142,15 @@ def test_a_number_of_packages_is_priced_as_that_many_treatments():
     # Without a price's words, a count of packages read as another question keeps its reading.
     assert resolve("are 2 packages too many for acne scars", "ask_sessions", "ask_sessions").faq.intent \
         == "ask_sessions"
+
+
+def test_a_price_asked_of_a_concern_or_an_area_is_the_price():
+    resolved = resolve("dermaroller for acne scars price?", "ask_conditions", skin_condition=["acne scars"])
+    assert resolved.faq.intent == "ask_cost"
+    assert resolve("skin needling on neck and chest, what would that cost", "ask_body_areas",
+                   body_area=["neck", "chest"]).faq.intent == "ask_cost"
+    # "How much" asks how much it helps too; how to pay is still not in the prices.
+    assert resolve("how much will it help my acne scars", "ask_conditions", skin_condition=["acne scars"]).faq.intent \
+        == "ask_conditions"
+    assert resolve("payment plan for acne scar treatment prices?", "ask_conditions",
+                   skin_condition=["acne scar"]).faq.intent == "ask_not_covered"
