@@ -138,8 +138,8 @@ _NOT_A_NAME = {"tips", "help", "advice", "anything", "something", "options", "be
 _NAME_FIRST = re.compile(
     r"^\W*(?:(?:hi|hiya|hey|hello|ok|okay|so|um|and|what about|how about|is|are|does|do|any|the|a|an)\W+)*"
     r"(?P<name>[a-z0-9][a-z0-9'.-]*(?:\s+[a-z0-9][a-z0-9'.-]*){0,3}?)"
-    r"(?=\s*(?:$|[,?:!(/]|\s-|\s+(?:for|price|prices|pricing|cost|costs|downtime|recovery|sessions?|results?"
-    r"|aftercare|how|what|whats|does|do|is|are|will|can|any|worth|side|vs|treatments?)\b))")
+    r"(?=\s*(?:$|[,?:!(/]|\s[-+&]|\s+(?:for|price|prices|pricing|cost|costs|downtime|recovery|sessions?|results?"
+    r"|aftercare|how|hows|how's|what|whats|does|do|is|are|will|can|any|worth|side|vs|treatments?)\b))")
 
 
 def _of_a_kind(words: list[str]) -> re.Pattern:

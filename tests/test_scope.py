@@ -229,6 +229,8 @@ def test_a_name_the_lists_lack_opening_a_question_is_another_treatment():
     assert check("zapmax how many sessions before i notice anything", "ask_sessions") == "ask_other_treatment"
     assert check("zapmax - is that a new one?", "ask_device_hygiene") == "ask_other_treatment"
     assert check("glo2facial, how long does it take", "ask_session_duration") == "ask_other_treatment"
+    assert check("zapmax healer hows the recovery", "ask_downtime") == "ask_other_treatment"
+    assert check("zapmax x legs + underarms cost?", "ask_cost", [("body_area", "legs")]) == "ask_other_treatment"
 
 
 def test_a_kind_of_treatment_named_by_a_word_the_domain_lacks_is_another_treatment():
