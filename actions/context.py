@@ -14,6 +14,9 @@ from actions.registry import Faq
 
 FOLLOW_UP = "follow_up"  # the intent of elliptical follow-ups ("and for 3?", "why?")
 NOT_COVERED = "ask_not_covered"  # the answer to what the documents don't say
+# Readings about a subject of their own, which no count or price word turns into a price:
+# "caci facial course of 10 cost" is about the caci facial.
+OWN_SUBJECTS = {"ask_other_treatment", "report_adverse_reaction"}
 
 # How a follow-up usually opens ("and my neck?", "what about 5?", "ok so for 3?").
 _ELLIPTICAL_OPENING = re.compile(
@@ -158,6 +161,8 @@ def resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic: 
     """The FAQ to answer for this message, given the topic answered before it (and NLU's
     ranking of the other intents it might be)."""
     resolved = _resolve(intent, entities, text, last_topic, registry, ranking)
+    if intent in OWN_SUBJECTS:
+        return resolved
     counted = next((faq for faq in registry.values() if "number" in faq.takes), None)
     if counted and resolved.faq and set(resolved.faq.takes) & _SUBJECTS_OF_A_PRICE and NAMES_A_PRICE.search(text):
         # "dermaroller for acne scars price?", "skin needling on neck and chest, what would that

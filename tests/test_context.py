@@ -154,3 +154,14 @@ def test_a_price_asked_of_a_concern_or_an_area_is_the_price():
         == "ask_conditions"
     assert resolve("payment plan for acne scar treatment prices?", "ask_conditions",
                    skin_condition=["acne scar"]).faq.intent == "ask_not_covered"
+
+
+def test_another_treatment_or_a_reaction_is_never_turned_into_a_price():
+    # A count and a price's words once made "caci facial course of 10 cost" the price of 10.
+    resolved = resolve("caci facial course of 10 cost", "ask_other_treatment", treatment=["caci facial"],
+                       number=["of 10"])
+    assert resolved.faq.intent == "ask_other_treatment" and list(resolved.values) == ["caci facial"]
+    assert resolve("2 packages of botox, what would that cost", "ask_other_treatment").faq.intent \
+        == "ask_other_treatment"
+    assert resolve("had 3 sessions and now its bleeding, what will it cost to fix", "report_adverse_reaction",
+                   number=["3 sessions"]).faq.intent == "report_adverse_reaction"
