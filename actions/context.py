@@ -160,9 +160,12 @@ def resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic: 
             registry: dict[str, Faq], ranking: Sequence[dict] = ()) -> Resolved:
     """The FAQ to answer for this message, given the topic answered before it (and NLU's
     ranking of the other intents it might be)."""
+    if intent in OWN_SUBJECTS and intent in registry:
+        # Neither a count, a price's words nor the last topic make it another question ("and botox
+        # for my forehead?" after the body areas is about botox).
+        faq = registry[intent]
+        return Resolved(faq, next((entities[e] for e in faq.takes if entities.get(e)), ()))
     resolved = _resolve(intent, entities, text, last_topic, registry, ranking)
-    if intent in OWN_SUBJECTS:
-        return resolved
     counted = next((faq for faq in registry.values() if "number" in faq.takes), None)
     if counted and resolved.faq and set(resolved.faq.takes) & _SUBJECTS_OF_A_PRICE and NAMES_A_PRICE.search(text):
         # "dermaroller for acne scars price?", "skin needling on neck and chest, what would that

@@ -165,3 +165,6 @@ def test_another_treatment_or_a_reaction_is_never_turned_into_a_price():
         == "ask_other_treatment"
     assert resolve("had 3 sessions and now its bleeding, what will it cost to fix", "report_adverse_reaction",
                    number=["3 sessions"]).faq.intent == "report_adverse_reaction"
+    # Read as another treatment though no name was extracted ("hydrafacial" is on no list).
+    assert resolve("and hydrafacial for my forehead?", "ask_other_treatment", "ask_body_areas",
+                   body_area=["forehead"]).faq.intent == "ask_other_treatment"
