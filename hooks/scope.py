@@ -163,6 +163,9 @@ _DEVICE_BEFORE_A_KIND = re.compile(r"pen$|needl|derma(?:$|-|r|st|pen)|roll|stamp
 _COMPARES = re.compile(r"\b(?:better|worse|best|vs|versus|compare[ds]?|comparison|difference|differ|different|than"
                        r"|or|instead|rather|same|similar|like|alternative|prefer|which|between|more|less"
                        r"|against|over|choose|pick|alternative to|as \w+ as)\b|\bv\b")
+# Words that place a product in time around the visitor's own treatment: "can i put hyaluronic acid
+# serum on after?", "collagen supplements before my sessions" ask about micro-needling.
+_AROUND_A_SESSION = re.compile(r"\b(?:after|afterwards|before|beforehand|post|pre|during|between)\b", re.IGNORECASE)
 _SPEAKS_TO_THE_CLINIC = re.compile(r"\b(?:you|your|u|ur|yous|clinic)\b")
 # A question, for small talk that may hide one ("bye, see you saturday" doesn't; "do you take card?" does).
 _QUESTION = re.compile(r"\?|^\W*(?:do|does|can|could|will|would|is|are|what|whats|what's|how|when|where|which|who)\b",
@@ -403,17 +406,23 @@ class ScopeCheck(GraphComponent):
         return named
 
     def named_by_its_kind(self, text: str) -> list[str]:
-        """"gua sha facial aftercare?", "oxygeneo facial cost": a kind of treatment (a facial, a
-        peel, injections…) named by a word no domain example uses, even with a typo."""
+        """"gua sha facial aftercare?", "oxygeneo facial cost", "chem peel downtime": a kind of
+        treatment or a product (a facial, a peel, a serum…) named by what comes before it."""
+        span = self.kind_span(text)
+        return [span.value] if span else []
+
+    def kind_span(self, text: str) -> Span | None:
+        """Where ``named_by_its_kind``'s name is in the text."""
         if self.domain_words is None:
-            return []
+            return None
         for match in _OF_A_KIND.finditer(text.lower()):
             modifier, middle, kind = match.group("modifier"), match.group("middle"), match.group("kind")
+            named = Span(*match.span("name"), match.group("name"))
             if len(modifier) < 3 or not modifier.isalpha() or modifier in ENGLISH_STOP_WORDS \
                     or modifier in vocabulary.NOT_A_TREATMENT_NAME or _DEVICE_BEFORE_A_KIND.search(modifier):
                 continue
-            if self.domain_words.foreign(modifier):
-                return [match.group("name")]
+            if self.domain_words.foreign(modifier):  # a word no domain example uses: "gua sha facial"
+                return named
             # Words the domain uses, before the kind: a name when no example says them together
             # ("chem peel", "jade roller", "meso therapy"), not "numbing cream" or "growth factor
             # serum"; never a word that describes ("good", "new") or a device's ("dermaroller facial").
@@ -421,9 +430,9 @@ class ScopeCheck(GraphComponent):
             if any(w in ENGLISH_STOP_WORDS or w in vocabulary.NOT_A_TREATMENT_NAME or _DEVICE_BEFORE_A_KIND.search(w)
                    for w in words):
                 continue
-            if self.domain_words.said_together(words[-1], kind) is False:
-                return [match.group("name")]
-        return []
+            if self.domain_words.said_together(words[-1], kind) is False and not _AROUND_A_SESSION.search(text):
+                return named
+        return None
 
     def named_for_a_concern(self, text: str) -> list[str]:
         """"emface for wrinkles", "subcision for rolling acne scars", "facial cupping for
@@ -630,7 +639,7 @@ class ScopeCheck(GraphComponent):
         text = (message.get(TEXT) or "").lower()
         match = _NAME_FOR.match(text)
         span = Span(*match.span("name"), match.group("name")) if match and self.named_for_a_concern(text) \
-            else self.name_first(message)
+            else self.name_first(message) or self.kind_span(text)
         if span is None:
             return
         named = {"entity": self.entity, "value": span.value, "start": span.start, "end": span.end,

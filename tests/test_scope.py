@@ -263,6 +263,8 @@ def test_a_kind_of_treatment_after_words_no_example_says_before_it_is_another_tr
     assert intent_of("how long does my skin peel", "ask_downtime") == "ask_downtime"
     assert intent_of("is a good cream enough", "ask_aftercare") == "ask_aftercare"
     assert intent_of("how much is a dermaroller peel", "ask_cost") == "ask_cost"
+    # A product used around the visitor's own treatment: a micro-needling question.
+    assert intent_of("can i use a jade roller after", "ask_aftercare") == "ask_aftercare"
     # A model trained before the pairs were kept reads as before.
     del words.pairs
     assert intent_of("how much is a jade roller", "ask_cost") == "ask_cost"
@@ -319,6 +321,8 @@ def test_the_name_read_from_the_shape_is_what_the_answer_names():
     assert named("Endolift jawline downtime", "ask_downtime", [("body_area", 9, 16)]) == [("endolift", "endolift")]
     assert named("zapmax cupping for puffiness - will i be red", "ask_side_effects") \
         == [("zapmax cupping", "zapmax cupping")]
+    # A kind of treatment or product named by the words before it.
+    assert named("how much is the Zapmax Peel", "ask_cost") == [("zapmax peel", "zapmax peel")]
     # A listed name is the extractor's; nothing is added.
     assert named("botox, how much is it", "ask_cost", [("treatment", 0, 5)]) == [("botox", "botox")]
 
