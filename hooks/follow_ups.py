@@ -84,6 +84,29 @@ _COMPARISON_WORDS = {"and", "what", "about", "how", "vs", "versus", "or", "the",
 _ASKS_WHICH_DEVICE = re.compile(r"\b(?:or|vs|versus|difference|better|which)\b", re.IGNORECASE)
 
 
+# A question after a lead-in, in one message: "I'm interested in the dermaroller for my stretch
+# marks. Does it hurt?", "derma stamp for pock marks, is it sore?". The lead-in is split off at the
+# end of a sentence, or at a comma before a question's first word.
+_QUESTION_OPENING = (r"(?:how|hows|what|whats|what's|when|does|do|is|are|can|could|will|would|should|any|"
+                     r"roughly|approx)")
+_LEAD_IN_ENDS = re.compile(rf"(?<=[.!?])\s+|,\s+(?={_QUESTION_OPENING}\b)", re.IGNORECASE)
+# A question that asks to be contacted or booked is the request's, whatever the lead-in.
+_ASKS_FOR_CONTACT = re.compile(r"\b(?:book|booking|appointment|consult\w*|call|ring|contact|email|e-mail|text|"
+                               r"get in touch|someone|some1|somebody|get back)\b", re.IGNORECASE)
+
+
+def question_after_a_lead_in(text: str) -> str | None:
+    """The message's last question, when statements lead up to it ("Hi, I'm thinking about
+    getting it done for acne scars. Could you tell me what you charge?"); None otherwise."""
+    parts = [part for part in _LEAD_IN_ENDS.split(text.strip()) if part.strip()]
+    if len(parts) < 2 or "?" in " ".join(parts[:-1]):
+        return None
+    question = parts[-1].strip()
+    if not (question.endswith("?") or re.match(rf"{_QUESTION_OPENING}\b", question, re.IGNORECASE)):
+        return None
+    return question
+
+
 PROJECT = Path(__file__).resolve().parent.parent
 
 
@@ -164,6 +187,15 @@ class FollowUpContext(GraphComponent):
             "context_keeps": ["inform"],
             # NLU examples of each intent the context model learns as questions of their own.
             "own_questions_per_intent": 25,
+            # A question after a lead-in, read alone by the topic model this surely as another FAQ,
+            # replaces the classifier's reading of the whole message when that is an FAQ or a request
+            # to be contacted (never a reaction, another treatment, "not covered" or everyday).
+            "lead_in_min_confidence": 0.8,
+            "lead_in_replaces": ["contact_clinic"],
+            # Over a request to be contacted, a question that names a price is the price's: "… could
+            # you tell me what you charge?" wants the price, and its answer offers the clinic's team
+            # anyway. (The topic model reads "is that possible?" as the body areas: no lower bar.)
+            "price_intent": "ask_cost",
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -195,6 +227,8 @@ class FollowUpContext(GraphComponent):
         self.context_min_confidence = float(config["context_min_confidence"])
         self.context_reads = self.topics_wanted | set(config["context_also_reads"])
         self.context_keeps = set(config["context_keeps"])
+        self.lead_in_min_confidence = float(config["lead_in_min_confidence"])
+        self.lead_in_replaces = (self.topics_wanted - set(config["standing"])) | set(config["lead_in_replaces"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -454,10 +488,29 @@ class FollowUpContext(GraphComponent):
         last = next((e for e in reversed(tracker.events) if isinstance(e, UserUttered)), None)
         return last is not None and (last.intent or {}).get("name") == self.config["reaction_intent"]
 
+    def question_read_apart(self, message: Message) -> str | None:
+        """"I'm interested in the dermaroller treatment for my stretch marks. Does it hurt?": the
+        classifier reads the lead-in's concern (what it treats); the question, read alone, asks
+        about pain. Only where the classifier read an FAQ or a request to be contacted."""
+        intent = (message.get(INTENT) or {}).get("name")
+        question = question_after_a_lead_in(message.get(TEXT) or "")
+        if question is None or intent not in self.lead_in_replaces or self.topics is None:
+            return None
+        if intent not in self.topics_wanted and _ASKS_FOR_CONTACT.search(question):
+            return None  # "I've a few questions about acne scars. Could someone call me?"
+        if intent not in self.topics_wanted and context.NAMES_A_PRICE.search(question):
+            return str(self.config["price_intent"])
+        topic, confidence = self._best(self.topics.predict_proba(self.features.transform([question]))[0])
+        if topic == intent or topic not in self.topics_wanted or confidence < self.lead_in_min_confidence:
+            return None
+        return topic
+
     def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
         for message in messages:
             if self.after_a_reaction(message, tracker):
                 replace_intent(message, self.config["reaction_intent"])
+            elif not (tracker and tracker.active_loop_name) and (topic := self.question_read_apart(message)):
+                replace_intent(message, topic)
         previous = self.previous_question(tracker)
         if previous is None:
             before = self.previous_message(tracker)

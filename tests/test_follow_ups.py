@@ -441,3 +441,41 @@ def test_after_a_message_no_fact_answered_the_learned_model_reads_with_it(learne
     tracker = DialogueStateTracker.from_events("visitor", events, slots=[_slot("last_topic")])
     assert learned_reader.earlier_message(tracker) == "hi"
     assert read(learned_reader, "is it safe?", "follow_up", tracker=tracker) == "ask_cost"
+
+
+def test_the_question_after_a_lead_in_is_split_off():
+    from hooks.follow_ups import question_after_a_lead_in
+
+    assert question_after_a_lead_in("I'm interested in the dermaroller for my stretch marks. Does it hurt?") \
+        == "Does it hurt?"
+    assert question_after_a_lead_in("derma stamp for pock marks, is it sore?") == "is it sore?"
+    # One sentence, a question first, or no question at the end: nothing to split off.
+    assert question_after_a_lead_in("how much is it for acne scars?") is None
+    assert question_after_a_lead_in("Does it hurt? I'm scared of needles.") is None
+    assert question_after_a_lead_in("I have acne scars. I'd like it done.") is None
+
+
+@pytest.fixture()
+def lead_in_reader(reader, monkeypatch):
+    # Six examples a topic make a small topic model: its surest readings are about 0.6.
+    monkeypatch.setattr(reader, "lead_in_min_confidence", 0.5)
+    return reader
+
+
+def test_a_question_after_a_lead_in_is_read_apart_from_it(lead_in_reader):
+    reader = lead_in_reader
+    # The classifier read the lead-in ("what do you use"); the question asks the price.
+    text = "I saw the serum you use on instagram. What do you charge?"
+    assert read(reader, text, "ask_serum", confidence=0.7) == "ask_cost"
+    # A request to be contacted stands when the question asks for it, and readings that are
+    # about something else (a reaction, another treatment, what the documents don't say) stand.
+    assert read(reader, "I have a few questions about the serum. Could someone call me?", "contact_clinic") \
+        == "contact_clinic"
+    assert read(reader, "I saw the serum you use on instagram. What do you charge?", "contact_clinic") == "ask_cost"
+    # Over a request, only a question that names a price: "is that possible?" reads as anything.
+    assert read(reader, "I'd like someone to contact me about the serum. Is that possible?", "contact_clinic") \
+        == "contact_clinic"
+    for intent in ("report_adverse_reaction", "ask_other_treatment", "ask_not_covered", "out_of_scope"):
+        assert read(reader, text, intent) == intent
+    # Not during a form: the form reads its own replies.
+    assert read(reader, text, "ask_serum", tracker=conversation(form="consultation_form")) == "ask_serum"
