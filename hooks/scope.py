@@ -52,6 +52,9 @@ from hooks.readings import drop_readings, load_trained, replace_intent, save_tra
 
 _WORD = re.compile(r"[a-z]+")
 MIN_TYPO_LENGTH = 4  # shorter words must be spelled as in the domain's examples
+# Shorter words must be within one typo (``one_typo``): "caci" is not "acid", "gcse" not "case";
+# from this length, a letter moved counts too ("micronedleing", "strecht", "sccaring").
+LOOSE_TYPO_LENGTH = 7
 
 
 def _deletions(word: str) -> set[str]:
@@ -74,18 +77,11 @@ def one_typo(word: str, other: str) -> bool:
     return len(longer) == len(shorter) + 1 and shorter in _deletions(longer)
 
 
-def _pairs(text: str) -> set[tuple[str, str]]:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return set(zip(words, words[1:], strict=False))
-
-
 class DomainWords:
     """The words the domain's examples use, for "does this message name something else?"."""
 
     def __init__(self, texts: list[str]) -> None:
         self.words = {w for text in texts for w in _WORD.findall(text.lower())}
-        # Two words next to each other in an example: "numbing cream", "growth factor serum".
-        self.pairs = {pair for text in texts for pair in _pairs(text)}
         self.near = set(self.words)
         for word in self.words:
             if len(word) >= MIN_TYPO_LENGTH:
@@ -97,8 +93,12 @@ class DomainWords:
         if len(word) < MIN_TYPO_LENGTH:
             return False
         # A letter dropped from a domain word, or one added to it; else one changed or swapped.
-        return word in self.near or bool(_deletions(word) & self.words) \
-            or any(one_typo(word, known) for known in self.neighbours(word))
+        if word in self.near or _deletions(word) & self.words:
+            return True
+        if len(word) >= LOOSE_TYPO_LENGTH:
+            # A long word may have a letter moved: "micronedleing", "strecht", "sccaring".
+            return bool(_deletions(word) & self.near)
+        return any(one_typo(word, known) for known in self.neighbours(word))
 
     def neighbours(self, word: str) -> set[str]:
         """The domain's words within one typo of this one."""
@@ -114,12 +114,6 @@ class DomainWords:
         for key in _deletions(word):
             found |= index.get(key, set())
         return {known for known in found if one_typo(word, known)}
-
-    def said_together(self, word: str, following: str) -> bool | None:
-        """Does a domain example say the two words in a row? None for a model trained before
-        the pairs were kept."""
-        pairs = getattr(self, "pairs", None)
-        return None if pairs is None else (word, following) in pairs
 
     def foreign(self, text: str) -> list[str]:
         """Content words of the text that no domain example uses, even with one typo."""
@@ -147,8 +141,8 @@ def _of_a_kind(words: list[str]) -> re.Pattern:
     "gua sha facial", "lipodissolve injections", "hollywood peel". A lookahead, so that each word
     is tried ("the zapmax peel")."""
     kinds = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) or "(?!)"
-    return re.compile(rf"(?<![a-z0-9'])(?=(?P<name>(?P<modifier>[a-z0-9][a-z0-9'-]*)\s+(?:(?P<middle>[a-z0-9]+)\s+)?"
-                      rf"(?P<kind>{kinds})\b))")
+    return re.compile(rf"(?<![a-z0-9'])(?=(?P<name>(?P<modifier>[a-z0-9][a-z0-9'-]*)\s+(?:[a-z0-9]+\s+)?"
+                      rf"(?:{kinds})\b))")
 
 
 _OF_A_KIND = _of_a_kind(vocabulary.procedure_words("foreign_procedure_words"))
@@ -163,9 +157,6 @@ _DEVICE_BEFORE_A_KIND = re.compile(r"pen$|needl|derma(?:$|-|r|st|pen)|roll|stamp
 _COMPARES = re.compile(r"\b(?:better|worse|best|vs|versus|compare[ds]?|comparison|difference|differ|different|than"
                        r"|or|instead|rather|same|similar|like|alternative|prefer|which|between|more|less"
                        r"|against|over|choose|pick|alternative to|as \w+ as)\b|\bv\b")
-# Words that place a product in time around the visitor's own treatment: "can i put hyaluronic acid
-# serum on after?", "collagen supplements before my sessions" ask about micro-needling.
-_AROUND_A_SESSION = re.compile(r"\b(?:after|afterwards|before|beforehand|post|pre|during|between)\b", re.IGNORECASE)
 _SPEAKS_TO_THE_CLINIC = re.compile(r"\b(?:you|your|u|ur|yous|clinic)\b")
 # A question, for small talk that may hide one ("bye, see you saturday" doesn't; "do you take card?" does).
 _QUESTION = re.compile(r"\?|^\W*(?:do|does|can|could|will|would|is|are|what|whats|what's|how|when|where|which|who)\b",
@@ -412,26 +403,20 @@ class ScopeCheck(GraphComponent):
         return [span.value] if span else []
 
     def kind_span(self, text: str) -> Span | None:
-        """Where ``named_by_its_kind``'s name is in the text."""
+        """Where ``named_by_its_kind``'s name is in the text: a kind of treatment or a product after
+        a word no domain example uses, even with a typo. (Words the domain uses were tried too,
+        when no example says them right before the kind: "chem peel", "jade roller". A review found
+        it took "numbign cream", "growth factor serums", "will my face peel" and "acne scar
+        therapy" for other treatments: the examples say too few of the phrases visitors use.)"""
         if self.domain_words is None:
             return None
         for match in _OF_A_KIND.finditer(text.lower()):
-            modifier, middle, kind = match.group("modifier"), match.group("middle"), match.group("kind")
-            named = Span(*match.span("name"), match.group("name"))
+            modifier = match.group("modifier")
             if len(modifier) < 3 or not modifier.isalpha() or modifier in ENGLISH_STOP_WORDS \
                     or modifier in vocabulary.NOT_A_TREATMENT_NAME or _DEVICE_BEFORE_A_KIND.search(modifier):
                 continue
-            if self.domain_words.foreign(modifier):  # a word no domain example uses: "gua sha facial"
-                return named
-            # Words the domain uses, before the kind: a name when no example says them together
-            # ("chem peel", "jade roller", "meso therapy"), not "numbing cream" or "growth factor
-            # serum"; never a word that describes ("good", "new") or a device's ("dermaroller facial").
-            words = [modifier] + ([middle] if middle else [])
-            if any(w in ENGLISH_STOP_WORDS or w in vocabulary.NOT_A_TREATMENT_NAME or _DEVICE_BEFORE_A_KIND.search(w)
-                   for w in words):
-                continue
-            if self.domain_words.said_together(words[-1], kind) is False and not _AROUND_A_SESSION.search(text):
-                return named
+            if self.domain_words.foreign(modifier):
+                return Span(*match.span("name"), match.group("name"))
         return None
 
     def named_for_a_concern(self, text: str) -> list[str]:
