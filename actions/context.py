@@ -78,19 +78,28 @@ MAX_LONE_COUNT = 10  # larger lone numbers are ages, prices, percentages…
 ASKS_THE_PRICE = re.compile(r"\b(?:cost|costs|costing|price|prices|pricing|how much|set me back)\b|€", re.IGNORECASE)
 
 
-# "and if i bought 2 packages?", "what would two courses cost": packages, not treatments.
-_PACKAGES = re.compile(r"\b(\d+|[a-z]+)\s+(?:of (?:(?:the|your|ur|those|these) )?)?"
-                       r"(?:packages?|packs?|courses?|bundles?)\b", re.IGNORECASE)
+# "and if i bought 2 packages?", "two packages and 3 singles how much", "the package plus 2 extra
+# sessions": packages, and singles beside them, not treatments. ("A 3 pack" or "a course of 3" is
+# no package: the clinic's package is of 5.)
+_PACKAGES = re.compile(r"\b(\d+|[a-z]+)\s+(?:of (?:(?:the|your|ur|those|these) )?)?packages?\b"
+                       r"(?:\s*(?:plus|and|\+|&|with)\s+(?P<extra>\d+|[a-z]+)\s+"
+                       r"(?:extra|more|single|singles|sessions?|treatments?|others?)\b)?", re.IGNORECASE)
+_ONE_PACKAGE = {"a", "the", "one", "1", "your", "ur", "that", "this"}
 
 
 def packages_asked(text: str) -> int | None:
-    """The treatments in a number of packages the message names ("2 packages" -> 10)."""
-    match = _PACKAGES.search(text)
-    count = vocabulary.parse_number(match.group(1)) if match else None
-    if count is None or match is None or match.group(1).lower() in ("one", "single"):
-        return None  # "one package", "the single package": the price answer says it
-    treatments = count * int(facts.PACKAGE_TREATMENTS.value)
-    return treatments if treatments <= vocabulary.MAX_TREATMENTS else None
+    """The treatments in the packages, and singles, the message names ("2 packages" -> 10, "the
+    package plus 2 extra" -> 7); None for one package alone, which the price answer gives."""
+    size = int(facts.PACKAGE_TREATMENTS.value)
+    for match in _PACKAGES.finditer(text):
+        word = match.group(1).lower()
+        count = 1 if word in _ONE_PACKAGE else vocabulary.parse_number(word)
+        extra = vocabulary.parse_number(match.group("extra")) if match.group("extra") else 0
+        if count is None or extra is None or (count == 1 and not extra):
+            continue
+        treatments = count * size + extra
+        return treatments if treatments <= vocabulary.MAX_TREATMENTS else None
+    return None
 
 
 # Words that name a price ("how much" asks how much it helps, too), and the entities of the
@@ -98,6 +107,7 @@ def packages_asked(text: str) -> int | None:
 NAMES_A_PRICE = re.compile(r"\b(?:cost|costs|costing|price|prices|pricing|priced|set me back|charges?|fees?)\b|€",
                            re.IGNORECASE)
 _SUBJECTS_OF_A_PRICE = {"skin_condition", "body_area"}
+_CLAUSES = re.compile(r"[,.;!?]+\s+|\s+-\s+")
 
 
 def lone_count(text: str) -> int | None:
@@ -167,9 +177,11 @@ def resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic: 
         return Resolved(faq, next((entities[e] for e in faq.takes if entities.get(e)), ()))
     resolved = _resolve(intent, entities, text, last_topic, registry, ranking)
     counted = next((faq for faq in registry.values() if "number" in faq.takes), None)
-    if counted and resolved.faq and set(resolved.faq.takes) & _SUBJECTS_OF_A_PRICE and NAMES_A_PRICE.search(text):
+    if counted and resolved.faq and set(resolved.faq.takes) & _SUBJECTS_OF_A_PRICE \
+            and NAMES_A_PRICE.search(_CLAUSES.split(text.strip())[-1]):
         # "dermaroller for acne scars price?", "skin needling on neck and chest, what would that
-        # cost": the concern or area read, but the price asked.
+        # cost": the concern or area read, but the price asked, in the last clause ("cost isnt an
+        # issue, which areas can you treat?" asks the areas).
         resolved = Resolved(counted, [str(lone)] if (lone := lone_count(text)) is not None else ())
     if resolved.faq and resolved.faq.asks_beyond(text) and NOT_COVERED in registry:
         # "how long do they last?" after when results show: what the documents don't say.

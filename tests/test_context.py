@@ -113,6 +113,8 @@ def test_a_question_the_topic_leaves_open_gets_the_not_covered_answer():
     assert resolve("do u offer payment plans for the 5 package", "ask_cost").faq.intent == "ask_not_covered"
     assert resolve("can i pay that in instalments", "follow_up", "ask_cost").faq.intent == "ask_not_covered"
     assert resolve("would i have to pay it all up front?", "ask_cost").faq.intent == "ask_not_covered"
+    assert resolve("do i have to pay for the whole package up front", "ask_cost").faq.intent == "ask_not_covered"
+    assert resolve("can i pay per session as i go for the package", "ask_cost").faq.intent == "ask_not_covered"
     assert resolve("and if i pay for 5 up front is it cheaper", "ask_cost", "ask_cost", number=["for 5"]).faq.intent \
         == "ask_cost"
 
@@ -133,9 +135,16 @@ def test_a_message_that_adds_to_the_last_continues_it():
 def test_a_number_of_packages_is_priced_as_that_many_treatments():
     resolved = resolve("and if i bought 2 packages?", "ask_cost", "ask_cost", number=["2"])
     assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["10"]
-    resolved = resolve("what would two courses set me back", "ask_sessions", "ask_sessions")
+    resolved = resolve("what would two packages set me back", "ask_sessions", "ask_sessions")
     assert resolved.faq.intent == "ask_cost" and list(resolved.values) == ["10"]
     assert context.packages_asked("a couple of packages") == 10
+    # Singles beside the packages count; an earlier "the package" hides nothing.
+    assert context.packages_asked("how much is 1 package plus 2 extra sessions") == 7
+    assert context.packages_asked("two packages and 3 singles how much") == 13
+    assert context.packages_asked("your package is 5 sessions right? so what would 2 packages be") == 10
+    # A "3 pack" or "a course of 3" is no package of 5.
+    assert context.packages_asked("do you do a 3 pack?") is None
+    assert context.packages_asked("how much would 1 course of 3 treatments be") is None
     # One package is the price answer's own; too many packages is no plausible count.
     assert context.packages_asked("is one package enough") is None
     assert context.packages_asked("10 packages") is None
@@ -149,6 +158,10 @@ def test_a_price_asked_of_a_concern_or_an_area_is_the_price():
     assert resolved.faq.intent == "ask_cost"
     assert resolve("skin needling on neck and chest, what would that cost", "ask_body_areas",
                    body_area=["neck", "chest"]).faq.intent == "ask_cost"
+    # A price's words in a clause before the question are not what it asks.
+    assert resolve("cost isnt an issue, which areas can you treat?", "ask_body_areas").faq.intent == "ask_body_areas"
+    assert resolve("my friend said it costs a fortune, does it do anything for pigmentation", "ask_conditions",
+                   skin_condition=["pigmentation"]).faq.intent == "ask_conditions"
     # "How much" asks how much it helps too; how to pay is still not in the prices.
     assert resolve("how much will it help my acne scars", "ask_conditions", skin_condition=["acne scars"]).faq.intent \
         == "ask_conditions"
