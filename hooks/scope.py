@@ -147,11 +147,10 @@ def _of_a_kind(words: list[str]) -> re.Pattern:
 
 _OF_A_KIND = _of_a_kind(vocabulary.procedure_words("foreign_procedure_words"))
 # Micro-needling's devices by brand ("skinpen", "dermapen", "eclipse micropen"): the subject; not
-# "dermamelan" or "dermaplaning".
-_MICRONEEDLING_DEVICE = re.compile(r"pen$|needl|derma(?:$|-|r|st|pen)|roll|stamp|collagen")
-# Before a kind of treatment or product, "collagen" is no device: "collagen powder"; "collagen
-# induction therapy" is the domain's own words.
+# "dermamelan" or "dermaplaning". Before a kind of treatment or product, "collagen" is no device
+# ("collagen powder"); elsewhere it is ("collagen induction").
 _DEVICE_BEFORE_A_KIND = re.compile(r"pen$|needl|derma(?:$|-|r|st|pen)|roll|stamp")
+_MICRONEEDLING_DEVICE = re.compile(_DEVICE_BEFORE_A_KIND.pattern + "|collagen")
 # Words of a comparison: "is it better than laser?" compares; "microdermabrasion for blackheads
 # any good?" asks about microdermabrasion alone.
 _COMPARES = re.compile(r"\b(?:better|worse|best|vs|versus|compare[ds]?|comparison|difference|differ|different|than"
@@ -397,8 +396,8 @@ class ScopeCheck(GraphComponent):
         return named
 
     def named_by_its_kind(self, text: str) -> list[str]:
-        """"gua sha facial aftercare?", "oxygeneo facial cost", "chem peel downtime": a kind of
-        treatment or a product (a facial, a peel, a serum…) named by what comes before it."""
+        """"gua sha facial aftercare?", "oxygeneo facial cost", "chlorophyll drops for acne": a kind
+        of treatment or a product (a facial, a peel, drops…) named by what comes before it."""
         span = self.kind_span(text)
         return [span.value] if span else []
 
