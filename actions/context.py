@@ -154,6 +154,11 @@ def _unsure_reading_of_an_entity(faq: Faq, named: Sequence[str], ranking: Sequen
     return None
 
 
+def _values_for(faq: Faq, entities: dict[str, list[str]]) -> Sequence[str]:
+    """The visitor's values of the first entity the FAQ's answer takes."""
+    return next((entities[e] for e in faq.takes if entities.get(e)), ())
+
+
 @dataclass(frozen=True)
 class Resolved:
     faq: Faq | None  # what to answer; None: a follow-up with nothing to follow
@@ -173,8 +178,7 @@ def resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic: 
     if intent in OWN_SUBJECTS and intent in registry:
         # Neither a count, a price's words nor the last topic make it another question ("and botox
         # for my forehead?" after the body areas is about botox).
-        faq = registry[intent]
-        return Resolved(faq, next((entities[e] for e in faq.takes if entities.get(e)), ()))
+        return Resolved(registry[intent], _values_for(registry[intent], entities))
     resolved = _resolve(intent, entities, text, last_topic, registry, ranking)
     counted = next((faq for faq in registry.values() if "number" in faq.takes), None)
     if counted and resolved.faq and set(resolved.faq.takes) & _SUBJECTS_OF_A_PRICE \
@@ -209,7 +213,7 @@ def _resolve(intent: str, entities: dict[str, list[str]], text: str, last_topic:
     named = [e for e, values in entities.items() if values]
 
     def values_for(faq: Faq) -> Sequence[str]:
-        return next((entities[e] for e in faq.takes if entities.get(e)), ())
+        return _values_for(faq, entities)
 
     if intent in registry:
         faq = registry[intent]

@@ -125,7 +125,7 @@ class FollowUpContext(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {
             # Registry intents a follow-up is never read as: they name their own subject.
-            "not_topics": ["ask_other_treatment", "report_adverse_reaction"],
+            "not_topics": sorted(context.OWN_SUBJECTS),
             # The FAQs of data/faqs.yml are the topics a follow-up may be read as; other
             # readings that are not about a topic stand (a treatment, a reaction, a greeting).
             "replaceable": ["out_of_scope", "inform"],
