@@ -6,6 +6,8 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# What requirements.lock takes in $(VENV), measured (3.0 GB; TensorFlow alone 1.5 GB), and a margin.
+INSTALL_MB := 3300
 
 # Settings (override on the command line or in the environment).
 export RASA_PORT ?= 5005
@@ -90,6 +92,7 @@ install: $(STAMP)
 $(STAMP): requirements.lock
 	@if ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
 	  python=$$(scripts/find_python310.sh) || exit 1; \
+	  scripts/check_free_space.sh $(INSTALL_MB) "Installing the locked dependencies into $(VENV)" || exit 1; \
 	  echo "Creating $(VENV) with $$python"; rm -rf $(VENV); \
 	  "$$python" -m venv $(VENV) || { rm -rf $(VENV); echo "error: could not create $(VENV) with $$python"; exit 1; }; \
 	fi
