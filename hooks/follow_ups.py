@@ -51,6 +51,7 @@ from actions import context, registry
 from hooks.context_model import ContextModel, load_conversations, questions_of_their_own
 from hooks.readings import load_trained, replace_intent, save_trained
 from hooks.scope import DomainWords
+from hooks.sentence_encoder import ENCODER_DIR, SentenceEncoder, shared_encoder
 
 # Words by which a short message leans on the question before it.
 _LEANS_ON_CONTEXT = re.compile(
@@ -117,6 +118,14 @@ def conversations_file(config: dict[str, Any]) -> Path:
     return path if path.is_absolute() else PROJECT / path
 
 
+def encoder_folder(config: dict[str, Any]) -> Path | None:
+    """The sentence encoder's folder (a relative path is the project's), or None: words only."""
+    folder = config.get("sentence_encoder", FollowUpContext.get_default_config()["sentence_encoder"])
+    if not folder:
+        return None
+    return Path(folder) if Path(folder).is_absolute() else PROJECT / folder
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class FollowUpContext(GraphComponent):
     MODEL_FILE = "follow_ups.pkl"
@@ -179,10 +188,16 @@ class FollowUpContext(GraphComponent):
             # Labelled conversations for the learned context model (hooks/context_model.py), and
             # how sure its reading must be to stand, after an answer or a message no fact answered.
             "conversations": "data/conversations.yml",
+            # The sentence encoder whose embeddings the context model reads besides the words
+            # (hooks/sentence_encoder.py; `make train` fetches it), and their weight; "" reads words only.
+            "sentence_encoder": "models/sentence-encoder",
+            "meaning_weight": 5.0,
             "context_min_confidence": 0.6,
             # What the context model may read besides the FAQs: a question the documents don't
             # answer ("does the package expire?"), a reaction ("is that normal, its still red").
             "context_also_reads": ["ask_not_covered", "report_adverse_reaction"],
+            # ... and those of them it reads over an FAQ only in a message that leans on the last.
+            "read_over_an_faq_with_a_lean": ["ask_not_covered", "report_adverse_reaction"],
             # Readings it leaves to the rules: a detail typed as if for the form ("joke pls", "4?").
             "context_keeps": ["inform"],
             # NLU examples of each intent the context model learns as questions of their own.
@@ -227,6 +242,7 @@ class FollowUpContext(GraphComponent):
         self.context_min_confidence = float(config["context_min_confidence"])
         self.context_reads = self.topics_wanted | set(config["context_also_reads"])
         self.context_keeps = set(config["context_keeps"])
+        self.own_subjects_read = set(config["read_over_an_faq_with_a_lean"])
         self.lead_in_min_confidence = float(config["lead_in_min_confidence"])
         self.lead_in_replaces = (self.topics_wanted - set(config["standing"])) | set(config["lead_in_replaces"])
 
@@ -244,7 +260,11 @@ class FollowUpContext(GraphComponent):
         hook for a component's own data; its cache would otherwise restore the old model)."""
         path = conversations_file(config)
         digest = hashlib.sha256(Path(inspect.getfile(ContextModel)).read_bytes())
+        digest.update(Path(inspect.getfile(SentenceEncoder)).read_bytes())
         digest.update(path.read_bytes() if path.exists() else b"")
+        folder = encoder_folder(config)
+        weights = folder / "model.safetensors" if folder else None
+        digest.update(str(weights.stat().st_size if weights and weights.exists() else None).encode())
         return digest.hexdigest()
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -275,8 +295,13 @@ class FollowUpContext(GraphComponent):
             asked_before = {intent: examples[intent] for intent in self.topics_wanted if examples.get(intent)}
             own = {intent: examples[intent] for intent in self.context_reads | {self.out_of_scope}
                    | {self.config["other_treatment_intent"]} if examples.get(intent)}
-            self.context_model = ContextModel(self.features, self.topics).fit(
-                conversations + questions_of_their_own(own, asked_before, int(self.config["own_questions_per_intent"])))
+            folder = encoder_folder(self.config)
+            own_questions = questions_of_their_own(own, asked_before, int(self.config["own_questions_per_intent"]))
+            self.context_model = ContextModel(
+                self.features, self.topics, encoder=shared_encoder(folder) if folder else None,
+                meaning_weight=float(self.config["meaning_weight"]),
+            ).fit(conversations + own_questions,
+                  saved_meanings=folder / "meanings-seen-in-training.npz" if folder else None)
         save_trained(self.model_storage, self.resource, self.MODEL_FILE,
                      (self.features, self.topics, self.domain_words, self.context_model))
         return self.resource
@@ -286,8 +311,12 @@ class FollowUpContext(GraphComponent):
              execution_context: ExecutionContext, **kwargs: Any) -> "FollowUpContext":
         # (A model trained before the context model holds three parts: it loads, without one.)
         features, topics, domain_words, *context_model = load_trained(model_storage, resource, cls.MODEL_FILE)
-        return cls(config, model_storage, resource, features, topics, domain_words,
-                   context_model[0] if context_model else None)
+        model = context_model[0] if context_model else None
+        if model is not None and model.reads_meaning:
+            # Trained with the encoder: it reads with the same one, or the model could not be used.
+            folder = encoder_folder(config) or ENCODER_DIR
+            model.attach(shared_encoder(folder))
+        return cls(config, model_storage, resource, features, topics, domain_words, model)
 
     # --- prediction ------------------------------------------------------------------------
 
@@ -400,6 +429,12 @@ class FollowUpContext(GraphComponent):
             return None
         reading, confidence = self.context_model.read(message.get(TEXT) or "", previous, earlier)
         if confidence < self.context_min_confidence or reading not in self.context_reads:
+            return None
+        if reading != intent and reading in self.own_subjects_read and intent in self.topics_wanted \
+                and not self.leans_on_context(message):
+            # "dermaroller for acne scars price?" after a comparison with a peel is the price, not a
+            # question the documents don't answer: over an FAQ, a subject of its own (not covered, a
+            # reaction) is read only in a message that leans on the one before.
             return None
         # Also when it agrees with the classifier: made sure, the reading is answered as it is, not
         # asked about ("did you mean…?") or moved to the FAQ of a concern it names.

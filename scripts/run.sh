@@ -159,7 +159,7 @@ failed() { # failed MESSAGE LOG_OFFSET: the message, the end of the log from the
 }
 
 # --- Steps -----------------------------------------------------------------------------------------
-STEP_COUNT=4
+STEP_COUNT=5
 STEP_LINE=''
 step_header() { printf '%s[%s/%s]%s %-26s ' "$BOLD" "$1" "$STEP_COUNT" "$RESET" "$2"; }
 
@@ -273,7 +273,8 @@ log_size() { stat -c %s "$LOG"; }
 printf 'Starting the assistant. Full log: %s\n' "$LOG"
 make_step 1 "Install the dependencies" .venv/.installed
 make_step 2 "Build the spaCy pipeline" models/spacy/clinic_faq/meta.json
-make_step 3 "Train the model" "$MODEL"
+make_step 3 "Fetch the sentence encoder" models/sentence-encoder/model.safetensors
+make_step 4 "Train the model" "$MODEL"
 
 # --- Start the servers -------------------------------------------------------------------------------------
 api_args=()
@@ -316,7 +317,7 @@ wait_until_ready() { # exit status: 0 ready, 3 a server stopped, 4 not ready in 
   done
   return 4
 }
-STEP_LINE=$(step_header 4 "Start the servers")
+STEP_LINE=$(step_header 5 "Start the servers")
 printf '%s' "$STEP_LINE"
 started=$SECONDS
 WAIT_IN_BACKGROUND=1 in_foreground with_spinner "$offset" wait_until_ready

@@ -367,8 +367,9 @@ def learned_reader(tmp_path_factory):
     ask about the serum after the serum and about the price after the price."""
     folder = tmp_path_factory.mktemp("learned")
     (folder / "conversations.yml").write_text(CONVERSATIONS, encoding="utf-8")
+    # Words only: the fast lane has no sentence encoder (test_a_model_that_reads_meaning_… has one).
     config = {**FollowUpContext.get_default_config(), "conversations": str(folder / "conversations.yml"),
-              "own_questions_per_intent": 6}
+              "own_questions_per_intent": 6, "sentence_encoder": ""}
     component = FollowUpContext(config, LocalModelStorage(tmp_path_factory.mktemp("model")), Resource("learned"))
     component.train(TrainingData([Message(data={"text": text, "intent": intent})
                                   for intent, texts in EXAMPLES.items() for text in texts]))
@@ -387,6 +388,27 @@ def test_the_learned_reading_of_a_sub_question_follows_the_conversation(learned_
         == "ask_cost"
 
 
+class SureOf:
+    """A context model sure of one reading, whatever the conversation: for the rules around it."""
+
+    def __init__(self, intent):
+        self.intent = intent
+
+    def read(self, message, previous, earlier=""):
+        return self.intent, 0.97
+
+
+def test_a_not_covered_reading_replaces_an_faq_only_in_a_message_that_leans_on_the_last(learned_reader):
+    import copy
+
+    reader = copy.copy(learned_reader)
+    reader.context_model = SureOf("ask_not_covered")
+    comparison = "is dermaroller better than a chemical peel"
+    assert learned(reader, "dermaroller for acne scars price?", "ask_cost", comparison) is None
+    assert learned(reader, "and is that covered by insurance?", "ask_cost", "how much is it") == "ask_not_covered"
+    assert learned(reader, "can i claim it back", "follow_up", "how much is it") == "ask_not_covered"
+
+
 def test_a_question_of_its_own_keeps_its_reading_after_another(learned_reader):
     assert learned(learned_reader, "what does it cost", "ask_cost", "what serum do you use") == "ask_cost"
 
@@ -403,6 +425,34 @@ def test_the_learned_model_survives_saving_and_loading(learned_reader):
     loaded = FollowUpContext.load(learned_reader.config, learned_reader.model_storage, learned_reader.resource, None)
     assert loaded.context_model is not None
     assert learned(loaded, "who makes it?", "follow_up", "how much is it") == "ask_cost"
+
+
+@pytest.mark.model
+def test_a_model_that_reads_meaning_is_saved_without_the_encoder_and_reads_the_same_loaded(tmp_path):
+    from hooks.sentence_encoder import ENCODER_DIR, FILES
+
+    if not (ENCODER_DIR / "model.safetensors").is_file():
+        pytest.fail("models/sentence-encoder is missing: `make train` fetches it", pytrace=False)
+    encoder = tmp_path / "encoder"  # the encoder's files, with a file of its own for what training encodes
+    encoder.mkdir()
+    for name in FILES:
+        (encoder / name).symlink_to(ENCODER_DIR / name)
+    (tmp_path / "conversations.yml").write_text(CONVERSATIONS, encoding="utf-8")
+    config = {**FollowUpContext.get_default_config(), "conversations": str(tmp_path / "conversations.yml"),
+              "own_questions_per_intent": 6, "sentence_encoder": str(encoder)}
+    (tmp_path / "model").mkdir()
+    storage = LocalModelStorage(tmp_path / "model")
+    component = FollowUpContext(config, storage, Resource("meaning"))
+    component.train(TrainingData([Message(data={"text": text, "intent": intent})
+                                  for intent, texts in EXAMPLES.items() for text in texts]))
+    assert component.context_model.reads_meaning
+    assert (encoder / "meanings-seen-in-training.npz").is_file()
+    saved = sum(path.stat().st_size for path in (tmp_path / "model").rglob("*") if path.is_file())
+    assert saved < 5_000_000  # the encoder's 90 MB of weights are not in the trained model
+    loaded = FollowUpContext.load(config, storage, Resource("meaning"), None)
+    assert loaded.context_model.encoder is not None
+    for text, previous in (("is it safe?", "how much is it"), ("who makes it?", "what serum do you use")):
+        assert loaded.context_model.read(text, previous) == pytest.approx(component.context_model.read(text, previous))
 
 
 def test_a_change_to_the_conversations_retrains_the_component(tmp_path):

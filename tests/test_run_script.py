@@ -98,9 +98,10 @@ def test_make_run_at_a_terminal_is_quiet_and_ctrl_c_stops_cleanly(tmp_path):
         assert ask(env, "how much does it cost?") == answers.cost()
 
         before_banner = screen[:screen.index("The assistant is up.")]
-        steps = [line for line in before_banner.splitlines() if re.match(r"(\x1b\[1m)?\[\d/4\]", line)]
-        assert len(steps) >= 4, before_banner  # one line per step (the spinner redraws it in place)
-        for step in ["Install the dependencies", "Build the spaCy pipeline", "Train the model", "Start the servers"]:
+        steps = [line for line in before_banner.splitlines() if re.match(r"(\x1b\[1m)?\[\d/5\]", line)]
+        assert len(steps) >= 5, before_banner  # one line per step (the spinner redraws it in place)
+        for step in ["Install the dependencies", "Build the spaCy pipeline", "Fetch the sentence encoder",
+                     "Train the model", "Start the servers"]:
             assert step in before_banner
         assert [noise for noise in NOISE if noise in screen] == []
         log = log_named_on(screen)
