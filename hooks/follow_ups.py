@@ -196,8 +196,13 @@ class FollowUpContext(GraphComponent):
             # What the context model may read besides the FAQs: a question the documents don't
             # answer ("does the package expire?"), a reaction ("is that normal, its still red").
             "context_also_reads": ["ask_not_covered", "report_adverse_reaction"],
-            # ... and those of them it reads over an FAQ only in a message that leans on the last.
-            "read_over_an_faq_with_a_lean": ["ask_not_covered", "report_adverse_reaction"],
+            # ... and those of them it reads over an FAQ only in a message that leans on the last. A
+            # reaction is not among them: "the pain is getting worse, is that ok? its throbbing",
+            # read as the pain FAQ, gets the safety reply, not "little discomfort".
+            "read_over_an_faq_with_a_lean": ["ask_not_covered"],
+            # An everyday reading of a message that does not lean on the last, in the domain's words
+            # only, is replaced only this surely (one with a word foreign to the domain, never).
+            "everyday_in_domain_words_min_confidence": 0.9,
             # Readings it leaves to the rules: a detail typed as if for the form ("joke pls", "4?").
             "context_keeps": ["inform"],
             # NLU examples of each intent the context model learns as questions of their own.
@@ -243,6 +248,7 @@ class FollowUpContext(GraphComponent):
         self.context_reads = self.topics_wanted | set(config["context_also_reads"])
         self.context_keeps = set(config["context_keeps"])
         self.own_subjects_read = set(config["read_over_an_faq_with_a_lean"])
+        self.everyday_in_domain_words = float(config["everyday_in_domain_words_min_confidence"])
         self.lead_in_min_confidence = float(config["lead_in_min_confidence"])
         self.lead_in_replaces = (self.topics_wanted - set(config["standing"])) | set(config["lead_in_replaces"])
 
@@ -422,19 +428,24 @@ class FollowUpContext(GraphComponent):
         intent = (message.get(INTENT) or {}).get("name")
         if self.context_model is None or intent not in self.replaceable or intent in self.context_keeps:
             return None
-        if intent == self.out_of_scope and not self.leans_on_context(message):
+        everyday_alone = intent == self.out_of_scope and not self.leans_on_context(message)
+        text = message.get(TEXT) or ""
+        if everyday_alone and (self.domain_words is None or self.domain_words.foreign(text)):
             # "how much is an eye test", "can i shower after" / "who won strictly": a subject of its
             # own. The model, which sees few everyday questions asked mid-conversation, would read
             # many as the last topic again.
             return None
-        reading, confidence = self.context_model.read(message.get(TEXT) or "", previous, earlier)
-        if confidence < self.context_min_confidence or reading not in self.context_reads:
+        reading, confidence = self.context_model.read(text, previous, earlier)
+        if confidence < (self.everyday_in_domain_words if everyday_alone else self.context_min_confidence) \
+                or reading not in self.context_reads:
+            # An everyday reading in the domain's words ("what if i add a third" after the price of 2)
+            # takes a surer reading.
             return None
         if reading != intent and reading in self.own_subjects_read and intent in self.topics_wanted \
                 and not self.leans_on_context(message):
             # "dermaroller for acne scars price?" after a comparison with a peel is the price, not a
-            # question the documents don't answer: over an FAQ, a subject of its own (not covered, a
-            # reaction) is read only in a message that leans on the one before.
+            # question the documents don't answer: over an FAQ, "not covered" is read only in a
+            # message that leans on the one before.
             return None
         # Also when it agrees with the classifier: made sure, the reading is answered as it is, not
         # asked about ("did you mean…?") or moved to the FAQ of a concern it names.

@@ -391,11 +391,11 @@ def test_the_learned_reading_of_a_sub_question_follows_the_conversation(learned_
 class SureOf:
     """A context model sure of one reading, whatever the conversation: for the rules around it."""
 
-    def __init__(self, intent):
-        self.intent = intent
+    def __init__(self, intent, confidence=0.97):
+        self.intent, self.confidence = intent, confidence
 
     def read(self, message, previous, earlier=""):
-        return self.intent, 0.97
+        return self.intent, self.confidence
 
 
 def test_a_not_covered_reading_replaces_an_faq_only_in_a_message_that_leans_on_the_last(learned_reader):
@@ -407,6 +407,21 @@ def test_a_not_covered_reading_replaces_an_faq_only_in_a_message_that_leans_on_t
     assert learned(reader, "dermaroller for acne scars price?", "ask_cost", comparison) is None
     assert learned(reader, "and is that covered by insurance?", "ask_cost", "how much is it") == "ask_not_covered"
     assert learned(reader, "can i claim it back", "follow_up", "how much is it") == "ask_not_covered"
+    reader.context_model = SureOf("report_adverse_reaction")  # safety first: no lean needed
+    assert learned(reader, "the pain is getting worse not better, throbbing now", "ask_pain",
+                   "I had it done at your clinic last week") == "report_adverse_reaction"
+
+
+def test_an_everyday_reading_in_the_domains_words_is_replaced_only_when_the_context_is_very_sure(learned_reader):
+    import copy
+
+    reader = copy.copy(learned_reader)
+    reader.context_model = SureOf("ask_cost", 0.97)
+    # "what if i add a third" after the price of two: no word the domain lacks, the context sure.
+    assert learned(reader, "you charge for the package", "out_of_scope", "how much is it") == "ask_cost"
+    assert learned(reader, "how much is a pint of milk", "out_of_scope", "how much is it") is None
+    reader.context_model = SureOf("ask_cost", 0.85)
+    assert learned(reader, "you charge for the package", "out_of_scope", "how much is it") is None
 
 
 def test_a_question_of_its_own_keeps_its_reading_after_another(learned_reader):
