@@ -380,6 +380,16 @@ class FollowUpContext(GraphComponent):
             return bool(_CARRIES_ON.search(text)) or not (self.domain_words and self.domain_words.foreign(text))
         return float(intent.get("confidence") or 0.0) <= self.max_faq_confidence
 
+    def asks_of_something_else(self, message: Message) -> bool:
+        """"and the bus?", "what about heathrow", "and a pint in town?": a follow-up's shape, of things
+        the domain's examples never name and no area, concern or count; the last topic again would
+        be a micro-needling fact about the bus."""
+        intent = (message.get(INTENT) or {}).get("name")
+        text = message.get(TEXT) or ""
+        return intent in (self.follow_up, self.out_of_scope, "inform") and context.elliptical(text) \
+            and self.domain_words is not None and self.domain_words.only_foreign(text) \
+            and not self.carries_an_anchor(message)
+
     def comparison_follow_up(self, message: Message, previous_topic: str | None) -> str | None:
         """"and IPL?" after a comparison: the comparison again, with the treatment it names."""
         comparison = self.config["comparison_intent"]
@@ -458,6 +468,8 @@ class FollowUpContext(GraphComponent):
         intent = (message.get(INTENT) or {}).get("name")
         if intent == self.config["other_treatment_intent"]:
             return self.comparison_follow_up(message, previous_topic)
+        if self.asks_of_something_else(message):
+            return self.out_of_scope
         learned = self.learned_reading(message, previous, earlier)
         if learned:
             # Before the rules for what a message names: "and theres no chance of scarring if they

@@ -120,6 +120,13 @@ class DomainWords:
         return [w for w in _WORD.findall(text.lower())
                 if len(w) > 2 and w not in ENGLISH_STOP_WORDS and not self.known(w)]
 
+    def only_foreign(self, text: str) -> bool:
+        """The text has content words, and the domain's examples use none of them ("and the bus?"),
+        nor is any a micro-needling device's name ("dermapen")."""
+        content = [w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in ENGLISH_STOP_WORDS]
+        return bool(content) and len(self.foreign(text)) == len(content) \
+            and not any(_MICRONEEDLING_DEVICE.search(w) for w in content)
+
 # One or two words opening a question, then "for" ("emface for wrinkles - is that the one…").
 _NAME_FOR = re.compile(r"^\W*(?:(?:hi|hiya|hey|hello|ok|so|um|and|what about|is|are|does|do)\W+)*"
                        r"(?P<name>[a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)?) for\b")

@@ -544,3 +544,16 @@ def test_a_question_after_a_lead_in_is_read_apart_from_it(lead_in_reader):
         assert read(reader, text, intent) == intent
     # Not during a form: the form reads its own replies.
     assert read(reader, text, "ask_serum", tracker=conversation(form="consultation_form")) == "ask_serum"
+
+
+def test_a_follow_up_of_things_the_domain_never_names_is_everyday(learned_reader):
+    """"and the bus?" after the price: the last topic again would be the price of the bus."""
+    after_the_price = conversation("how much is it", "ask_cost")
+    assert read(learned_reader, "and the bus?", "follow_up", 0.99, tracker=after_the_price) == "out_of_scope"
+    assert read(learned_reader, "what about heathrow", "follow_up", 0.99, tracker=after_the_price) == "out_of_scope"
+    # Words the domain uses, or an area, concern or count, keep it a follow-up.
+    assert read(learned_reader, "and the package?", "follow_up", 0.99, tracker=after_the_price) != "out_of_scope"
+    assert read(learned_reader, "and the neck?", "follow_up", 0.99, tracker=after_the_price,
+                entities=[("body_area", "neck")]) == "follow_up"
+    assert read(learned_reader, "and what about a dermapen?", "follow_up", 0.99, tracker=after_the_price) \
+        != "out_of_scope"
