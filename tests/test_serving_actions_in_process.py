@@ -27,7 +27,7 @@ from conversation_rows import senders
 from expected_replies import CONVERSATIONS, DOMAIN, response_text
 from leads import schedule
 from leads.store import RequestStore
-from paths import ROOT
+from paths import ROOT, copy_built_models
 from servers import start_assistant
 
 CONSULTATION = yaml.safe_load((ROOT / "tests" / "data" / "consultation.yml").read_text(encoding="utf-8"))
@@ -74,7 +74,7 @@ def in_process(model_path, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("in-process")
     project = tmp / "project"
     shutil.copytree(ROOT, project, ignore=LEFT_OUT)
-    shutil.copytree(ROOT / "models" / "spacy", project / "models" / "spacy")
+    copy_built_models(project)
     (project / "actions" / "failing_for_test.py").write_text(FAILING_ACTION, encoding="utf-8")
     save_old_chat(f"sqlite:///{tmp / 'conversations.db'}", "chat-31-days-old", days_ago=31)
     settings = tmp / "leads.yml"

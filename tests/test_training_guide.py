@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from paths import BIN, ROOT
+from paths import BIN, ROOT, copy_built_models
 from servers import start_assistant
 
 pytestmark = [pytest.mark.model, pytest.mark.server]
@@ -55,7 +55,7 @@ def test_the_guide_marks_every_step_of_worked_example_1():
 def project(tmp_path_factory):
     copy = tmp_path_factory.mktemp("guide") / "project"
     shutil.copytree(ROOT, copy, ignore=LEFT_OUT)
-    shutil.copytree(ROOT / "models" / "spacy", copy / "models" / "spacy")
+    copy_built_models(copy)
     for step in guide_steps():
         apply(step, copy)
     return copy
